@@ -1,0 +1,237 @@
+"""The ``advisor`` command line.
+
+Each command only parses its options, calls the library and writes the result;
+domain errors become one ``Error:`` block and exit status 1 (click's usage
+errors keep status 2). Heavy libraries (numpy, pydantic, jinja2) are imported
+inside the commands so that ``advisor --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from advisor import __version__
+from advisor.errors import AdvisorError, InputError, PredictionsError
+
+
+class AdvisorClickError(click.ClickException):
+    """A domain error shown as ``Error: ...`` with exit status 1."""
+
+    exit_code = 1
+
+
+def handle_errors(command):
+    """Turn the library's input errors into a clean ``Error:`` block and exit 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except AdvisorError as exc:
+            raise AdvisorClickError(exc.render()) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            raise AdvisorClickError(f"{where}{exc.strerror or exc}") from None
+
+    return wrapper
+
+
+def as_predictions_error(exc: ValueError) -> PredictionsError:
+    """Wrap the calibration library's own error (it knows nothing of advisor's)."""
+    return PredictionsError(str(exc))
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Print to stdout, or write ``output`` atomically so a failure never leaves a partial file."""
+    if output is None or output == "-":
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    write_file_atomically(Path(output), text)
+
+
+def write_file_atomically(path: Path, text: str) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"the folder {str(folder)!r} does not exist", file=str(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def dump_json(data) -> str:
+    return json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+output_option = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+    help="Write to this file instead of standard output (written only on success).",
+)
+rubric_option = click.option(
+    "--rubric", "rubric_path", type=click.Path(dir_okay=False), default=None,
+    help="Use this rubric YAML instead of the built-in default.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="advisor")
+def main():
+    """Recommend a model strategy (pre-trained, fine-tune, calibrate, from scratch)
+    for an ML project, with its calibration evidence measured, not claimed."""
+
+
+@main.command()
+@click.argument("profile", type=click.Path(dir_okay=False))
+@output_option
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@rubric_option
+@click.option("--template", "template_path", type=click.Path(dir_okay=False), default=None,
+              help="Render the report with this Jinja2 template (sandboxed).")
+@click.option("--no-figures", is_flag=True, help="Do not write the SVG figures next to the report.")
+@handle_errors
+def assess(profile, output, fmt, rubric_path, template_path, no_figures):
+    """Score PROFILE and recommend a strategy."""
+    from advisor import engine, report
+
+    assessment = engine.assess_file(profile, rubric_path=rubric_path)
+    if fmt == "json":
+        write_output(dump_json(assessment), output)
+        return
+    figures = {} if (no_figures or output in (None, "-")) else report.render_figures(assessment)
+    figure_links = {kind: Path(output).stem + suffix for kind, (suffix, _) in figures.items()}
+    text = report.render_markdown(assessment, template_path=template_path, figure_links=figure_links)
+    for suffix, svg in figures.values():
+        write_file_atomically(Path(output).with_name(Path(output).stem + suffix), svg)
+    write_output(text, output)
+
+
+@main.command()
+@click.argument("predictions", type=click.Path(dir_okay=False))
+@click.option("--bins", type=click.IntRange(1, 10_000), default=15, show_default=True, help="Number of bins.")
+@click.option("--scheme", type=click.Choice(["width", "mass"]), default="width", show_default=True,
+              help="Equal-width bins (Guo et al.) or equal-mass (adaptive) bins.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--bootstrap", "n_bootstrap", type=click.IntRange(0, 100_000), default=1000, show_default=True,
+              help="Bootstrap resamples for the 95% intervals (0 to skip).")
+@click.option("--resamples", "n_consistency", type=click.IntRange(0, 100_000), default=1000, show_default=True,
+              help="Consistency resamples for the calibration significance test (0 to skip).")
+@click.option("--folds", type=click.IntRange(0, 100), default=5, show_default=True,
+              help="Cross-fitting folds for the post-calibration results (0 to skip).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random draw.")
+@output_option
+@handle_errors
+def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, folds, seed, output):
+    """Measure the accuracy and calibration of a PREDICTIONS file (.npz, .npy pair, .csv, .jsonl)."""
+    from advisor import calibration as cal
+
+    try:
+        preds = cal.load_predictions(predictions)
+        result = cal.measure(
+            preds, bins=bins, scheme=scheme, n_bootstrap=n_bootstrap,
+            n_consistency=n_consistency, folds=folds, seed=seed,
+        )
+    except cal.PredictionsFormatError as exc:
+        raise as_predictions_error(exc) from None
+    if fmt == "json":
+        text = dump_json(result)
+    elif fmt == "markdown":
+        text = cal.format_markdown(result)
+    else:
+        text = cal.format_text(result)
+    write_output(text, output)
+
+
+@main.command()
+@click.argument("profile", type=click.Path(dir_okay=False))
+@rubric_option
+@handle_errors
+def validate(profile, rubric_path):
+    """Check PROFILE (and its attached predictions); report every problem found."""
+    from advisor import engine
+
+    click.echo(engine.validate_file(profile, rubric_path=rubric_path))
+
+
+@main.command()
+@output_option
+@click.option("--answers", "answers_path", type=click.Path(dir_okay=False), default=None,
+              help="Take the answers from this YAML/JSON file instead of the terminal.")
+@click.option("--resume", is_flag=True, help="Continue a questionnaire that was interrupted.")
+@rubric_option
+@handle_errors
+def questionnaire(output, answers_path, resume, rubric_path):
+    """Answer the rubric's questions and write a profile YAML."""
+    from advisor import questionnaire as q
+
+    q.run(output=output, answers_path=answers_path, resume=resume, rubric_path=rubric_path)
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@handle_errors
+def init(path, force):
+    """Write an annotated starter profile to PATH (default: profile.yaml)."""
+    from advisor import questionnaire as q
+
+    target = Path(path or "profile.yaml")
+    if target.exists() and not force:
+        raise InputError("already exists; pass --force to overwrite it", file=str(target))
+    write_file_atomically(target, q.starter_profile())
+    click.echo(f"Wrote {target}")
+
+
+@main.command()
+@output_option
+@handle_errors
+def schema(output):
+    """Print the JSON Schema of the profile (for editor completion)."""
+    from advisor import profile
+
+    write_output(dump_json(profile.json_schema()), output)
+
+
+@main.group()
+def rubric():
+    """Inspect and check rubric files."""
+
+
+@rubric.command("show")
+@rubric_option
+@click.option("--format", "fmt", type=click.Choice(["text", "yaml"]), default="text", show_default=True)
+@handle_errors
+def rubric_show(rubric_path, fmt):
+    """Show the dimensions, strategies and rules of a rubric."""
+    from advisor import rubric as rub
+
+    loaded = rub.load_rubric(rubric_path)
+    click.echo(rub.describe(loaded, fmt=fmt))
+
+
+@rubric.command("lint")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@handle_errors
+def rubric_lint(path):
+    """Validate a rubric and find rules that can never fire (exit 1 on problems)."""
+    from advisor import rubric as rub
+
+    loaded = rub.load_rubric(path)
+    problems = rub.lint_rubric(loaded)
+    if problems:
+        raise InputError("lint found problems", file=str(path or rub.default_rubric_name()), details=problems)
+    click.echo(f"{path or rub.default_rubric_name()}: OK ({len(loaded.rules)} rules)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
