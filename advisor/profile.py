@@ -1,0 +1,327 @@
+"""The project profile (interface section 2): models, loading and validation.
+
+There is exactly one validation path, :func:`validate_profile_data`, shared by
+profile files and questionnaire answers. Problems are collected, never raised
+one at a time, and each is reported as ``file:line: field.path: message``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from advisor.errors import ProfileError
+
+DIMENSIONS = ("quality_gap", "data_readiness", "latency", "cost", "governance", "control")
+STRATEGIES = ("pretrained", "fine_tune", "calibrate", "from_scratch")
+StrategyId = Literal["pretrained", "fine_tune", "calibrate", "from_scratch"]
+
+# What a field accepts, in the words an error message uses ("must be ...").
+SCORE = "an integer from 0 to 5"
+FRACTION = "a number from 0 to 1"
+COUNT = "a whole number of 0 or more"
+FLAG = "true or false"
+
+Score = Annotated[int, Field(ge=0, le=5, strict=True, json_schema_extra={"expect": SCORE})]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0, json_schema_extra={"expect": FRACTION})]
+Count = Annotated[int, Field(ge=0, strict=True, json_schema_extra={"expect": COUNT})]
+Flag = Annotated[bool, Field(strict=True, json_schema_extra={"expect": FLAG})]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Project(Model):
+    name: Annotated[str, Field(min_length=1, strict=True, json_schema_extra={"expect": "a non-empty text"})]
+    summary: Annotated[Optional[str], Field(strict=True, json_schema_extra={"expect": "a text"})] = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("blank")
+        return value
+
+
+class Scores(Model):
+    quality_gap: Score = Field(description="0 = a pre-trained model already meets the target; 5 = far below it")
+    data_readiness: Score = Field(description="0 = no labeled in-domain data, no eval set; 5 = large, clean, labeled, governed corpus")
+    latency: Score = Field(description="0 = no latency constraint; 5 = strict real-time budget a large hosted model cannot meet")
+    cost: Score = Field(description="0 = unit cost is irrelevant; 5 = unit economics dominate (high volume, thin margin)")
+    governance: Score = Field(description="0 = no regulatory or audit pressure; 5 = strict audit, regulated decisions")
+    control: Score = Field(description="0 = any hosted vendor model is acceptable; 5 = must own weights and deploy sovereign / on-prem")
+
+
+class Context(Model):
+    launch_weeks: Optional[Count] = Field(None, description="weeks until production launch is needed")
+    labeled_examples: Optional[Count] = Field(None, description="labeled in-domain examples available")
+    has_eval_set: Optional[Flag] = Field(None, description="a held-out eval set with routine, edge and adversarial cases exists")
+    failure_classes_known: Optional[Flag] = Field(None, description="recurring, measured failure classes have been identified")
+    monthly_volume: Optional[Count] = Field(None, description="requests or predictions per month")
+    confidence_used_downstream: Optional[Flag] = Field(None, description="predicted confidence drives thresholds, routing or human review")
+    high_stakes: Optional[Flag] = Field(None, description="errors harm people, money or safety")
+    sovereignty_required: Optional[Flag] = Field(None, description="weights must be owned and run on own infrastructure")
+    proprietary_data_moat: Optional[Flag] = Field(None, description="a large proprietary corpus unlike public pre-training data")
+    adaptation_tried: Annotated[
+        list[StrategyId],
+        Field(json_schema_extra={"expect": "a list of strategy ids (" + ", ".join(STRATEGIES) + ")"}),
+    ] = Field(default_factory=list, description="strategies already tried that failed to meet the target")
+
+
+class Baseline(Model):
+    accuracy: Optional[Fraction] = Field(None, description="claimed baseline accuracy, 0..1")
+    ece: Optional[Fraction] = Field(None, description="claimed expected calibration error, 0..1")
+    target_accuracy: Optional[Fraction] = Field(None, description="target accuracy, 0..1")
+    target_ece: Fraction = Field(0.05, description="target expected calibration error, 0..1")
+    predictions: Annotated[
+        Optional[str], Field(min_length=1, strict=True, json_schema_extra={"expect": "a file path"})
+    ] = Field(None, description="attached predictions file, relative to the profile's folder")
+
+
+class Profile(Model):
+    version: Literal[1] = Field(description="profile format version; must be 1")
+    project: Project
+    scores: Scores
+    context: Context = Field(default_factory=Context)
+    baseline: Optional[Baseline] = None
+
+
+CONTEXT_FACTS: dict[str, Any] = {name: info.annotation for name, info in Context.model_fields.items()}
+
+
+@dataclass(frozen=True)
+class LoadedProfile:
+    """A validated profile plus what a report needs to reproduce it."""
+
+    profile: Profile
+    path: Path
+    text: str
+    sha256: str
+    lines: dict[tuple, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def predictions_path(self) -> Path | None:
+        baseline = self.profile.baseline
+        if baseline is None or baseline.predictions is None:
+            return None
+        return (self.path.parent / baseline.predictions).resolve()
+
+
+def load_profile(path: str | Path) -> LoadedProfile:
+    """Read, parse and validate a profile file; raise ProfileError listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProfileError("no such file", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"cannot read the file ({exc})", file=str(path)) from None
+    data, lines = parse_yaml(text, str(path))
+    profile = validate_profile_data(data, str(path), lines)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return LoadedProfile(profile=profile, path=path, text=text, sha256=digest, lines=lines)
+
+
+def parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
+    """Parse YAML safely and map every field path to its 1-based line number."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ProfileError(f"{where}: invalid YAML: {problem}") from None
+    lines: dict[tuple, int] = {}
+    duplicates: list[str] = []
+    if node is not None:
+        map_lines(node, (), lines, duplicates, source)
+    if duplicates:
+        raise ProfileError(f"{source}: duplicate keys (a typo must not silently win)", details=duplicates)
+    return data, lines
+
+
+def map_lines(node, path: tuple, lines: dict, duplicates: list, source: str) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                duplicates.append(f"{source}:{key_node.start_mark.line + 1}: {dotted(path + (key,))}: duplicate key")
+            seen.add(key)
+            map_lines(value_node, path + (key,), lines, duplicates, source)
+            lines[("__key__",) + path + (key,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            map_lines(item, path + (index,), lines, duplicates, source)
+
+
+def validate_profile_data(data: Any, source: str, lines: dict[tuple, int] | None = None) -> Profile:
+    """Validate already-parsed profile data; raise ProfileError with every problem at once."""
+    problems = field_problems(data, source, lines)
+    if problems:
+        noun = "problem" if len(problems) == 1 else "problems"
+        raise ProfileError(f"{source}: {len(problems)} {noun} in the profile", details=problems)
+    return Profile.model_validate(data)
+
+
+def field_problems(data: Any, source: str, lines: dict[tuple, int] | None = None) -> list[str]:
+    """Every problem of ``data`` as a profile, as ``source:line: field.path: message`` lines."""
+    lines = lines or {}
+    if not isinstance(data, dict):
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        return [f"{source}:{lines.get((), 1)}: the profile must be a YAML mapping with version, project and scores (got {got})"]
+    try:
+        Profile.model_validate(data)
+    except ValidationError as exc:
+        problems = [describe_error(err, data, source, lines) for err in exc.errors()]
+        return sorted(set(problems), key=lambda text: (line_of(text), text))
+    return []
+
+
+def describe_error(err: dict, data: Any, source: str, lines: dict[tuple, int]) -> str:
+    loc = tuple(part for part in err["loc"] if not is_union_tag(part))
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        line = lines.get(("__key__",) + loc, lines.get(loc, 1))
+        return f"{source}:{line}: {dotted(loc)}: unknown key{suggestion(loc)}"
+    line = nearest_line(loc, lines)
+    if kind == "missing":
+        line = lines.get(("__key__",) + loc[:-1], line)
+        return f"{source}:{line}: {dotted(loc)}: is required"
+    if loc == ("version",):
+        return f"{source}:{line}: version: must be 1 (got {show(err.get('input'))})"
+    expect = expectation(loc)
+    if loc[-2:-1] == ("adaptation_tried",):
+        expect = "one of " + ", ".join(STRATEGIES)
+    if expect is None and kind in ("model_type", "model_attributes_type", "dict_type"):
+        expect = "a mapping of keys to values"
+    if expect is None:
+        return f"{source}:{line}: {dotted(loc)}: {err['msg']}"
+    return f"{source}:{line}: {dotted(loc)}: must be {expect} (got {show(err.get('input'))})"
+
+
+def is_union_tag(part) -> bool:
+    # pydantic inserts the chosen type of Optional/Literal unions into error locations.
+    return isinstance(part, str) and (part in ("int", "float", "bool", "str", "none") or part.startswith(("literal[", "function-")))
+
+
+def expectation(loc: tuple) -> str | None:
+    """The ``expect`` text declared on the field at ``loc`` (list items inherit it)."""
+    model: Any = Profile
+    info = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        info = fields[part]
+        model = unwrap_model(info.annotation)
+    if info is None:
+        return None
+    for meta in info.metadata:
+        extra = getattr(meta, "json_schema_extra", None)
+        if isinstance(extra, dict) and "expect" in extra:
+            return extra["expect"]
+    extra = info.json_schema_extra
+    if isinstance(extra, dict) and "expect" in extra:
+        return extra["expect"]
+    annotation_extra = find_expect(info.annotation)
+    return annotation_extra
+
+
+def find_expect(annotation) -> str | None:
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = find_expect(arg)
+        if found:
+            return found
+    for meta in getattr(annotation, "__metadata__", ()) or ():
+        extra = getattr(meta, "json_schema_extra", None)
+        if isinstance(extra, dict) and "expect" in extra:
+            return extra["expect"]
+    return None
+
+
+def unwrap_model(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = unwrap_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def suggestion(loc: tuple) -> str:
+    """' (did you mean `x`?)' for an unknown key close to a valid one."""
+    parent = Profile
+    for part in loc[:-1]:
+        fields = getattr(parent, "model_fields", {})
+        if part not in fields:
+            return ""
+        parent = unwrap_model(fields[part].annotation)
+        if parent is None:
+            return ""
+    valid = list(parent.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean `{close[0]}`?)"
+    return f"; valid keys here: {', '.join(valid)}"
+
+
+def nearest_line(loc: tuple, lines: dict[tuple, int]) -> int:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return 1
+
+
+def line_of(problem: str) -> int:
+    try:
+        return int(problem.split(":")[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def dotted(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dict, list)):
+        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
+    return str(value)
+
+
+def json_schema() -> dict:
+    """JSON Schema of profile version 1, for editors (yaml-language-server)."""
+    schema = Profile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "advisor project profile, version 1"
+    return strip_expect(schema)
+
+
+def strip_expect(node):
+    if isinstance(node, dict):
+        return {key: strip_expect(value) for key, value in node.items() if key != "expect"}
+    if isinstance(node, list):
+        return [strip_expect(item) for item in node]
+    return node
