@@ -1,0 +1,159 @@
+"""A mergeable accumulator of the section-5 metrics.
+
+Every binned metric is a function of per-bin sums (count, sum of confidences, sum of
+correct predictions) and NLL/Brier/accuracy are means, so a data set can be processed
+chunk by chunk (:meth:`CalibrationAccumulator.update`), on several workers, and the
+partial accumulators combined (:meth:`CalibrationAccumulator.merge`). The result
+equals the in-memory one up to the order of floating-point additions (~1e-15).
+
+Only equal-width bins are mergeable; equal-mass edges depend on all the data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import binning
+from .data import Predictions, from_arrays
+from .metric import bins_table, ece_from_statistics, iter_rows, mce_from_statistics
+
+
+class CalibrationAccumulator:
+    """Running sufficient statistics of top-label calibration.
+
+    Parameters
+    ----------
+    bins : int
+        Number of equal-width bins (section 5).
+    classwise : bool
+        Also keep per-class bin sums (K x B) for the class-wise ECE (costs a pass over
+        all N x K probabilities).
+    """
+
+    def __init__(self, bins: int = 15, classwise: bool = False):
+        self.n_bins = int(bins)
+        self.classwise = bool(classwise)
+        self.edges = binning.width_edges(self.n_bins)
+        self.n_classes: int | None = None
+        self.n_samples = 0
+        self.n_correct = 0
+        self.nll_sum = 0.0
+        self.brier_sum = 0.0
+        self.counts = np.zeros(self.n_bins)
+        self.sum_conf = np.zeros(self.n_bins)
+        self.sum_correct = np.zeros(self.n_bins)
+        self.class_stats: np.ndarray | None = None  # (3, K, B): counts, sum p, sum [y=k]
+
+    # ------------------------------------------------------------ feeding
+    def update(self, labels, probs=None, logits=None, validate: bool = True) -> "CalibrationAccumulator":
+        """Add a chunk: labels (n,) and probs (n, K) or (n,), or logits (n, K).
+
+        With ``validate=False`` the arrays must already be valid 2-D inputs (faster).
+        """
+        if validate:
+            preds = from_arrays(labels, probs=probs, logits=logits)
+        else:
+            preds = Predictions(np.asarray(labels), probs, logits)
+        return self.add(preds)
+
+    def add(self, preds: Predictions, beta: float = 1.0, rows_mask=None) -> "CalibrationAccumulator":
+        """Add validated predictions (optionally only rows where ``rows_mask``; logits scaled by ``beta``)."""
+        self._set_classes(preds.n_classes)
+        want = self.classwise or preds.n_classes == 2
+        for item in iter_rows(preds, beta=beta, rows_mask=rows_mask, want_probs=want):
+            self.add_rows(*item)
+        return self
+
+    def add_rows(self, labels, rows, probs=None) -> None:
+        """Add per-row results of a chunk (:class:`advisor.calibration.metric.Rows`)."""
+        index = binning.assign(rows.confidence, self.edges)
+        b = self.n_bins
+        self.counts += np.bincount(index, minlength=b)
+        self.sum_conf += np.bincount(index, weights=rows.confidence, minlength=b)
+        self.sum_correct += np.bincount(index, weights=rows.correct, minlength=b)
+        self.n_samples += int(labels.shape[0])
+        self.n_correct += int(np.count_nonzero(rows.correct))
+        self.nll_sum += float(np.sum(rows.nll))
+        self.brier_sum += float(np.sum(rows.brier))
+        if probs is not None and (self.classwise or self.n_classes == 2):
+            self._add_class_stats(labels, probs)
+
+    def _set_classes(self, n_classes: int) -> None:
+        if self.n_classes is None:
+            self.n_classes = int(n_classes)
+        elif self.n_classes != n_classes:
+            raise ValueError(f"chunk has {n_classes} classes; earlier chunks had {self.n_classes}")
+        if self.class_stats is None:
+            tracked = self.n_classes if self.classwise else (1 if self.n_classes == 2 else 0)
+            self.class_stats = np.zeros((3, tracked, self.n_bins))
+
+    def _add_class_stats(self, labels, probs) -> None:
+        if self.class_stats.shape[1] == 0:
+            return
+        columns = np.arange(self.n_classes) if self.classwise else np.array([1])
+        p = probs[:, columns]
+        truth = (labels[:, None] == columns[None, :]).astype(np.float64)
+        flat = (binning.assign(p, self.edges) + self.n_bins * np.arange(len(columns))).ravel()
+        size = len(columns) * self.n_bins
+        shape = (len(columns), self.n_bins)
+        self.class_stats[0] += np.bincount(flat, minlength=size).reshape(shape)
+        self.class_stats[1] += np.bincount(flat, weights=p.ravel(), minlength=size).reshape(shape)
+        self.class_stats[2] += np.bincount(flat, weights=truth.ravel(), minlength=size).reshape(shape)
+
+    def merge(self, other: "CalibrationAccumulator") -> "CalibrationAccumulator":
+        """Add another accumulator's statistics into this one (in place) and return self."""
+        if other.n_bins != self.n_bins or other.classwise != self.classwise:
+            raise ValueError("can only merge accumulators with the same bins and classwise setting")
+        if other.n_classes is None:
+            return self
+        self._set_classes(other.n_classes)
+        self.n_samples += other.n_samples
+        self.n_correct += other.n_correct
+        self.nll_sum += other.nll_sum
+        self.brier_sum += other.brier_sum
+        self.counts += other.counts
+        self.sum_conf += other.sum_conf
+        self.sum_correct += other.sum_correct
+        self.class_stats += other.class_stats
+        return self
+
+    # ------------------------------------------------------------ results
+    def result(self) -> dict:
+        """Section-5 metrics of everything added so far.
+
+        Returns
+        -------
+        dict
+            ``n_samples``, ``n_classes``, ``accuracy``, ``ece``, ``mce``, ``nll``,
+            ``brier``, ``bins`` (list of ``{lower, upper, count, confidence, accuracy}``),
+            ``binary_positive_ece`` (K == 2, else None) and ``classwise_ece``
+            (when ``classwise`` and K > 2, else None).
+        """
+        if self.n_samples == 0:
+            raise ValueError("no predictions were added")
+        n = self.n_samples
+        stats = (self.counts, self.sum_conf, self.sum_correct)
+        return {
+            "n_samples": n,
+            "n_classes": self.n_classes,
+            "accuracy": self.n_correct / n,
+            "ece": ece_from_statistics(*stats),
+            "mce": mce_from_statistics(*stats),
+            "nll": self.nll_sum / n,
+            "brier": self.brier_sum / n,
+            "bins": bins_table(self.edges, *stats),
+            "binary_positive_ece": self._positive_ece(),
+            "classwise_ece": self._classwise_ece(),
+        }
+
+    def _positive_ece(self):
+        if self.n_classes != 2:
+            return None
+        k = 1 if self.classwise else 0
+        return ece_from_statistics(self.class_stats[0, k], self.class_stats[1, k], self.class_stats[2, k])
+
+    def _classwise_ece(self):
+        if not self.classwise or self.n_classes <= 2:
+            return None
+        errors = np.abs(self.class_stats[2] - self.class_stats[1]).sum(axis=1) / self.n_samples
+        return float(np.mean(errors))

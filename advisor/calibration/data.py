@@ -1,0 +1,454 @@
+"""Predictions: loading and validating a model's predicted probabilities or logits.
+
+File layouts
+------------
+``.npz``
+    An integer array ``labels`` (N,) and exactly one of ``probs`` ((N, K) rows summing
+    to 1, or (N,) the positive-class probability of a binary task) or ``logits``
+    ((N, K) unnormalized scores, or (N,) the positive-class logit of a binary task).
+``.npy``
+    Three sibling files ``NAME.labels.npy`` plus ``NAME.probs.npy`` or
+    ``NAME.logits.npy``; pass any of them. They are memory-mapped, so files larger
+    than memory are validated and measured chunk by chunk.
+``.csv``
+    A header line, then one prediction per line. The header is
+    ``label,p0,p1,...,p{K-1}`` (probabilities), ``label,logit0,...,logit{K-1}``
+    (logits), ``label,prob`` or ``label,logit`` (binary, positive class).
+``.jsonl``
+    One JSON object per line: ``{"label": 2, "probs": [...]}`` or
+    ``{"label": 2, "logits": [...]}``; binary tasks may use ``"prob": 0.7`` or
+    ``"logit": 0.8``. Every line uses the same key and length. Blank lines are skipped.
+
+Labels must be integers in ``0..K-1`` (floats with integral values are accepted).
+Every problem raises :class:`PredictionsFormatError` whose message is one line naming
+the file and the first bad row, e.g.
+``preds.csv: line 5 (row 4): probabilities sum to 0.93, not 1 (tolerance 1e-4)``.
+Rows are numbered from 1 in every format; text formats also give the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+SUM_TOLERANCE = 1e-4
+EPS = float(np.finfo(np.float64).eps)
+CHUNK_ELEMENTS = 1 << 18  # elements per row chunk (2 MB in float64): stays in cache, bounded memory
+
+
+class PredictionsFormatError(ValueError):
+    """A predictions file or array is missing, unreadable or malformed."""
+
+
+@dataclass(frozen=True, eq=False)
+class Predictions:
+    """Validated predictions of a classifier.
+
+    Attributes
+    ----------
+    labels : ndarray of int64, shape (N,)
+        True classes in ``0..K-1``.
+    probs : ndarray of float, shape (N, K), or None
+        Class probabilities (a 1-D binary input is stored as the two columns ``[1-p, p]``).
+    logits : ndarray of float, shape (N, K), or None
+        Unnormalized scores (a 1-D binary logit ``z`` is stored as ``[0, z]``).
+    source : str
+        Where the predictions came from (the file name, or ``"<arrays>"``).
+    """
+
+    labels: np.ndarray
+    probs: np.ndarray | None
+    logits: np.ndarray | None
+    source: str = "<arrays>"
+
+    @property
+    def kind(self) -> str:
+        """``"probs"`` or ``"logits"``."""
+        return "probs" if self.probs is not None else "logits"
+
+    @property
+    def scores(self) -> np.ndarray:
+        """The (N, K) array that is present (probabilities or logits)."""
+        return self.probs if self.probs is not None else self.logits
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.labels.shape[0])
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.scores.shape[1])
+
+
+def row_chunks(n_rows: int, n_cols: int = 1, elements: int | None = None) -> Iterator[slice]:
+    """Slices of consecutive rows holding about ``elements`` values each (at least one row)."""
+    step = max(1, (elements or CHUNK_ELEMENTS) // max(1, n_cols))
+    for start in range(0, n_rows, step):
+        yield slice(start, min(n_rows, start + step))
+
+
+def _default_where(row: int) -> str:
+    return f"row {row + 1}"
+
+
+def _fail(source: str, message: str, where: str | None = None) -> PredictionsFormatError:
+    return PredictionsFormatError(f"{source}: {where}: {message}" if where else f"{source}: {message}")
+
+
+def from_arrays(labels, probs=None, logits=None, source: str = "<arrays>",
+                where: Callable[[int], str] | None = None) -> Predictions:
+    """Validate arrays and wrap them as :class:`Predictions`.
+
+    This is the single input check every entry point goes through.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (N,)
+    probs : array_like of float, shape (N, K) or (N,), optional
+        Rows sum to 1 within 1e-4; a 1-D array is the positive-class probability.
+    logits : array_like of float, shape (N, K) or (N,), optional
+        Finite scores; a 1-D array is the positive-class logit of a binary task.
+    source : str
+        Named first in every error message.
+    where : callable, optional
+        Maps a 0-based row index to its location text (default ``"row i+1"``).
+
+    Returns
+    -------
+    Predictions
+
+    Raises
+    ------
+    PredictionsFormatError
+        Naming ``source`` and the first bad row.
+    """
+    where = where or _default_where
+    if (probs is None) == (logits is None):
+        raise _fail(source, "give exactly one of probabilities ('probs') or logits ('logits')"
+                    + ("; both were given" if probs is not None else "; neither was given"))
+    name = "probs" if probs is not None else "logits"
+    scores = _as_float_array(probs if probs is not None else logits, name, source)
+    labels = _as_label_array(labels, source, where)
+    if scores.ndim not in (1, 2):
+        raise _fail(source, f"{name} must be 1-D (binary) or 2-D (N, K); got shape {scores.shape}")
+    if scores.shape[0] != labels.shape[0]:
+        raise _fail(source, f"length mismatch: {labels.shape[0]} labels but {scores.shape[0]} rows of {name}")
+    if labels.shape[0] == 0:
+        raise _fail(source, "no predictions (0 rows)")
+    if scores.ndim == 2 and scores.shape[1] < 2:
+        raise _fail(source, f"{name} has {scores.shape[1]} column(s); at least 2 classes are needed "
+                            "(a binary task may give the positive class as a 1-D array)")
+    if name == "probs":
+        _check_probs(scores, source, where)
+    else:
+        _check_logits(scores, source, where)
+    n_classes = 2 if scores.ndim == 1 else scores.shape[1]
+    _check_label_range(labels, n_classes, source, where)
+    if scores.ndim == 1:
+        scores = _binary_columns(scores, name)
+    if name == "probs":
+        return Predictions(labels=labels, probs=scores, logits=None, source=source)
+    return Predictions(labels=labels, probs=None, logits=scores, source=source)
+
+
+def _binary_columns(values: np.ndarray, name: str) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    if name == "probs":
+        return np.column_stack([1.0 - values, values])
+    # softmax([0, z]) is sigmoid(z): the positive-class logit becomes a 2-class logit row
+    return np.column_stack([np.zeros_like(values), values])
+
+
+def _as_float_array(values, name: str, source: str) -> np.ndarray:
+    array = values if isinstance(values, np.ndarray) else np.asarray(values)
+    if array.dtype.kind == "f":
+        return array
+    if array.dtype.kind in "iub":
+        return array.astype(np.float64)
+    raise _fail(source, f"{name} must be numbers; got an array of {array.dtype}")
+
+
+def _as_label_array(values, source: str, where) -> np.ndarray:
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise _fail(source, f"labels must be a 1-D array; got shape {array.shape}")
+    if array.dtype.kind in "iu":
+        return array.astype(np.int64, copy=False)
+    if array.dtype.kind == "f":
+        bad = ~np.isfinite(array) | (array != np.round(array))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise _fail(source, f"label {array[row]!r} is not an integer", where(row))
+        return array.astype(np.int64)
+    raise _fail(source, f"labels must be integers; got an array of {array.dtype}")
+
+
+def _check_label_range(labels: np.ndarray, n_classes: int, source: str, where) -> None:
+    bad = (labels < 0) | (labels >= n_classes)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise _fail(source, f"label {labels[row]} is outside 0..{n_classes - 1} ({n_classes} classes)", where(row))
+
+
+def _first_bad(mask: np.ndarray) -> tuple[int, int]:
+    """(row, column) of the first True in a 1-D or 2-D mask."""
+    flat = int(np.flatnonzero(mask.ravel())[0])
+    if mask.ndim == 1:
+        return flat, 0
+    return divmod(flat, mask.shape[1])
+
+
+def _check_probs(probs: np.ndarray, source: str, where) -> None:
+    n_cols = 1 if probs.ndim == 1 else probs.shape[1]
+    for rows in row_chunks(probs.shape[0], n_cols):
+        chunk = probs[rows]
+        column = "" if probs.ndim == 1 else " (column {})"
+        for mask, text in ((np.isnan(chunk), "probability is NaN"),
+                           (chunk < 0, "probability {v!r} is negative"),
+                           (chunk > 1, "probability {v!r} is greater than 1")):
+            if mask.any():
+                row, col = _first_bad(mask)
+                value = float(chunk[row] if probs.ndim == 1 else chunk[row, col])
+                raise _fail(source, text.format(v=value) + column.format(col),
+                            where(rows.start + row))
+        if probs.ndim == 2:
+            sums = chunk.sum(axis=1, dtype=np.float64)
+            bad = np.abs(sums - 1.0) > SUM_TOLERANCE
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                raise _fail(source, f"probabilities sum to {sums[row]:.6g}, not 1 (tolerance 1e-4)",
+                            where(rows.start + row))
+
+
+def _check_logits(logits: np.ndarray, source: str, where) -> None:
+    n_cols = 1 if logits.ndim == 1 else logits.shape[1]
+    for rows in row_chunks(logits.shape[0], n_cols):
+        chunk = logits[rows]
+        bad = ~np.isfinite(chunk)
+        if bad.any():
+            row, col = _first_bad(bad)
+            value = float(chunk[row] if logits.ndim == 1 else chunk[row, col])
+            column = "" if logits.ndim == 1 else f" (column {col})"
+            raise _fail(source, f"logit {value!r} is not finite{column}", where(rows.start + row))
+
+
+# ---------------------------------------------------------------- files
+
+def load_predictions(path) -> Predictions:
+    """Load and validate a predictions file (.npz, .npy, .csv or .jsonl).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    Predictions
+        ``source`` is ``str(path)`` as given.
+
+    Raises
+    ------
+    PredictionsFormatError
+        The file is missing, unreadable or malformed (message names file and first bad row).
+    """
+    path = Path(path)
+    source = str(path)
+    loaders = {".npz": _load_npz, ".npy": _load_npy, ".csv": _load_csv, ".jsonl": _load_jsonl}
+    suffix = path.suffix.lower()
+    if suffix not in loaders:
+        raise _fail(source, f"unsupported file type {suffix or '(none)'!r}; use .npz, .npy, .csv or .jsonl")
+    if not path.exists():
+        raise _fail(source, "file not found")
+    if path.is_dir():
+        raise _fail(source, "is a folder, not a file")
+    try:
+        return loaders[suffix](path, source)
+    except PredictionsFormatError:
+        raise
+    except (OSError, ValueError, EOFError) as exc:
+        raise _fail(source, f"cannot be read ({exc})") from None
+
+
+def _load_npz(path: Path, source: str) -> Predictions:
+    if not zipfile.is_zipfile(path):
+        raise _fail(source, "not a valid .npz file (not a zip archive)")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            names = sorted(archive.files)
+            if "labels" not in names:
+                raise _fail(source, f"no 'labels' array (found: {', '.join(names) or 'nothing'})")
+            present = [name for name in ("probs", "logits") if name in names]
+            if len(present) != 1:
+                problem = "both 'probs' and 'logits'" if present else "neither 'probs' nor 'logits'"
+                raise _fail(source, f"has {problem}; give exactly one (found: {', '.join(names)})")
+            labels = archive["labels"]
+            scores = archive[present[0]]
+    except (zipfile.BadZipFile, ValueError) as exc:
+        if isinstance(exc, PredictionsFormatError):
+            raise
+        raise _fail(source, f"not a valid .npz file ({exc})") from None
+    return from_arrays(labels, source=source, **{present[0]: scores})
+
+
+_NPY_NAME = re.compile(r"^(?P<stem>.*)\.(?P<part>labels|probs|logits)\.npy$", re.IGNORECASE)
+
+
+def _load_npy(path: Path, source: str) -> Predictions:
+    match = _NPY_NAME.match(path.name)
+    if not match:
+        raise _fail(source, "a .npy input is a set of sibling files NAME.labels.npy and "
+                            "NAME.probs.npy or NAME.logits.npy; name the files that way")
+    stem = match.group("stem")
+    siblings = {part: path.with_name(f"{stem}.{part}.npy") for part in ("labels", "probs", "logits")}
+    if not siblings["labels"].exists():
+        raise _fail(source, f"the labels file {siblings['labels'].name} is missing")
+    present = [part for part in ("probs", "logits") if siblings[part].exists()]
+    if len(present) != 1:
+        problem = "both" if present else "neither"
+        raise _fail(source, f"{problem} of {siblings['probs'].name} and {siblings['logits'].name} exist; "
+                            "give exactly one")
+    labels = _read_npy(siblings["labels"])
+    scores = _read_npy(siblings[present[0]])
+    return from_arrays(labels, source=source, **{present[0]: scores})
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except ValueError as exc:
+        raise _fail(str(path), f"not a valid .npy file ({exc})") from None
+
+
+_CSV_COLUMNS = {"p": "probs", "logit": "logits"}
+
+
+def _csv_layout(header: list[str], source: str) -> tuple[str, bool]:
+    """(kind, binary) from the header, or an error naming line 1."""
+    names = [name.strip().lower() for name in header]
+    if not names or names[0] != "label":
+        raise _fail(source, "the header must start with 'label' (e.g. label,p0,p1,p2)", "line 1")
+    rest = names[1:]
+    if rest in (["prob"], ["logit"]):
+        return ("probs" if rest == ["prob"] else "logits"), True
+    for prefix, kind in _CSV_COLUMNS.items():
+        if rest and rest == [f"{prefix}{k}" for k in range(len(rest))]:
+            return kind, False
+    raise _fail(source, "after 'label' the header must be p0,p1,...,p{K-1} or logit0,...,logit{K-1} "
+                        f"(or 'prob' / 'logit' for a binary task); got {','.join(header[1:]) or 'nothing'}",
+                "line 1")
+
+
+def _load_csv(path: Path, source: str) -> Predictions:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise _fail(source, "no predictions (the file is empty)")
+        kind, binary = _csv_layout(header, source)
+        width = len(header)
+        labels, rows, lines = [], [], []
+        for fields in reader:
+            if not fields or all(not f.strip() for f in fields):
+                continue
+            where = f"line {reader.line_num} (row {len(rows) + 1})"
+            if len(fields) != width:
+                raise _fail(source, f"has {len(fields)} fields, expected {width} as in the header", where)
+            labels.append(_parse_label(fields[0], source, where))
+            rows.append([_parse_number(text, header[j + 1].strip(), source, where)
+                         for j, text in enumerate(fields[1:])])
+            lines.append(reader.line_num)
+    return _from_rows(labels, rows, lines, kind, binary, source)
+
+
+def _from_rows(labels, rows, lines, kind, binary, source) -> Predictions:
+    if not rows:
+        raise _fail(source, "no predictions (0 rows)")
+    scores = np.asarray(rows, dtype=np.float64)
+    if binary:
+        scores = scores[:, 0]
+
+    def where(row: int) -> str:
+        return f"line {lines[row]} (row {row + 1})"
+
+    return from_arrays(np.asarray(labels, dtype=np.int64), source=source, where=where, **{kind: scores})
+
+
+def _parse_label(text, source: str, where: str) -> int:
+    if isinstance(text, bool):
+        raise _fail(source, f"label {text!r} is not an integer", where)
+    if isinstance(text, int):
+        return text
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise _fail(source, f"label {text!r} is not an integer", where) from None
+    if not math.isfinite(value) or value != round(value):
+        raise _fail(source, f"label {text!r} is not an integer", where)
+    return int(value)
+
+
+def _parse_number(text, column: str, source: str, where: str) -> float:
+    if isinstance(text, bool) or text is None:
+        raise _fail(source, f"{column}: {text!r} is not a number", where)
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        raise _fail(source, f"{column}: {text!r} is not a number", where) from None
+
+
+_JSON_KEYS = {"probs": ("probs", False), "logits": ("logits", False), "prob": ("probs", True),
+              "logit": ("logits", True)}
+
+
+def _load_jsonl(path: Path, source: str) -> Predictions:
+    labels, rows, lines = [], [], []
+    layout = None  # (key, width, first line)
+    with open(path, encoding="utf-8-sig") as handle:
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            where = f"line {number} (row {len(rows) + 1})"
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise _fail(source, f"not valid JSON ({exc.msg} at column {exc.colno})", where) from None
+            if not isinstance(record, dict):
+                raise _fail(source, "each line must be a JSON object like {\"label\": 2, \"probs\": [...]}", where)
+            if "label" not in record:
+                raise _fail(source, "no 'label'", where)
+            keys = [key for key in _JSON_KEYS if key in record]
+            if len(keys) != 1:
+                found = "both " + " and ".join(repr(k) for k in keys) if keys else "none"
+                raise _fail(source, f"give exactly one of 'probs', 'logits', 'prob', 'logit' (found {found})", where)
+            key = keys[0]
+            values = record[key]
+            binary = _JSON_KEYS[key][1]
+            if binary:
+                values = [values]
+            elif not isinstance(values, list):
+                raise _fail(source, f"'{key}' must be a list of numbers", where)
+            if layout is None:
+                layout = (key, len(values), number)
+            elif key != layout[0]:
+                raise _fail(source, f"uses '{key}' but line {layout[2]} uses '{layout[0]}'", where)
+            elif len(values) != layout[1]:
+                raise _fail(source, f"has {len(values)} values in '{key}', expected {layout[1]} "
+                                    f"as on line {layout[2]}", where)
+            labels.append(_parse_label(record["label"], source, where))
+            for j, value in enumerate(values):
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise _fail(source, f"{key}[{j}]: {value!r} is not a number", where)
+            rows.append([float(v) for v in values])
+            lines.append(number)
+    if layout is None:
+        raise _fail(source, "no predictions (the file is empty)")
+    kind, binary = _JSON_KEYS[layout[0]]
+    return _from_rows(labels, rows, lines, kind, binary, source)

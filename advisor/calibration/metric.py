@@ -1,0 +1,300 @@
+"""Calibration metrics (interface section 5) and the extra estimators.
+
+All functions take ``labels`` (N,) and exactly one of ``probs`` (N, K) or ``logits``
+(N, K); inputs are validated by :func:`advisor.calibration.data.from_arrays`. The
+per-row work is done in row chunks converted to float64 one chunk at a time, so no
+float64 copy of a whole N x K array is ever made.
+
+Per-row quantities
+------------------
+- prediction = argmax_k p_ik (lowest k on ties), confidence c_i = p_i,prediction.
+- With logits, log p_iy = (z_iy - max z_i) - ln sum_k exp(z_ik - max z_i) (stable; the
+  softmax is never rounded before the log), and nll_i = -max(log p_iy, ln eps), which
+  equals the section-5 definition -ln(max(p_iy, eps)).
+- brier_i = sum_k (p_ik - [y_i = k])^2.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import binning
+from .data import EPS, Predictions, from_arrays, row_chunks
+
+LOG_EPS = float(np.log(EPS))
+
+
+class Rows(NamedTuple):
+    """Per-row results of one chunk, all shape (n,)."""
+
+    confidence: np.ndarray  # float64
+    correct: np.ndarray  # bool
+    nll: np.ndarray  # float64
+    brier: np.ndarray  # float64
+
+
+def chunk_rows(labels: np.ndarray, scores: np.ndarray, kind: str, beta: float = 1.0,
+               want_probs: bool = False):
+    """Per-row confidence, correctness, NLL and Brier of one chunk.
+
+    Parameters
+    ----------
+    labels : ndarray of int, shape (n,)
+    scores : ndarray, shape (n, K)
+        Probabilities (``kind == "probs"``) or logits (``kind == "logits"``).
+    beta : float
+        Inverse temperature applied to logits (ignored for probabilities). The
+        prediction is the argmax of the unscaled logits, which scaling by beta > 0
+        cannot change.
+    want_probs : bool
+        Also return the float64 probabilities of the chunk, shape (n, K).
+
+    Returns
+    -------
+    Rows, or (Rows, ndarray of shape (n, K)) when ``want_probs``.
+    """
+    x = np.asarray(scores, dtype=np.float64)
+    n = x.shape[0]
+    rows = np.arange(n)
+    pred = np.argmax(x, axis=1)
+    if kind == "probs":
+        p = x
+        conf = p[rows, pred]
+        p_y = p[rows, labels]
+        nll = -np.log(np.maximum(p_y, EPS))
+    else:
+        shifted = x - x[rows, pred][:, None]
+        if beta != 1.0:
+            shifted *= beta
+        p = np.exp(shifted)
+        total = p.sum(axis=1)
+        p /= total[:, None]
+        log_total = np.log(total)
+        conf = p[rows, pred]
+        p_y = p[rows, labels]
+        nll = -np.maximum(shifted[rows, labels] - log_total, LOG_EPS)
+    brier = np.einsum("ij,ij->i", p, p) - 2.0 * p_y + 1.0
+    result = Rows(conf, pred == labels, nll, brier)
+    return (result, p) if want_probs else result
+
+
+def iter_rows(preds: Predictions, beta: float = 1.0, rows_mask: np.ndarray | None = None,
+              want_probs: bool = False):
+    """Yield (labels_chunk, Rows[, probs_chunk]) over row chunks of ``preds``.
+
+    ``rows_mask`` (N,) bool keeps only the selected rows (used by cross-fitting).
+    """
+    scores = preds.scores
+    for rows in row_chunks(preds.n_samples, preds.n_classes):
+        labels = preds.labels[rows]
+        chunk = scores[rows]
+        if rows_mask is not None:
+            keep = rows_mask[rows]
+            if not keep.any():
+                continue
+            labels, chunk = labels[keep], chunk[keep]
+        out = chunk_rows(labels, chunk, preds.kind, beta=beta, want_probs=want_probs)
+        yield (labels, *out) if want_probs else (labels, out)
+
+
+def top_label(preds: Predictions) -> tuple[np.ndarray, np.ndarray]:
+    """Confidences (N,) float64 and correctness (N,) bool of the top label."""
+    conf = np.empty(preds.n_samples)
+    correct = np.empty(preds.n_samples, dtype=bool)
+    start = 0
+    for labels, rows in iter_rows(preds):
+        stop = start + labels.shape[0]
+        conf[start:stop], correct[start:stop] = rows.confidence, rows.correct
+        start = stop
+    return conf, correct
+
+
+def _as_preds(labels, probs, logits) -> Predictions:
+    if isinstance(labels, Predictions):
+        return labels
+    return from_arrays(labels, probs=probs, logits=logits)
+
+
+# ---------------------------------------------------------------- binned statistics
+
+def bin_statistics(confidences, correct, edges: np.ndarray):
+    """Per-bin sufficient statistics.
+
+    Parameters
+    ----------
+    confidences : array_like of float, shape (N,)
+    correct : array_like of bool or float, shape (N,)
+    edges : ndarray of float64, shape (B+1,)
+
+    Returns
+    -------
+    counts, sum_confidence, sum_correct : ndarrays of shape (B,)
+    """
+    conf = np.asarray(confidences, dtype=np.float64)
+    index = binning.assign(conf, edges)
+    n_bins = len(edges) - 1
+    counts = np.bincount(index, minlength=n_bins).astype(np.float64)
+    sum_conf = np.bincount(index, weights=conf, minlength=n_bins)
+    sum_correct = np.bincount(index, weights=np.asarray(correct, dtype=np.float64), minlength=n_bins)
+    return counts, sum_conf, sum_correct
+
+
+def ece_from_statistics(counts, sum_conf, sum_correct) -> float:
+    """sum_m |sum(correct) - sum(c)| / N over bins (empty bins contribute 0)."""
+    total = float(np.sum(counts))
+    return float(np.sum(np.abs(sum_correct - sum_conf)) / total) if total else 0.0
+
+
+def mce_from_statistics(counts, sum_conf, sum_correct) -> float:
+    """max over non-empty bins of |mean(correct) - mean(c)|."""
+    full = counts > 0
+    if not full.any():
+        return 0.0
+    return float(np.max(np.abs(sum_correct[full] - sum_conf[full]) / counts[full]))
+
+
+def bins_table(edges, counts, sum_conf, sum_correct) -> list[dict]:
+    """The reliability table: ``[{lower, upper, count, confidence, accuracy}]`` (None when empty)."""
+    table = []
+    for m in range(len(counts)):
+        n = int(counts[m])
+        table.append({
+            "lower": float(edges[m]), "upper": float(edges[m + 1]), "count": n,
+            "confidence": float(sum_conf[m] / n) if n else None,
+            "accuracy": float(sum_correct[m] / n) if n else None,
+        })
+    return table
+
+
+def expected_calibration_error(confidences, correct, n_bins: int = 15, scheme: str = "width") -> float:
+    """Top-label ECE from confidences (N,) and correctness (N,).
+
+    ``scheme="width"`` is exactly interface section 5; ``"mass"`` uses the equal-mass
+    edges of :mod:`advisor.calibration.binning`.
+    """
+    edges = binning.edges_for(confidences, n_bins, scheme)
+    return ece_from_statistics(*bin_statistics(confidences, correct, edges))
+
+
+def maximum_calibration_error(confidences, correct, n_bins: int = 15, scheme: str = "width") -> float:
+    """Top-label MCE from confidences (N,) and correctness (N,)."""
+    edges = binning.edges_for(confidences, n_bins, scheme)
+    return mce_from_statistics(*bin_statistics(confidences, correct, edges))
+
+
+def reliability_bins(confidences, correct, n_bins: int = 15, scheme: str = "width") -> list[dict]:
+    """The per-bin table for confidences (N,) and correctness (N,)."""
+    edges = binning.edges_for(confidences, n_bins, scheme)
+    return bins_table(edges, *bin_statistics(confidences, correct, edges))
+
+
+# ---------------------------------------------------------------- metrics on predictions
+
+def calibration_metrics(labels, probs=None, logits=None, n_bins: int = 15) -> dict:
+    """accuracy, ece, mce, nll, brier and bins (section 5) of labels (N,) and probs/logits (N, K)."""
+    from .accumulator import CalibrationAccumulator
+
+    preds = _as_preds(labels, probs, logits)
+    acc = CalibrationAccumulator(bins=n_bins)
+    acc.add(preds)
+    return acc.result()
+
+
+def accuracy(labels, probs=None, logits=None) -> float:
+    """mean(argmax_k p_ik == y_i)."""
+    return calibration_metrics(labels, probs, logits)["accuracy"]
+
+
+def negative_log_likelihood(labels, probs=None, logits=None) -> float:
+    """Mean of -ln(max(p_iy, eps)) (equals scikit-learn's ``log_loss``)."""
+    return calibration_metrics(labels, probs, logits)["nll"]
+
+
+def brier_score(labels, probs=None, logits=None) -> float:
+    """Mean over rows of sum_k (p_ik - [y_i = k])^2 (binary: twice scikit-learn's ``brier_score_loss``)."""
+    return calibration_metrics(labels, probs, logits)["brier"]
+
+
+def classwise_ece(labels, probs=None, logits=None, n_bins: int = 15) -> float:
+    """Class-wise ECE: the mean over classes k of the equal-width ECE of p_k against [y == k].
+
+    For each class k, every sample's p_ik is placed in an equal-width bin (section-5
+    edges and rule), and the class's error is sum_m |sum [y = k] - sum p_ik| / N; the
+    result is the unweighted mean over the K classes (the "static calibration error"
+    of Nixon et al. 2019 with the section-5 bins).
+    """
+    from .accumulator import CalibrationAccumulator
+
+    acc = CalibrationAccumulator(bins=n_bins, classwise=True)
+    acc.add(_as_preds(labels, probs, logits))
+    return acc.result()["classwise_ece"]
+
+
+def binary_positive_ece(labels, probs=None, logits=None, n_bins: int = 15) -> float:
+    """ECE of the positive-class probability of a binary task (K == 2 only).
+
+    Bins p_i1 with the section-5 equal-width rule and compares the mean p_i1 with the
+    fraction of positives in each bin, weighted by the bin's share: what torchmetrics'
+    ``binary_calibration_error(norm="l1")`` computes. Differences from torchmetrics:
+    we compare in float64 with float64 edges (torchmetrics uses float32 edges), and
+    p = 0 falls in bin 0 (torchmetrics' ``bucketize(...) - 1`` gives index -1 there).
+    Not the top-label ``ece``: a binary model predicting 0.3 for the positive class
+    has top-label confidence 0.7.
+    """
+    preds = _as_preds(labels, probs, logits)
+    if preds.n_classes != 2:
+        raise ValueError("binary_positive_ece needs exactly 2 classes")
+    from .accumulator import CalibrationAccumulator
+
+    acc = CalibrationAccumulator(bins=n_bins)
+    acc.add(preds)
+    return acc.result()["binary_positive_ece"]
+
+
+def kumar_equal_bins(confidences, n_bins: int = 15) -> np.ndarray:
+    """Equal-mass upper edges as in Kumar et al.'s ``get_equal_bins``, shape (<= B,), last is 1.0.
+
+    Sorted values are cut into consecutive groups of ceil(N / B) values (so there can
+    be fewer than B groups); each inner edge is the midpoint between the last value of
+    a group and the first of the next; duplicate edges are dropped.
+    """
+    values = np.sort(np.asarray(confidences, dtype=np.float64))
+    size = int(np.ceil(values.size / n_bins)) if values.size else 1
+    starts = np.arange(size, values.size, size)
+    inner = (values[starts - 1] + values[starts]) / 2.0
+    return np.unique(np.append(inner, 1.0))
+
+
+def debiased_l2_error(confidences, correct, n_bins: int = 15) -> float:
+    """Debiased top-label L2 calibration error of Kumar et al. 2019 ("Verified Uncertainty Calibration").
+
+    Replicates ``lower_bound_scaling_ce(probs, labels, p=2, debias=True, num_bins=B,
+    binning_scheme=get_equal_bins, mode="top-label")`` of the reference code
+    (p-lambda/verified_calibration): equal-mass bins from :func:`kumar_equal_bins`, a
+    value v in bin i when ``edges[i-1] < v <= edges[i]``; per bin with n_b >= 2 samples
+    the plug-in (mean(c) - mean(correct))^2 minus the variance correction
+    a_b (1 - a_b) / (n_b - 1), where a_b = mean(correct); bins with fewer than 2 samples
+    contribute 0; the terms are weighted by n_b / N and summed.
+
+    Returns
+    -------
+    float
+        sqrt(max(estimate, 0)): an L2 error on the probability scale, comparable with the ECE.
+    """
+    conf = np.asarray(confidences, dtype=np.float64)
+    correct = np.asarray(correct, dtype=np.float64)
+    upper = kumar_equal_bins(conf, n_bins)
+    index = np.searchsorted(upper, conf, side="left")
+    size = len(upper)
+    counts = np.bincount(index, minlength=size).astype(np.float64)
+    sum_conf = np.bincount(index, weights=conf, minlength=size)
+    sum_correct = np.bincount(index, weights=correct, minlength=size)
+    full = counts >= 2
+    n_b = counts[full]
+    mean_correct = sum_correct[full] / n_b
+    biased = (sum_conf[full] / n_b - mean_correct) ** 2
+    variance = mean_correct * (1.0 - mean_correct) / (n_b - 1.0)
+    estimate = float(np.dot(n_b / conf.size, biased - variance))
+    return max(estimate, 0.0) ** 0.5

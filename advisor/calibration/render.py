@@ -1,0 +1,109 @@
+"""Plain-text and Markdown renderings of a :func:`measure` result."""
+
+from __future__ import annotations
+
+
+def _num(value, digits: int = 4) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _interval(pair) -> str:
+    return "n/a" if not pair else f"[{pair[0]:.4f}, {pair[1]:.4f}]"
+
+
+def _metric_rows(result: dict) -> list[tuple[str, str, str]]:
+    """(name, value, note) rows shared by both formats."""
+    iv = result["intervals"]
+    sig = result["significance"]
+    level = f"{round(iv['level'] * 100)}% CI"
+    rows = [
+        ("accuracy", _num(result["accuracy"]), f"{level} {_interval(iv['accuracy'])}"),
+        (f"ECE ({result['scheme']}, {result['n_bins']} bins)", _num(result["ece"]),
+         f"{level} {_interval(iv['ece'])}"),
+        ("MCE", _num(result["mce"]), ""),
+        ("NLL", _num(result["nll"]), ""),
+        ("Brier", _num(result["brier"]), "sum over classes"),
+        ("temperature", _num(result["temperature"], 3), "minimizes NLL on all rows"),
+        ("ECE equal-width", _num(result["ece_width"]), ""),
+        ("ECE equal-mass", _num(result["ece_mass"]), ""),
+        ("debiased L2 error", _num(result["debiased_l2_error"]), "Kumar et al. 2019"),
+    ]
+    if result.get("classwise_ece") is not None:
+        rows.append(("class-wise ECE", _num(result["classwise_ece"]), "mean over classes"))
+    if result.get("binary_positive_ece") is not None:
+        rows.append(("positive-class ECE", _num(result["binary_positive_ece"]), "binary, p(class 1)"))
+    if sig.get("p_value") is not None:
+        rows.append(("ECE if calibrated", _num(sig["ece_if_calibrated"]),
+                     f"95th percentile {_num(sig['ece_if_calibrated_95'])}"))
+        rows.append(("calibration p-value", _num(sig["p_value"]),
+                     f"{sig['method']}, {sig['n_resamples']} resamples"))
+    return rows
+
+
+def _verdict(result: dict) -> str:
+    sig = result["significance"]
+    if sig.get("p_value") is None:
+        return "No significance test was run."
+    if sig["p_value"] < 0.05:
+        return (f"The ECE of {result['ece']:.4f} is larger than a perfectly calibrated model of this size "
+                f"would show (p = {sig['p_value']:.3f}): the miscalibration is real.")
+    return (f"The ECE of {result['ece']:.4f} is within what a perfectly calibrated model of this size "
+            f"shows (typically {sig['ece_if_calibrated']:.4f}; p = {sig['p_value']:.3f}): "
+            "no evidence of miscalibration.")
+
+
+def _post_rows(result: dict) -> list[tuple[str, dict]]:
+    post = result["post_calibration"]
+    rows = [("uncalibrated", post["before"])]
+    for name in ("temperature", "platt", "isotonic"):
+        if post.get(name) is not None:
+            rows.append((name, post[name]))
+    return rows
+
+
+def _bin_cells(row: dict) -> list[str]:
+    return [f"({row['lower']:.3f}, {row['upper']:.3f}]", str(row["count"]),
+            _num(row["confidence"]), _num(row["accuracy"])]
+
+
+def format_text(result: dict) -> str:
+    """A terminal report: metrics, significance, post-calibration and the reliability table."""
+    lines = [f"{result['source']}: {result['n_samples']} samples, {result['n_classes']} classes "
+             f"({result['input']})", ""]
+    rows = _metric_rows(result)
+    width = max(len(name) for name, _, _ in rows)
+    lines += [f"  {name:<{width}}  {value:>8}  {note}".rstrip() for name, value, note in rows]
+    lines += ["", _verdict(result), ""]
+    post = result["post_calibration"]
+    lines.append(f"Post-hoc calibration ({post['folds']}-fold cross-fitted, seed {post['seed']}):")
+    lines.append(f"  {'method':<13}{'ECE*':>8}{'NLL':>9}{'Brier':>9}{'accuracy':>10}")
+    for name, values in _post_rows(result):
+        lines.append(f"  {name:<13}{values['ece']:>8.4f}{values['nll']:>9.4f}{values['brier']:>9.4f}"
+                     f"{values['accuracy']:>10.4f}")
+    lines.append(f"  * equal-width, {result['n_bins']} bins")
+    lines += [f"  note: {note}" for note in post.get("notes", [])]
+    lines += ["", "Reliability bins:", f"  {'bin':<18}{'count':>8}{'confidence':>12}{'accuracy':>10}"]
+    for row in result["bins"]:
+        cells = _bin_cells(row)
+        lines.append(f"  {cells[0]:<18}{cells[1]:>8}{cells[2]:>12}{cells[3]:>10}")
+    return "\n".join(lines) + "\n"
+
+
+def format_markdown(result: dict) -> str:
+    """The same report as Markdown tables, for pasting into documents."""
+    lines = [f"### Calibration of `{result['source']}`", "",
+             f"{result['n_samples']} samples, {result['n_classes']} classes, input: {result['input']}.", "",
+             "| metric | value | note |", "| --- | ---: | --- |"]
+    lines += [f"| {name} | {value} | {note} |" for name, value, note in _metric_rows(result)]
+    lines += ["", _verdict(result), "", "| calibration | ECE (equal-width) | NLL | Brier | accuracy |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    for name, values in _post_rows(result):
+        lines.append(f"| {name} | {values['ece']:.4f} | {values['nll']:.4f} | {values['brier']:.4f} "
+                     f"| {values['accuracy']:.4f} |")
+    post = result["post_calibration"]
+    lines += ["", f"Post-hoc results are {post['folds']}-fold cross-fitted (seed {post['seed']}): "
+                  "each row is scored by a calibrator fitted without it."]
+    lines += [f"Note: {note}" for note in post.get("notes", [])]
+    lines += ["", "| bin | count | confidence | accuracy |", "| --- | ---: | ---: | ---: |"]
+    lines += ["| " + " | ".join(_bin_cells(row)) + " |" for row in result["bins"]]
+    return "\n".join(lines) + "\n"
