@@ -1,0 +1,341 @@
+"""The decision engine: profile + rubric (+ measured predictions) -> explained assessment.
+
+The assessment dict returned by :func:`assess` is the JSON output of ``advisor
+assess --format json`` and the only input of the Markdown report. It must be
+deterministic: no clocks, no unseeded randomness, floats rounded, and every
+list whose order is not meaningful sorted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from advisor import __version__, crosscheck, profile, rule, sensitivity
+from advisor.errors import PredictionsError
+from advisor.rubric import Rubric, load_rubric
+
+DIGITS = 4
+TIER = sensitivity.TIERS
+
+
+@dataclass
+class Decision:
+    """One evaluation of the rubric for given dimension scores (what sensitivity re-runs)."""
+
+    dimensions: dict[str, int]
+    scores: dict[str, float] = field(default_factory=dict)
+    contributions: dict[str, list[dict]] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)
+    blocked_by: dict[str, list[str]] = field(default_factory=dict)
+    fired: list[dict] = field(default_factory=list)
+    companions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    ranking: list[str] = field(default_factory=list)
+
+    @property
+    def primary(self) -> str:
+        return self.ranking[0]
+
+
+# --- entry points --------------------------------------------------------------------------
+
+
+def assess_file(profile_path, rubric_path=None) -> dict:
+    """Load, measure and assess; raises the advisor's input errors on bad files."""
+    loaded = profile.load_profile(profile_path)
+    return assess(loaded, load_rubric(rubric_path))
+
+
+def validate_file(profile_path, rubric_path=None) -> str:
+    """Check a profile, the rubric and any attached predictions; a one-paragraph summary on success."""
+    loaded = profile.load_profile(profile_path)
+    rub = load_rubric(rubric_path)
+    p = loaded.profile
+    known = sorted(name for name, value in p.context.model_dump().items() if value not in (None, []))
+    lines = [f"{loaded.path}: OK - project '{p.project.name}', 6 scores, "
+             f"{len(known)} context facts ({', '.join(known) or 'none'}), rubric {rub.name} ({rub.path})"]
+    if loaded.predictions_path is not None:
+        preds = load_predictions(loaded)
+        lines.append(f"  predictions {p.baseline.predictions}: {preds.n_samples} samples, "
+                     f"{preds.n_classes} classes ({preds.kind})")
+    elif p.baseline is not None:
+        lines.append("  baseline: claimed values only (no predictions attached)")
+    return "\n".join(lines)
+
+
+def assess(loaded, rub: Rubric, measured: dict | None | bool = True) -> dict:
+    """The full assessment of a loaded profile.
+
+    ``measured``: True = measure the attached predictions (if any); a dict = use this
+    measurement instead (tests); None/False = ignore predictions.
+    """
+    p = loaded.profile
+    if measured is True:
+        measured = measure_attached(loaded)
+    measured = measured or None
+    claimed = crosscheck.claims_of(p.baseline)
+    self_scores = p.scores.model_dump()
+    metrics = crosscheck.compute_metrics(measured, claimed, self_scores["quality_gap"])
+    facts = p.context.model_dump()
+    decision = decide(rub, self_scores, facts, metrics)
+    provisional = rule.evaluate(rub.readiness.condition, environment(decision.dimensions, facts, metrics))
+    return build_assessment(loaded, rub, decision, self_scores, facts, metrics, measured, claimed, provisional)
+
+
+# --- decision ------------------------------------------------------------------------------
+
+
+def effective_scores(self_scores: dict[str, int], metrics: dict) -> dict[str, int]:
+    """Self-scores, with quality_gap raised to what a measured accuracy shortfall implies."""
+    implied = crosscheck.evidence_quality_gap(metrics)
+    scores = {name: self_scores[name] for name in profile.DIMENSIONS}
+    if implied is not None and implied > scores["quality_gap"]:
+        scores["quality_gap"] = implied
+    return scores
+
+
+def environment(dimensions: dict, facts: dict, metrics: dict) -> dict[str, dict]:
+    return {"dimension": dimensions, "fact": facts, "metric": metrics}
+
+
+def decide(rub: Rubric, self_scores: dict[str, int], facts: dict, metrics: dict) -> Decision:
+    dims = effective_scores(self_scores, metrics)
+    decision = Decision(dimensions=dims)
+    env = environment(dims, facts, metrics)
+    for strategy in rub.strategies:
+        decision.contributions[strategy.id] = base_contributions(rub, strategy, dims)
+        decision.blocked_by[strategy.id] = []
+    for item in rub.rules:
+        if rule.evaluate(item.condition, env):
+            apply_rule(decision, item)
+    finish(decision, rub)
+    return decision
+
+
+def base_contributions(rub: Rubric, strategy, dims: dict[str, int]) -> list[dict]:
+    rows = [{"source": "base", "id": "base", "value": strategy.base, "detail": "starting score"}]
+    for dimension in profile.DIMENSIONS:
+        weight = rub.weight(dimension, strategy.id)
+        if weight:
+            rows.append({"source": "dimension", "id": dimension, "value": round(weight * dims[dimension], DIGITS),
+                         "detail": f"{dimension} {dims[dimension]} x {weight:g}"})
+    return rows
+
+
+def apply_rule(decision: Decision, item) -> None:
+    for effect in item.effects:
+        target = effect.target
+        decision.fired.append({"id": item.id, "effect": effect.kind, "target": target, "amount": effect.by,
+                               "rationale": " ".join(item.rationale.split()), "source": item.source})
+        if effect.adjust is not None:
+            decision.contributions[target].append({"source": "rule", "id": item.id, "value": effect.by,
+                                                   "detail": " ".join(item.rationale.split())})
+        elif effect.veto is not None or effect.require is not None:
+            decision.blocked_by[target].append(item.id)
+        elif effect.companion is not None:
+            decision.companions.append(target)
+        else:
+            decision.warnings.append(" ".join(effect.warn.split()))
+            decision.fired[-1]["text"] = decision.warnings[-1]
+
+
+def finish(decision: Decision, rub: Rubric) -> None:
+    """Scores, statuses, ranking and companions from the contributions and fired effects."""
+    vetoed = {f["target"] for f in decision.fired if f["effect"] == "veto"}
+    order = {s.id: index for index, s in enumerate(rub.strategies)}
+    for sid, rows in decision.contributions.items():
+        decision.scores[sid] = round(sum(row["value"] for row in rows), DIGITS)
+        decision.status[sid] = ("vetoed" if sid in vetoed else "gated" if decision.blocked_by[sid] else "eligible")
+    decision.ranking = sorted(order, key=lambda s: (TIER[decision.status[s]], -decision.scores[s], order[s]))
+    rank = {sid: index for index, sid in enumerate(decision.ranking)}
+    wanted = {c for c in decision.companions if c != decision.primary and decision.status[c] != "vetoed"}
+    decision.companions = sorted(wanted, key=rank.get)
+    decision.warnings = list(dict.fromkeys(decision.warnings))
+
+
+# --- predictions ---------------------------------------------------------------------------
+
+
+def predictions_line(loaded) -> str:
+    line = loaded.lines.get(("baseline", "predictions"), 1) if loaded.lines else 1
+    return f"{loaded.path}:{line}: baseline.predictions"
+
+
+def load_predictions(loaded):
+    """Load the attached predictions; every failure names the profile field that points at them."""
+    from advisor import calibration as cal
+
+    path = loaded.predictions_path
+    where = predictions_line(loaded)
+    if not path.is_file():
+        raise PredictionsError(f"{where}: no such file: {loaded.profile.baseline.predictions} "
+                               f"(paths are relative to the profile's folder)")
+    try:
+        return cal.load_predictions(path)
+    except cal.PredictionsFormatError as exc:
+        raise PredictionsError(f"{where}: {exc}") from None
+    except OSError as exc:
+        raise PredictionsError(f"{where}: cannot read {loaded.profile.baseline.predictions} ({exc})") from None
+
+
+def measure_attached(loaded) -> dict | None:
+    if loaded.predictions_path is None:
+        return None
+    from advisor import calibration as cal
+
+    preds = load_predictions(loaded)
+    try:
+        return cal.measure(preds)
+    except cal.PredictionsFormatError as exc:
+        raise PredictionsError(f"{predictions_line(loaded)}: {exc}") from None
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- the assessment dict -------------------------------------------------------------------
+
+
+def build_assessment(loaded, rub, decision, self_scores, facts, metrics, measured, claimed, provisional) -> dict:
+    primary = decision.primary
+    margin = margin_of(decision)
+    return {
+        "advisor_version": __version__,
+        "recommendation": {
+            "primary": primary,
+            "companions": decision.companions,
+            "summary": summary(rub, decision, margin, provisional),
+            "provisional": provisional,
+            "margin": margin,
+            "first_steps": (list(rub.readiness.first_steps) if provisional else [])
+            + list(rub.strategy(primary).first_steps),
+        },
+        "strategies": strategy_rows(rub, decision),
+        "dimensions": dimension_rows(rub, decision, self_scores),
+        "rules": decision.fired,
+        "calibration": calibration_section(measured, claimed, metrics, self_scores["quality_gap"]),
+        "metrics": rounded(metrics),
+        "sensitivity": sensitivity.dimension_flips(
+            lambda scores: decide(rub, scores, facts, metrics).primary, self_scores, primary),
+        "weight_perturbation": perturbation(rub, decision),
+        "roadmap": roadmap(rub, decision),
+        "metrics_to_track": [item.model_dump() for item in rub.metrics_to_track],
+        "rollout_gates": list(rub.rollout_gates),
+        "warnings": decision.warnings,
+        "inputs": inputs(loaded, rub),
+    }
+
+
+def margin_of(decision: Decision) -> float:
+    """Primary's lead over the runner-up in rank order (negative when a blocked rival scores higher)."""
+    if len(decision.ranking) < 2:
+        return 0.0
+    return round(decision.scores[decision.primary] - decision.scores[decision.ranking[1]], DIGITS)
+
+
+def summary(rub: Rubric, decision: Decision, margin: float, provisional: bool) -> str:
+    primary = rub.strategy(decision.primary)
+    runner = rub.strategy(decision.ranking[1]) if len(decision.ranking) > 1 else None
+    text = f"{primary.name} is the strategy to pursue now (score {decision.scores[primary.id]:.2f}"
+    text += f"; margin {margin:+.2f} over {runner.name.lower()})." if runner else ")."
+    reason = main_reason(decision)
+    if reason:
+        text += f" Main reason: {reason}"
+    if decision.status[primary.id] != "eligible":
+        text += " Every strategy is blocked by a rule; this one is the least blocked - resolve its prerequisites first."
+    if decision.companions:
+        text += " Then add: " + "; ".join(rub.strategy(c).name.lower() for c in decision.companions) + "."
+    if provisional:
+        text += " " + " ".join(rub.readiness.summary.split())
+    return text
+
+
+def main_reason(decision: Decision) -> str | None:
+    """The rationale of the rule that raised the primary's score the most, if any did."""
+    boosts = [row for row in decision.contributions[decision.primary] if row["source"] == "rule" and row["value"] > 0]
+    if not boosts:
+        return None
+    return max(boosts, key=lambda row: row["value"])["detail"]
+
+
+def strategy_rows(rub: Rubric, decision: Decision) -> list[dict]:
+    rows = []
+    for rank, sid in enumerate(decision.ranking, start=1):
+        strategy = rub.strategy(sid)
+        rows.append({
+            "id": sid, "name": strategy.name, "score": decision.scores[sid], "rank": rank,
+            "status": decision.status[sid], "blocked_by": decision.blocked_by[sid],
+            "purpose": " ".join(strategy.purpose.split()), "indices": dict(strategy.indices),
+            "contributions": decision.contributions[sid],
+        })
+    return rows
+
+
+def dimension_rows(rub: Rubric, decision: Decision, self_scores: dict) -> list[dict]:
+    rows = []
+    for dim in rub.dimensions:
+        score = decision.dimensions[dim.id]
+        rows.append({"id": dim.id, "name": dim.name, "score": score, "level": dim.levels[score],
+                     "self_score": self_scores[dim.id], "adjusted_by_evidence": score != self_scores[dim.id]})
+    order = {name: index for index, name in enumerate(profile.DIMENSIONS)}
+    return sorted(rows, key=lambda row: order[row["id"]])
+
+
+def calibration_section(measured, claimed, metrics, quality_gap) -> dict | None:
+    if measured is None:
+        return None
+    return {
+        "measured": measured,
+        "claimed": rounded(claimed),
+        "findings": crosscheck.findings(measured, claimed, metrics, quality_gap),
+        "evidence": "measured",
+        "miscalibration_significant": metrics["miscalibration_significant"],
+        "ece_after_temperature": rounded(metrics["ece_after_temperature"]),
+    }
+
+
+def perturbation(rub: Rubric, decision: Decision) -> dict:
+    ids = [s.id for s in rub.strategies]
+    weights = np.array([[rub.weight(d, s) for s in ids] for d in profile.DIMENSIONS], dtype=float)
+    fixed = np.array([sum(row["value"] for row in decision.contributions[s] if row["source"] != "dimension")
+                      for s in ids])
+    return sensitivity.weight_perturbation(ids, list(profile.DIMENSIONS), decision.dimensions, weights, fixed,
+                                           decision.status, decision.primary)
+
+
+def roadmap(rub: Rubric, decision: Decision) -> list[dict]:
+    stages = []
+    for number, sid in enumerate([decision.primary] + decision.companions, start=1):
+        step = rub.roadmap.get(sid)
+        stages.append({"stage": number, "strategy": sid, "when": "now" if number == 1 else (step.when if step else "later"),
+                       "actions": list(step.actions) if step else list(rub.strategy(sid).first_steps)})
+    return stages
+
+
+def inputs(loaded, rub: Rubric) -> dict:
+    p = loaded.profile
+    predictions = None
+    if loaded.predictions_path is not None:
+        predictions = {"path": p.baseline.predictions, "sha256": file_sha256(loaded.predictions_path)}
+    return {
+        "profile": {"name": p.project.name, "summary": p.project.summary, "path": str(loaded.path),
+                    "sha256": loaded.sha256},
+        "rubric": {"name": rub.name, "version": str(rub.version), "path": rub.path, "sha256": rub.sha256},
+        "predictions": predictions,
+    }
+
+
+def rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, DIGITS)
+    if isinstance(value, dict):
+        return {key: rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [rounded(item) for item in value]
+    return value

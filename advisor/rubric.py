@@ -1,0 +1,505 @@
+"""The rubric: dimensions, strategies, weights and rules, as data.
+
+A rubric is a YAML file (the shipped one is ``rubrics/default.yaml``). Loading
+validates its shape with pydantic and then every cross-reference (dimension,
+fact, metric and strategy names, rule ids, conditions), and reports every
+problem as ``file:line: where: message``. :func:`lint_rubric` goes further and
+finds rules that can never fire and effects that change nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from advisor import crosscheck, profile, rule
+from advisor.errors import RubricError
+from advisor.resource import default_rubric_path
+
+INDICES = ("quality", "relative_cost", "launch_speed", "control", "setup_complexity", "data_requirements",
+           "governance_burden")
+EFFECT_KEYS = ("adjust", "veto", "require", "companion", "warn")
+Text = Annotated[str, Field(min_length=1)]
+# libyaml's safe loader when present: the rubric is read on every assessment.
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Dimension(Model):
+    id: Text
+    name: Text
+    question: Text
+    explanation: Text
+    levels: Annotated[list[Text], Field(min_length=6, max_length=6)]
+
+
+class Fact(Model):
+    question: Text
+    help: Text
+
+
+class Strategy(Model):
+    id: Text
+    name: Text
+    purpose: Text
+    base: float
+    indices: dict[str, Annotated[int, Field(ge=0, le=100)]]
+    indices_note: Optional[str] = None
+    first_steps: list[Text] = Field(default_factory=list)
+
+
+class Effect(Model):
+    adjust: Optional[str] = None
+    by: Optional[float] = None
+    veto: Optional[str] = None
+    require: Optional[str] = None
+    companion: Optional[str] = None
+    warn: Optional[Text] = None
+
+    @model_validator(mode="after")
+    def _one_effect(self):
+        given = [key for key in EFFECT_KEYS if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(EFFECT_KEYS)} (got {', '.join(given) or 'none'})")
+        if (self.adjust is None) != (self.by is None):
+            raise ValueError("'adjust: STRATEGY' and 'by: AMOUNT' go together")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """The effect's name in the assessment: adjust, veto, gate, companion or warning."""
+        return {"adjust": "adjust", "veto": "veto", "require": "gate", "companion": "companion",
+                "warn": "warning"}[self.key]
+
+    @property
+    def key(self) -> str:
+        return next(key for key in EFFECT_KEYS if getattr(self, key) is not None)
+
+    @property
+    def target(self) -> str | None:
+        return None if self.warn is not None else getattr(self, self.key)
+
+
+class Rule(Model):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    when: Any
+    effects: Annotated[list[Effect], Field(min_length=1)]
+    rationale: Text
+    source: Text
+    _condition: Any = PrivateAttr(default=None)
+
+    @property
+    def condition(self) -> rule.Condition:
+        return self._condition
+
+
+class Readiness(Model):
+    when: Any
+    summary: Text
+    first_steps: Annotated[list[Text], Field(min_length=1)]
+    _condition: Any = PrivateAttr(default=None)
+
+    @property
+    def condition(self) -> rule.Condition:
+        return self._condition
+
+
+class Stage(Model):
+    when: Text
+    actions: Annotated[list[Text], Field(min_length=1)]
+
+
+class Tracked(Model):
+    name: Text
+    why: Text
+
+
+class Rubric(Model):
+    version: Annotated[str, Field(min_length=1)] | int
+    name: Text
+    description: Text
+    dimensions: list[Dimension]
+    facts: dict[str, Fact]
+    strategies: list[Strategy]
+    weights: dict[str, dict[str, float]]
+    rules: list[Rule]
+    readiness: Readiness
+    roadmap: dict[str, Stage]
+    metrics_to_track: list[Tracked]
+    rollout_gates: list[Text]
+    _path: str = PrivateAttr(default="")
+    _sha256: str = PrivateAttr(default="")
+    _lines: dict = PrivateAttr(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256
+
+    @property
+    def lines(self) -> dict:
+        return self._lines
+
+    def strategy(self, strategy_id: str) -> Strategy:
+        return next(s for s in self.strategies if s.id == strategy_id)
+
+    def weight(self, dimension: str, strategy_id: str) -> float:
+        return self.weights.get(dimension, {}).get(strategy_id, 0.0)
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def default_rubric_name() -> str:
+    return "rubrics/default.yaml"
+
+
+def load_rubric(path: str | Path | None = None) -> Rubric:
+    """Read and validate a rubric (None = the shipped default); RubricError lists every problem."""
+    file = Path(path) if path is not None else default_rubric_path()
+    source = str(path) if path is not None else default_rubric_name()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RubricError("no such file", file=source) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RubricError(f"cannot read the file ({exc})", file=source) from None
+    data, lines = parse_yaml(text, source)
+    loaded = validate_rubric_data(data, source, lines)
+    loaded._path = source
+    loaded._sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    loaded._lines = lines
+    return loaded
+
+
+def parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
+    try:
+        node = yaml.compose(text, Loader=FAST_LOADER)
+        data = yaml.load(text, Loader=FAST_LOADER)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        raise RubricError(f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    lines: dict[tuple, int] = {}
+    duplicates: list[str] = []
+    if node is not None:
+        profile.map_lines(node, (), lines, duplicates, source)
+    if duplicates:
+        raise RubricError(f"{source}: duplicate keys (a typo must not silently win)", details=duplicates)
+    return data, lines
+
+
+def validate_rubric_data(data: Any, source: str, lines: dict[tuple, int]) -> Rubric:
+    if not isinstance(data, dict):
+        raise RubricError(f"{source}:1: a rubric must be a YAML mapping")
+    try:
+        loaded = Rubric.model_validate(data)
+    except ValidationError as exc:
+        problems = [pydantic_problem(err, data, source, lines) for err in exc.errors()]
+        fail(source, problems)
+    problems = [format_problem(source, lines, data, loc, msg) for loc, msg in reference_problems(loaded, data)]
+    fail(source, problems)
+    return loaded
+
+
+def fail(source: str, problems: list[str]) -> None:
+    if not problems:
+        return
+    problems = sorted(set(problems), key=lambda text: (line_of(text), text))
+    if len(problems) == 1:
+        raise RubricError(problems[0])
+    raise RubricError(f"{source}: {len(problems)} problems in the rubric", details=problems)
+
+
+def pydantic_problem(err: dict, data: Any, source: str, lines: dict) -> str:
+    loc = tuple(part for part in err["loc"] if not profile.is_union_tag(part))
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        valid = valid_keys(loc[:-1], data)
+        return format_problem(source, lines, data, loc, f"unknown key '{loc[-1]}'{rule.hint(str(loc[-1]), valid)}",
+                              key=True)
+    if kind == "missing":
+        return format_problem(source, lines, data, loc[:-1], f"'{loc[-1]}' is required")
+    message = err["msg"].removeprefix("Value error, ")
+    if "input" in err and not isinstance(err["input"], (dict, list)) and kind != "value_error":
+        message += f" (got {rule.show(err['input'])})"
+    return format_problem(source, lines, data, loc, message)
+
+
+def valid_keys(loc: tuple, data: Any) -> list[str]:
+    """The keys the model at ``loc`` accepts (for 'did you mean' hints)."""
+    models = {(): Rubric, ("dimensions",): Dimension, ("strategies",): Strategy, ("rules",): Rule,
+              ("rules", "effects"): Effect, ("readiness",): Readiness, ("roadmap",): Stage,
+              ("metrics_to_track",): Tracked, ("facts",): Fact}
+    names = tuple(part for part in loc if isinstance(part, str))
+    if names[:1] in (("roadmap",), ("facts",)):
+        names = names[:1]
+    model = models.get(names)
+    return list(model.model_fields) if model else []
+
+
+def format_problem(source: str, lines: dict, data: Any, loc: tuple, message: str, key: bool = False) -> str:
+    line = lines.get(("__key__",) + loc) if key else None
+    line = line or profile.nearest_line(loc, lines)
+    return f"{source}:{line}: {label(loc, data)}: {message}"
+
+
+def label(loc: tuple, data: Any) -> str:
+    """``rules[3] (id: calib-needed).effects[0]`` - a rule is named by its id as well as its index."""
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        head = f"rules[{loc[1]}]"
+        rules = data.get("rules") if isinstance(data, dict) else None
+        item = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else None
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            head += f" (id: {item['id']})"
+        rest = profile.dotted(loc[2:]) if loc[2:] else ""
+        return f"{head}.{rest}" if rest and not rest.startswith("[") else head + rest
+    return profile.dotted(loc)
+
+
+def line_of(problem: str) -> int:
+    return profile.line_of(problem)
+
+
+# --- cross-references ----------------------------------------------------------------------
+
+
+def vocabulary() -> dict[str, dict[str, rule.Subject]]:
+    """Every name a rule condition may read, by kind."""
+    dimensions = {name: rule.Subject("dimension", name, "number", 0, 5, integer=True, optional=False)
+                  for name in profile.DIMENSIONS}
+    facts = {name: fact_subject(name, annotation) for name, annotation in profile.CONTEXT_FACTS.items()}
+    return {"dimension": dimensions, "fact": facts, "metric": crosscheck.metric_subjects()}
+
+
+def fact_subject(name: str, annotation: Any) -> rule.Subject:
+    kinds = leaf_types(annotation)
+    if list in kinds:
+        return rule.Subject("fact", name, "list", choices=profile.STRATEGIES, optional=False)
+    if bool in kinds:
+        return rule.Subject("fact", name, "flag")
+    if float in kinds:
+        return rule.Subject("fact", name, "number", 0.0, 1.0)
+    if int in kinds:
+        return rule.Subject("fact", name, "number", 0, None, integer=True)
+    return rule.Subject("fact", name, "text")
+
+
+def leaf_types(annotation: Any) -> set:
+    origin = typing.get_origin(annotation)
+    if origin is None:
+        return {annotation}
+    if origin is list:
+        return {list}
+    found: set = set()
+    for arg in typing.get_args(annotation):
+        if not isinstance(arg, (str, int)) or isinstance(arg, type):
+            found |= leaf_types(arg)
+    return found
+
+
+def reference_problems(loaded: Rubric, data: dict) -> list[tuple[tuple, str]]:
+    """Every name that does not resolve, as (location, message); also parses the conditions."""
+    problems: list[tuple[tuple, str]] = []
+    problems += id_set_problems("dimensions", [d.id for d in loaded.dimensions], profile.DIMENSIONS, "dimension")
+    problems += id_set_problems("strategies", [s.id for s in loaded.strategies], profile.STRATEGIES, "strategy")
+    for index, strategy in enumerate(loaded.strategies):
+        missing = [name for name in INDICES if name not in strategy.indices]
+        extra = [name for name in strategy.indices if name not in INDICES]
+        for name in extra:
+            problems.append((("strategies", index, "indices", name), f"unknown index '{name}'{rule.hint(name, list(INDICES))}"))
+        if missing:
+            problems.append((("strategies", index, "indices"), f"missing indices: {', '.join(missing)}"))
+    for name in loaded.facts:
+        if name not in profile.CONTEXT_FACTS:
+            problems.append((("facts", name), f"unknown fact '{name}'{rule.hint(name, list(profile.CONTEXT_FACTS))}"))
+    problems += weight_problems(loaded)
+    problems += rule_problems(loaded)
+    problems += condition_problem(loaded.readiness, ("readiness", "when"))
+    for name in loaded.roadmap:
+        if name not in profile.STRATEGIES:
+            problems.append((("roadmap", name), f"unknown strategy '{name}'{rule.hint(name, list(profile.STRATEGIES))}"))
+    return problems
+
+
+def id_set_problems(section: str, ids: list[str], expected: tuple, noun: str) -> list[tuple[tuple, str]]:
+    problems = []
+    seen: set = set()
+    for index, item in enumerate(ids):
+        if item in seen:
+            problems.append(((section, index, "id"), f"duplicate {noun} id '{item}'"))
+        elif item not in expected:
+            problems.append(((section, index, "id"), f"unknown {noun} '{item}'{rule.hint(item, list(expected))}"))
+        seen.add(item)
+    missing = [name for name in expected if name not in seen]
+    if missing:
+        problems.append(((section,), f"missing {noun} {', '.join(missing)} (the profile needs all of {', '.join(expected)})"))
+    return problems
+
+
+def weight_problems(loaded: Rubric) -> list[tuple[tuple, str]]:
+    problems = []
+    for dimension, row in loaded.weights.items():
+        if dimension not in profile.DIMENSIONS:
+            problems.append((("weights", dimension), f"weights for unknown dimension '{dimension}'"
+                             f"{rule.hint(dimension, list(profile.DIMENSIONS))}"))
+        for strategy in row:
+            if strategy not in profile.STRATEGIES:
+                problems.append((("weights", dimension, strategy), f"weight for unknown strategy '{strategy}'"
+                                 f"{rule.hint(strategy, list(profile.STRATEGIES))}"))
+    return problems
+
+
+def rule_problems(loaded: Rubric) -> list[tuple[tuple, str]]:
+    problems = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(loaded.rules):
+        if item.id in seen:
+            problems.append((("rules", index, "id"), f"duplicate rule id (first used by rules[{seen[item.id]}])"))
+        seen.setdefault(item.id, index)
+        problems += condition_problem(item, ("rules", index, "when"))
+        for number, effect in enumerate(item.effects):
+            target = effect.target
+            if target is not None and target not in profile.STRATEGIES:
+                problems.append((("rules", index, "effects", number, effect.key),
+                                 f"unknown strategy '{target}'{rule.hint(target, list(profile.STRATEGIES))}"))
+    return problems
+
+
+def condition_problem(owner, loc: tuple) -> list[tuple[tuple, str]]:
+    try:
+        owner._condition = rule.parse_condition(owner.when, vocabulary(), ())
+    except rule.ConditionProblem as problem:
+        return [(loc + problem.path, problem.message)]
+    return []
+
+
+# --- lint ----------------------------------------------------------------------------------
+
+
+def lint_rubric(loaded: Rubric) -> list[str]:
+    """Problems a valid rubric can still have: rules that never fire, effects that change nothing."""
+    source, lines = loaded.path or "rubric", loaded.lines
+    data = {"rules": [{"id": r.id} for r in loaded.rules]}
+    subjects = {(kind, name): subject for kind, named in vocabulary().items() for name, subject in named.items()}
+    found: list[tuple[tuple, str]] = []
+    for index, item in enumerate(loaded.rules):
+        found += rule_lint(item, ("rules", index), subjects)
+    if not rule.can_hold(loaded.readiness.condition, subjects):
+        found.append((("readiness", "when"), "can never hold, so no assessment is ever provisional"))
+    for dimension in profile.DIMENSIONS:
+        if not any(loaded.weight(dimension, s) for s in profile.STRATEGIES):
+            found.append((("weights",), f"dimension '{dimension}' has no weight on any strategy: it never moves a score"))
+    for name in profile.CONTEXT_FACTS:
+        if name not in loaded.facts:
+            found.append((("facts",), f"no question or help for fact '{name}'"))
+    for name in profile.STRATEGIES:
+        if name not in loaded.roadmap:
+            found.append((("roadmap",), f"no roadmap stage for strategy '{name}'"))
+    problems = [format_problem(source, lines, data, loc, message) for loc, message in found]
+    return sorted(set(problems), key=lambda text: (line_of(text), text))
+
+
+def rule_lint(item: Rule, loc: tuple, subjects: dict) -> list[tuple[tuple, str]]:
+    found = []
+    if not rule.can_hold(item.condition, subjects):
+        found.append((loc + ("when",), "can never fire: no input satisfies its condition"))
+    found += leaf_lint(item.when, item.condition, loc + ("when",), subjects)
+    seen: set = set()
+    for number, effect in enumerate(item.effects):
+        where = loc + ("effects", number)
+        signature = (effect.key, effect.target, effect.by, effect.warn)
+        if signature in seen:
+            found.append((where, "repeats an earlier effect of the same rule"))
+        seen.add(signature)
+        if effect.adjust is not None and effect.by == 0:
+            found.append((where, f"adjusts '{effect.adjust}' by 0: no effect"))
+        if effect.companion is not None and any(e.veto == effect.companion for e in item.effects):
+            found.append((where, f"adds '{effect.companion}' as a companion but the same rule vetoes it"))
+        if effect.require is not None and any(e.veto == effect.require for e in item.effects):
+            found.append((where, f"gates '{effect.require}' which the same rule already vetoes: no effect"))
+    return found
+
+
+def leaf_lint(raw: Any, condition: rule.Condition, loc: tuple, subjects: dict) -> list[tuple[tuple, str]]:
+    """Single comparisons that can never hold, or always hold, wherever they sit in the tree."""
+    if isinstance(condition, rule.Group):
+        key = condition.kind
+        if key == "not":
+            return leaf_lint(raw["not"], condition.children[0], loc + ("not",), subjects)
+        return [problem for index, child in enumerate(condition.children)
+                for problem in leaf_lint(raw[key][index], child, loc + (key, index), subjects)]
+    subject = subjects[(condition.kind, condition.name)]
+    text = f"{condition.name} {condition.op}" + ("" if condition.value is None else f" {show_value(condition.value)}")
+    if not rule.satisfiable([condition], subject):
+        return [(loc, f"comparison '{text}' can never hold{range_note(subject)}")]
+    if rule.always_holds(condition, subjects):
+        return [(loc, f"comparison '{text}' always holds: it adds nothing")]
+    return []
+
+
+def range_note(subject: rule.Subject) -> str:
+    if subject.type != "number":
+        return ""
+    high = "" if subject.high is None else f"{subject.high:g}"
+    return f" ({subject.kind} '{subject.name}' runs {subject.low:g}..{high})"
+
+
+def show_value(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+# --- describe ------------------------------------------------------------------------------
+
+
+def describe(loaded: Rubric, fmt: str = "text") -> str:
+    """The rubric for people: ``text`` (readable summary) or ``yaml`` (normalized data)."""
+    if fmt == "yaml":
+        return yaml.safe_dump(loaded.model_dump(mode="json", exclude_none=True), sort_keys=False,
+                              allow_unicode=True, width=100)
+    return "\n".join(describe_lines(loaded))
+
+
+def describe_lines(loaded: Rubric) -> list[str]:
+    out = [f"Rubric {loaded.name} (version {loaded.version}) from {loaded.path}", "", loaded.description.strip(), "",
+           "Dimensions (score 0..5):"]
+    for dim in loaded.dimensions:
+        out.append(f"  {dim.id} - {dim.name}: {dim.question}")
+        out.extend(f"      {level}: {text}" for level, text in enumerate(dim.levels))
+    out += ["", "Strategies:"]
+    for strategy in loaded.strategies:
+        weights = ", ".join(f"{d} {loaded.weight(d, strategy.id):+g}" for d in profile.DIMENSIONS
+                            if loaded.weight(d, strategy.id))
+        out.append(f"  {strategy.id} - {strategy.name}: {strategy.purpose}")
+        out.append(f"      base {strategy.base:g}; weights: {weights or 'none'}")
+        out.append("      indices: " + ", ".join(f"{k} {v}" for k, v in strategy.indices.items()))
+    out += ["", f"Rules ({len(loaded.rules)}):"]
+    for item in loaded.rules:
+        effects = "; ".join(effect_text(effect) for effect in item.effects)
+        out.append(f"  {item.id}: {effects}")
+        out.append(f"      why: {item.rationale.strip()}  [{item.source}]")
+    out += ["", "Metrics rules can read:"]
+    out.extend(f"  {name}: {help_text}" for name, (_, help_text) in crosscheck.METRICS.items())
+    return out
+
+
+def effect_text(effect: Effect) -> str:
+    if effect.adjust is not None:
+        return f"{effect.adjust} {effect.by:+g}"
+    if effect.warn is not None:
+        return "warning"
+    return f"{effect.kind} {effect.target}"
+
