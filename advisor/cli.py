@@ -171,10 +171,22 @@ def validate(profile, rubric_path):
 @rubric_option
 @handle_errors
 def questionnaire(output, answers_path, resume, rubric_path):
-    """Answer the rubric's questions and write a profile YAML."""
+    """Answer the rubric's questions and write a profile YAML.
+
+    Needs a terminal; without one, pass --answers FILE (a profile YAML, or - for
+    standard input), which goes through the same validation. Progress is saved in
+    .advisor-questionnaire.yaml after every answer. ADVISOR_FORCE_INTERACTIVE=1
+    asks the questions even when standard input is not a terminal (for tests).
+    """
     from advisor import questionnaire as q
 
-    q.run(output=output, answers_path=answers_path, resume=resume, rubric_path=rubric_path)
+    outcome = q.run(output=output, answers_path=answers_path, resume=resume, rubric_path=rubric_path)
+    if outcome.report_path is not None:
+        click.get_current_context().invoke(
+            assess, profile=str(outcome.profile_path), output=str(outcome.report_path), fmt="markdown",
+            rubric_path=outcome.rubric_path, template_path=None, no_figures=False,
+        )
+        click.echo(f"Wrote {outcome.report_path}")
 
 
 @main.command()
@@ -190,6 +202,9 @@ def init(path, force):
         raise InputError("already exists; pass --force to overwrite it", file=str(target))
     write_file_atomically(target, q.starter_profile())
     click.echo(f"Wrote {target}")
+    schema_path = target.with_name(q.SCHEMA_FILE)
+    if not schema_path.exists():
+        click.echo(f"For editor completion: advisor schema -o {schema_path}")
 
 
 @main.command()

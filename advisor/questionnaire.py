@@ -1,0 +1,567 @@
+"""The interactive questionnaire that writes a project profile.
+
+The questions come from the rubric (its dimensions and fact help) and from the
+profile model (its context facts). An answer typed at the terminal is read as
+the YAML value it would be in a profile file, and then checked by the same
+function that checks profile files, :func:`advisor.profile.validate_profile_data`,
+so answers given at the terminal and answers given with ``--answers FILE`` are
+validated identically.
+
+Progress is saved after every answer (``.advisor-questionnaire.yaml`` in the
+current folder): Ctrl-C loses nothing and ``--resume`` continues.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+import yaml
+
+from advisor import profile as prof
+from advisor.errors import AnswersError, InputError, PredictionsError
+
+PROGRESS_FILE = ".advisor-questionnaire.yaml"
+SCHEMA_FILE = "advisor-profile.schema.json"
+DEFAULT_OUTPUT = "profile.yaml"
+FORCE_INTERACTIVE_ENV = "ADVISOR_FORCE_INTERACTIVE"
+UNKNOWN_WORDS = {"-", "unknown", "null", "~", "none"}
+PLACEHOLDER_NAME = "placeholder"
+
+
+@dataclass
+class Question:
+    """One question: ``key`` is the profile field path (``scores.cost``)."""
+
+    key: str
+    kind: str  # text, score, count, flag, fraction, strategies, path, yesno
+    prompt: str
+    help: str = ""
+    anchors: list[str] = field(default_factory=list)
+    required: bool = False
+    default: Any = None
+    when: Callable[[dict], bool] | None = None
+
+    def applies(self, answers: dict) -> bool:
+        return self.when is None or self.when(answers)
+
+
+@dataclass
+class Outcome:
+    """What the questionnaire produced: the profile written, and a report the user asked for."""
+
+    profile_path: Path | None
+    report_path: Path | None = None
+    rubric_path: str | None = None
+
+
+# ---------------------------------------------------------------- questions
+
+def _get(obj, name, default=None):
+    """Attribute or key access: the rubric's fact help may be models or plain mappings."""
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _fact_kind(annotation) -> str:
+    text = str(annotation)
+    if "list" in text:
+        return "strategies"
+    if "bool" in text:
+        return "flag"
+    if "int" in text:
+        return "count"
+    return "text"
+
+
+def _has_baseline(answers: dict) -> bool:
+    return bool(answers.get("baseline"))
+
+
+def build_questions(rubric) -> list[Question]:
+    """The questions in the order they are asked."""
+    questions = [
+        Question("project.name", "text", "Project name", "Shown as the report's title.", required=True),
+        Question("project.summary", "text", "One-sentence summary of what the model does (optional)",
+                 "Shown under the title. Type - to leave it out."),
+    ]
+    dimensions = {d.id: d for d in rubric.dimensions}
+    for dim_id in prof.DIMENSIONS:
+        dim = dimensions.get(dim_id)
+        if dim is None:  # a custom rubric without this dimension: ask with the profile's own text
+            description = prof.Scores.model_fields[dim_id].description or ""
+            questions.append(Question(f"scores.{dim_id}", "score", dim_id, description, required=True))
+            continue
+        questions.append(Question(f"scores.{dim_id}", "score", f"{dim.name}: {dim.question}",
+                                  dim.explanation, anchors=list(dim.levels), required=True))
+    facts = _get(rubric, "facts", None) or {}
+    for name, annotation in prof.CONTEXT_FACTS.items():
+        help_entry = facts.get(name) if isinstance(facts, dict) else None
+        description = prof.Context.model_fields[name].description or ""
+        question = _get(help_entry, "question") or description[:1].upper() + description[1:]
+        help_text = _get(help_entry, "help") or description
+        kind = _fact_kind(annotation)
+        default = [] if kind == "strategies" else None
+        questions.append(Question(f"context.{name}", kind, question, help_text, default=default))
+    questions.append(Question(
+        "baseline", "yesno", "Do you have a measured baseline (accuracy, ECE or a predictions file)?",
+        "Claimed metrics are cross-checked against an attached predictions file.", default=False))
+    baseline_fields = [
+        ("accuracy", "fraction", "Baseline accuracy, 0 to 1", None),
+        ("ece", "fraction", "Baseline expected calibration error (ECE), 0 to 1", None),
+        ("target_accuracy", "fraction", "Target accuracy, 0 to 1", None),
+        ("target_ece", "fraction", "Target ECE, 0 to 1", 0.05),
+        ("predictions", "path", "Predictions file to attach (.npz, .csv or .jsonl)", None),
+    ]
+    for name, kind, text, default in baseline_fields:
+        description = prof.Baseline.model_fields[name].description or ""
+        help_text = description + ("." if description else "") + " Type - for unknown."
+        if name == "predictions":
+            help_text = ("A file of labels and probabilities (or logits) from the current model on held-out data; "
+                         "advisor measures its accuracy and calibration. Type - for none.")
+        questions.append(Question(f"baseline.{name}", kind, text, help_text, default=default, when=_has_baseline))
+    return questions
+
+
+# ---------------------------------------------------------------- answers -> profile data
+
+def profile_data(answers: dict, questions: list[Question], placeholders: bool = False) -> dict:
+    """The nested profile mapping for ``answers`` (flat ``key -> value``).
+
+    With ``placeholders`` the required fields not answered yet get valid stand-ins,
+    so one answer can be validated before the others exist.
+    """
+    data: dict = {"version": 1, "project": {}, "scores": {}, "context": {}}
+    for q in questions:
+        if not q.key.count(".") or not q.applies(answers):
+            continue
+        section, name = q.key.split(".", 1)
+        if q.key in answers:
+            value = answers[q.key]
+        elif q.required and placeholders:
+            value = PLACEHOLDER_NAME if q.kind == "text" else 0
+        else:
+            value = q.default
+        if value is None and not q.required:
+            continue
+        data.setdefault(section, {})[name] = value
+    if _has_baseline(answers) and "baseline" not in data:
+        data["baseline"] = {}
+    return data
+
+
+def answer_problems(key: str, value: Any, answers: dict, questions: list[Question]) -> list[str]:
+    """What the profile validation says about ``key`` if it took ``value``."""
+    trial = dict(answers, **{key: value})
+    data = profile_data(trial, questions, placeholders=True)
+    source = "answer"
+    problems = prof.field_problems(data, source)
+    mine = []
+    for problem in problems:
+        message = problem.split(": ", 1)[1] if problem.startswith(source + ":") else problem
+        if message == key or message.startswith((key + ":", key + "[", key + ".")):
+            mine.append(message)
+    return mine
+
+
+def parse_answer(q: Question, text: str) -> Any:
+    """Turn typed text into the value it would have in a profile file (YAML semantics)."""
+    text = text.strip()
+    if q.kind in ("text", "path"):
+        return None if (text in UNKNOWN_WORDS and not q.required) else text
+    if text.lower() in UNKNOWN_WORDS and q.kind not in ("score", "yesno"):
+        return [] if q.kind == "strategies" else None
+    if q.kind in ("flag", "yesno"):
+        lowered = text.lower()
+        if lowered in ("y", "yes", "true", "on"):
+            return True
+        if lowered in ("n", "no", "false", "off"):
+            return False
+        return text  # validation reports it
+    if q.kind == "strategies":
+        if text.startswith("["):
+            return _yaml_value(text)
+        return [part for part in text.replace(",", " ").split() if part]
+    return _yaml_value(text)
+
+
+def _yaml_value(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def check_answer(q: Question, value: Any, answers: dict, questions: list[Question]) -> list[str]:
+    """Problems of one answer: the profile validation, plus reading an attached predictions file."""
+    if q.kind == "yesno":
+        return [] if isinstance(value, bool) else [f"{q.key}: answer y or n"]
+    if q.required and value in (None, ""):
+        return [f"{q.key}: is required"]
+    problems = answer_problems(q.key, value, answers, questions)
+    if not problems and q.kind == "path" and value:
+        problems = predictions_problems(Path(value))
+    return problems
+
+
+def predictions_problems(path: Path) -> list[str]:
+    if not path.is_file():
+        return [f"{path}: no such file"]
+    from advisor import calibration as cal
+
+    try:
+        cal.load_predictions(path)
+    except (ValueError, OSError) as exc:
+        return [str(exc)]
+    return []
+
+
+# ---------------------------------------------------------------- YAML output
+
+def scalar(value: Any) -> str:
+    """One YAML scalar or flow list on a single line, quoted where YAML needs it."""
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=float("inf"))
+    text = text.removesuffix("\n").removesuffix("\n...").removesuffix("...").strip()
+    if "\n" in text or not _reads_back(text, value):
+        # Line breaks or odd characters (NEL, BOM...): a double-quoted, fully escaped scalar.
+        text = yaml.safe_dump(value, default_style='"', allow_unicode=False, width=float("inf")).strip()
+    return text
+
+
+def _reads_back(text: str, value: Any) -> bool:
+    try:
+        return yaml.safe_load(f"key: {text}\n") == {"key": value}
+    except yaml.YAMLError:
+        return False
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _comment(text: str, indent: str = "") -> list[str]:
+    return [f"{indent}# {_one_line(text)}"] if text else []
+
+
+def profile_yaml(data: dict, rubric, header: list[str]) -> str:
+    """A profile as YAML with a comment explaining every field (round-trips to ``data``)."""
+    lines = [f"# yaml-language-server: $schema={SCHEMA_FILE}", *[f"# {h}" for h in header], "version: 1", ""]
+    project = data.get("project", {})
+    lines += ["project:", "  # The project's name, shown as the report's title.",
+              f"  name: {scalar(project.get('name'))}"]
+    lines += ["  # One sentence on what the model does (optional)."]
+    if project.get("summary") is not None:
+        lines.append(f"  summary: {scalar(project['summary'])}")
+    else:
+        lines.append("  # summary: Extract claim fields from scanned forms.")
+    lines += ["", f"# The six dimensions, each an integer from 0 to 5 (levels from the rubric "
+              f"{_one_line(rubric.name)!r}, version {_one_line(rubric.version)}).", "scores:"]
+    dimensions = {d.id: d for d in rubric.dimensions}
+    for dim_id in prof.DIMENSIONS:
+        dim = dimensions.get(dim_id)
+        if dim is not None:
+            lines += _comment(f"{dim.name}: {dim.question}", "  ")
+            lines += [f"  #   {i} = {_one_line(level)}" for i, level in enumerate(dim.levels)]
+        else:
+            lines += _comment(prof.Scores.model_fields[dim_id].description or dim_id, "  ")
+        lines.append(f"  {dim_id}: {scalar(data['scores'][dim_id])}")
+    lines += ["", "# Facts the rubric's rules use; null means unknown.", "context:"]
+    context = data.get("context") or {}
+    for name in prof.CONTEXT_FACTS:
+        description = prof.Context.model_fields[name].description or ""
+        lines += _comment(description[:1].upper() + description[1:] + ".", "  ")
+        default = [] if name == "adaptation_tried" else None
+        lines.append(f"  {name}: {scalar(context.get(name, default))}")
+    lines += [""] + baseline_lines(data.get("baseline"))
+    return "\n".join(lines) + "\n"
+
+
+def baseline_lines(baseline: dict | None) -> list[str]:
+    notes = {name: info.description for name, info in prof.Baseline.model_fields.items()}
+    if baseline is None:
+        example = {"accuracy": 0.91, "ece": 0.04, "target_accuracy": 0.93, "target_ece": 0.05,
+                   "predictions": "eval/preds.npz"}
+        lines = ["# Optional: claimed and target metrics, and a predictions file to check them against.",
+                 "# baseline:"]
+        return lines + [f"#   {name}: {scalar(value)}  # {notes[name]}" for name, value in example.items()]
+    lines = ["# Claimed and target metrics; an attached predictions file is measured and cross-checked.",
+             "baseline:"]
+    for name, note in notes.items():
+        if name in baseline:
+            lines += _comment(note[:1].upper() + note[1:] + ".", "  ")
+            lines.append(f"  {name}: {scalar(baseline[name])}")
+    return lines
+
+
+def _rebase(path_text: str, from_dir: Path, to_dir: Path) -> str:
+    """A relative predictions path re-expressed relative to the folder of the written profile."""
+    path = Path(path_text)
+    if path.is_absolute():
+        return path_text
+    absolute = (from_dir / path).resolve()
+    return Path(os.path.relpath(absolute, to_dir.resolve())).as_posix()
+
+
+def rebased(data: dict, from_dir: Path, to_dir: Path) -> dict:
+    baseline = data.get("baseline")
+    if not baseline or not baseline.get("predictions"):
+        return data
+    return dict(data, baseline=dict(baseline, predictions=_rebase(baseline["predictions"], from_dir, to_dir)))
+
+
+# ---------------------------------------------------------------- starter profile
+
+def starter_profile(rubric=None) -> str:
+    """An annotated starter profile: valid as it stands, meant to be edited."""
+    rubric = rubric or _load_rubric(None)
+    data = {
+        "version": 1,
+        "project": {"name": "My project", "summary": "What the model does, in one sentence."},
+        "scores": {"quality_gap": 2, "data_readiness": 1, "latency": 1, "cost": 2, "governance": 1, "control": 0},
+        "context": {},
+    }
+    header = ["Starter profile for advisor: replace every value with your project's own,",
+              "then run `advisor validate profile.yaml` and `advisor assess profile.yaml`.",
+              f"Editor completion: `advisor schema -o {SCHEMA_FILE}` next to this file."]
+    return profile_yaml(data, rubric, header)
+
+
+def _load_rubric(path):
+    from advisor import rubric as rub
+
+    return rub.load_rubric(path)
+
+
+# ---------------------------------------------------------------- progress file
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file, so a crash never leaves half a file."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"the folder {str(folder)!r} does not exist", file=str(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_progress(path: Path, answers: dict, output: str | None, rubric_path: str | None) -> None:
+    state = {"advisor_questionnaire": 1, "output": output, "rubric": rubric_path,
+             "cwd": str(Path.cwd()), "answers": answers}
+    write_atomically(path, "# Unfinished `advisor questionnaire`; continue with --resume.\n"
+                     + yaml.safe_dump(state, sort_keys=False, allow_unicode=True))
+
+
+def load_progress(path: Path) -> dict:
+    try:
+        state = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise AnswersError(f"cannot read the saved progress ({exc})", file=str(path)) from None
+    if not isinstance(state, dict) or not isinstance(state.get("answers"), dict):
+        raise AnswersError("not a questionnaire progress file", file=str(path))
+    return state
+
+
+# ---------------------------------------------------------------- running
+
+def is_interactive() -> bool:
+    """A terminal is attached (or ADVISOR_FORCE_INTERACTIVE=1 says to act as if it were)."""
+    if os.environ.get(FORCE_INTERACTIVE_ENV) == "1":
+        return True
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def run(output: str | None = None, answers_path: str | None = None, resume: bool = False,
+        rubric_path: str | None = None) -> Outcome:
+    """Run the questionnaire; returns the profile written and any report the user asked for."""
+    if answers_path is not None:
+        return run_from_file(answers_path, output, rubric_path)
+    if not is_interactive():
+        raise AnswersError(
+            "standard input is not a terminal, so there is no one to answer the questions; "
+            "pass --answers FILE (a profile YAML) or run in a terminal")
+    progress = Path(PROGRESS_FILE)
+    answers: dict = {}
+    if resume or progress.exists():
+        answers, output, rubric_path = _resume_state(progress, resume, output, rubric_path)
+    rubric = _load_rubric(rubric_path)
+    return Session(rubric, rubric_path, answers, output, progress).run()
+
+
+def _resume_state(progress: Path, resume: bool, output, rubric_path):
+    if not progress.exists():
+        raise AnswersError("there is no unfinished questionnaire to resume here", file=str(progress))
+    state = load_progress(progress)
+    answers = state["answers"]
+    if not resume and not click.confirm(
+            f"An unfinished questionnaire ({len(answers)} answers) is saved in {progress}. Resume it?",
+            default=True):
+        return {}, output, rubric_path
+    click.echo(f"Resuming with {len(answers)} saved answers.")
+    return answers, output or state.get("output"), rubric_path or state.get("rubric")
+
+
+def run_from_file(answers_path: str, output: str | None, rubric_path: str | None) -> Outcome:
+    """Non-interactive: the answers file is a profile, checked exactly as a profile is."""
+    source = Path(answers_path)
+    try:
+        text = sys.stdin.read() if answers_path == "-" else source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AnswersError("no such file", file=answers_path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AnswersError(f"cannot read the file ({exc})", file=answers_path) from None
+    data, lines = prof.parse_yaml(text, answers_path)
+    prof.validate_profile_data(data, answers_path, lines)
+    from_dir = Path.cwd() if answers_path == "-" else source.parent
+    predictions = (data.get("baseline") or {}).get("predictions")
+    if predictions:
+        problems = predictions_problems(from_dir / predictions)
+        if problems:
+            raise PredictionsError("baseline.predictions: " + problems[0], file=answers_path)
+    rubric = _load_rubric(rubric_path)
+    target = Path(output) if output not in (None, "-") else None
+    data = rebased(data, from_dir, target.parent if target else Path.cwd())
+    text = profile_yaml(data, rubric, _written_header(rubric))
+    if target is None:
+        click.echo(text, nl=False)
+        return Outcome(None, rubric_path=rubric_path)
+    write_atomically(target, text)
+    click.echo(f"Wrote {target}", err=True)
+    return Outcome(target, rubric_path=rubric_path)
+
+
+def _written_header(rubric) -> list[str]:
+    return ["Project profile for advisor, written by `advisor questionnaire`.",
+            "Check it with `advisor validate FILE`; score it with `advisor assess FILE`.",
+            f"Editor completion: `advisor schema -o {SCHEMA_FILE}` next to this file."]
+
+
+class Session:
+    """One interactive questionnaire: asks, saves progress, summarizes, revises, writes."""
+
+    def __init__(self, rubric, rubric_path, answers: dict, output: str | None, progress: Path):
+        self.rubric = rubric
+        self.rubric_path = rubric_path
+        self.questions = build_questions(rubric)
+        self.answers = dict(answers)
+        self.output = output
+        self.progress = progress
+
+    def run(self) -> Outcome:
+        try:
+            self.intro()
+            for q in self.questions:
+                if q.applies(self.answers) and q.key not in self.answers:
+                    self.ask(q)
+            self.revise()
+            path = self.write()
+            return Outcome(path, self.offer_report(path), self.rubric_path)
+        except (click.Abort, KeyboardInterrupt):
+            # Every answer was saved when it was given; say how to pick up from here.
+            if self.answers:
+                click.echo(f"\nStopped. {len(self.answers)} answers are saved in {self.progress}; "
+                           f"run `advisor questionnaire --resume` to continue.", err=True)
+            raise click.Abort() from None
+
+    def intro(self) -> None:
+        click.echo(f"advisor questionnaire (rubric {self.rubric.name!r}, version {self.rubric.version}).")
+        click.echo("Type ? for help on a question; press Enter to keep the value in [brackets]; "
+                   "Ctrl-C stops, and --resume continues later.\n")
+
+    def ask(self, q: Question) -> None:
+        """Ask ``q`` until the answer validates; store it and save progress."""
+        click.echo("")
+        click.echo(click.style(q.prompt, bold=True))
+        for i, level in enumerate(q.anchors):
+            click.echo(f"  {i} = {_one_line(level)}")
+        while True:
+            current = self.answers.get(q.key, q.default)
+            shown = "" if current is None and q.required else display(current)
+            text = click.prompt(f"  {q.key}", default=shown, show_default=bool(shown))
+            if text.strip() == "?":
+                click.echo(f"  {_one_line(q.help) or 'No further help for this question.'}")
+                if q.kind in ("flag", "yesno"):
+                    click.echo("  Answer y or n" + ("; - for unknown." if q.kind == "flag" else "."))
+                continue
+            if text == shown:
+                value = current  # Enter keeps the default or the previous answer
+            else:
+                value = parse_answer(q, text)
+            problems = check_answer(q, value, self.answers, self.questions)
+            if problems:
+                for problem in problems:
+                    click.echo(f"  Error: {problem}")
+                continue
+            self.answers[q.key] = value
+            self.forget_inapplicable()
+            save_progress(self.progress, self.answers, self.output, self.rubric_path)
+            return
+
+    def forget_inapplicable(self) -> None:
+        # Answering "no baseline" drops the baseline answers given before.
+        for q in self.questions:
+            if q.key in self.answers and not q.applies(self.answers):
+                del self.answers[q.key]
+
+    def revise(self) -> None:
+        while True:
+            for q in self.questions:  # a revision can make new questions apply (baseline: yes)
+                if q.applies(self.answers) and q.key not in self.answers:
+                    self.ask(q)
+            shown = [q for q in self.questions if q.applies(self.answers)]
+            click.echo("\nSummary of your answers:")
+            for i, q in enumerate(shown, 1):
+                click.echo(f"  {i:2}. {q.key}: {display(self.answers.get(q.key, q.default))}")
+            choice = click.prompt("Number of an answer to revise (Enter to finish)", default="",
+                                  show_default=False).strip()
+            if not choice:
+                return
+            if not choice.isdigit() or not 1 <= int(choice) <= len(shown):
+                click.echo(f"  Error: enter a number from 1 to {len(shown)}, or press Enter")
+                continue
+            self.ask(shown[int(choice) - 1])
+
+    def write(self) -> Path:
+        target = Path(self.output) if self.output else None
+        while target is None:
+            target = Path(click.prompt("Write the profile to", default=DEFAULT_OUTPUT))
+            if target.exists() and not click.confirm(f"{target} exists. Overwrite it?", default=False):
+                target = None
+        data = profile_data(self.answers, self.questions)
+        data = rebased(data, Path.cwd(), target.parent)
+        prof.validate_profile_data(data, "questionnaire answers")
+        write_atomically(target, profile_yaml(data, self.rubric, _written_header(self.rubric)))
+        self.progress.unlink(missing_ok=True)
+        click.echo(f"Wrote {target}")
+        return target
+
+    def offer_report(self, profile_path: Path) -> Path | None:
+        if not click.confirm("Render the report now?", default=True):
+            click.echo(f"Later: advisor assess {profile_path} -o report.md")
+            return None
+        default = profile_path.with_name(profile_path.stem + "-report.md")
+        return Path(click.prompt("Write the report to", default=str(default)))
+
+
+def display(value: Any) -> str:
+    """An answer as the user would type it."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "y" if value else "n"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) if value else "-"
+    return str(value)

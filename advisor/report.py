@@ -1,0 +1,365 @@
+"""Render an assessment as a Markdown report and SVG figures.
+
+The only input is the assessment dict that ``engine.assess`` returns (the same
+object ``assess --format json`` prints), so the Markdown and the JSON can never
+disagree. Every string that reaches the Markdown output is escaped unless a
+filter has already made it safe: a project name such as ``a | b <script>``
+cannot break a table or inject HTML, even if a template forgets ``| md``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from advisor.errors import TemplateError
+from advisor.resource import template_dir
+
+REPORT_TEMPLATE = "report.md.j2"
+FIGURE_TEMPLATES = {"reliability": "reliability.svg.j2", "scores": "scores.svg.j2"}
+FIGURE_SUFFIXES = {"reliability": ".reliability.svg", "scores": ".scores.svg"}
+
+STRATEGY_LABELS = {
+    "pretrained": "Pre-trained model",
+    "fine_tune": "Fine-tune",
+    "calibrate": "Calibrate",
+    "from_scratch": "Train from scratch",
+}
+INDEX_LABELS = {
+    "quality": "Quality",
+    "relative_cost": "Relative cost",
+    "launch_speed": "Launch speed",
+    "control": "Control",
+    "setup_complexity": "Setup complexity",
+    "data_requirements": "Data requirements",
+    "governance_burden": "Governance burden",
+}
+
+
+class Safe(str):
+    """Text that is already valid Markdown and must not be escaped again."""
+
+
+# Characters with a meaning in GFM inline syntax, tables or GitHub math; a backslash makes
+# them literal. "(" and "!" need no escape once "[" and "]" have one.
+_MD_PUNCT = re.compile(r"([\\`*_\[\]|~#$])")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SAFE_CODE = re.compile(r"^[A-Za-z0-9_.:/+=-]+$")
+
+
+def md(value) -> Safe:
+    """Escape ``value`` for GitHub-flavoured Markdown, on one line.
+
+    Newlines and control characters collapse to one space (a newline would end a
+    table row); ``&``, ``<`` and ``>`` become entities so no HTML can be injected;
+    inline syntax, table pipes and a leading list, quote or heading marker are
+    backslash-escaped.
+    """
+    if isinstance(value, Safe):
+        return value
+    if value is None:
+        return Safe("n/a")
+    # Collapse (not strip) whitespace: separators such as ", " keep their space.
+    text = re.sub(r"\s+", " ", _CONTROL.sub(" ", str(value)))
+    text = _MD_PUNCT.sub(r"\\\1", text)
+    text = "".join(_HTML.get(ch, ch) for ch in text)
+    # A leading "-", "=", "1." would start a list or a setext heading in some contexts.
+    text = re.sub(r"^( ?)([-=+])(?=\s|$|[-=])", r"\1\\\2", text)
+    text = re.sub(r"^( ?\d{1,9})([.)])(?=\s|$)", r"\1\\\2", text)
+    return Safe(text)
+
+
+def code(value) -> Safe:
+    """An identifier as a code span, when it is plain enough to be one; otherwise escaped text."""
+    text = "" if value is None else str(value)
+    if text and _SAFE_CODE.match(text):
+        return Safe(f"`{text}`")
+    return md(text)
+
+
+def num(value, digits: int = 2, signed: bool = False) -> Safe:
+    """A number with a fixed number of decimals; ``n/a`` for a missing value."""
+    if value is None or isinstance(value, bool):
+        return Safe("n/a" if value is None else str(value).lower())
+    if isinstance(value, int) and not signed:
+        return Safe(str(value))
+    number = float(value)
+    if math.isnan(number):
+        return Safe("n/a")
+    text = f"{number:+.{digits}f}" if signed else f"{number:.{digits}f}"
+    return Safe(text)
+
+
+def pct(value, digits: int = 1) -> Safe:
+    if value is None:
+        return Safe("n/a")
+    return Safe(f"{100 * float(value):.{digits}f}%")
+
+
+def interval(pair, digits: int = 4) -> Safe:
+    if not pair:
+        return Safe("n/a")
+    return Safe(f"[{num(pair[0], digits)}, {num(pair[1], digits)}]")
+
+
+def label(strategy_id, names: dict | None = None) -> Safe:
+    """A strategy's display name (the rubric's, else a built-in one), escaped."""
+    names = names or {}
+    return md(names.get(strategy_id) or STRATEGY_LABELS.get(strategy_id) or strategy_id)
+
+
+def link(target) -> Safe:
+    """A relative link target, percent-encoded so spaces or parentheses cannot end the link."""
+    return Safe(quote(str(target), safe="/._-"))
+
+
+def raw(value) -> Safe:
+    """Opt out of escaping (for user templates that produce something other than Markdown)."""
+    return Safe("" if value is None else str(value))
+
+
+def _finalize(value):
+    # Runs on every {{ ... }} output: strings not already made safe are escaped.
+    if isinstance(value, Safe):
+        return value
+    if isinstance(value, str):
+        return md(value)
+    if isinstance(value, bool) or value is None:
+        return md(value)
+    if isinstance(value, (int, float)):
+        return num(value, 4)
+    return md(value)
+
+
+FILTERS = {"md": md, "code": code, "num": num, "pct": pct, "interval": interval,
+           "label": label, "link": link, "raw": raw}
+
+
+def _configure(env: jinja2.Environment, assessment: dict | None = None) -> jinja2.Environment:
+    env.filters.update(FILTERS)
+    names = {s.get("id"): s.get("name") for s in (assessment or {}).get("strategies") or []}
+    env.filters["label"] = lambda strategy_id: label(strategy_id, names)
+    env.globals.update(FILTERS, index_labels=INDEX_LABELS, strategy_labels=STRATEGY_LABELS)
+    return env
+
+
+def markdown_environment(assessment: dict | None = None) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir())),
+        autoescape=False, finalize=_finalize, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    return _configure(env, assessment)
+
+
+def user_environment(folder: Path, assessment: dict | None = None) -> SandboxedEnvironment:
+    """A sandboxed environment for ``--template``: no attribute tricks, strict undefined names."""
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=False, finalize=_finalize, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    return _configure(env, assessment)
+
+
+def svg_environment() -> jinja2.Environment:
+    # XML autoescaping: the SVG only contains numbers and escaped text.
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir())),
+        autoescape=True, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+
+
+def report_context(assessment: dict, figure_links: dict | None) -> dict:
+    """What a report template sees: the assessment (``a``) plus derived lookups."""
+    strategies = assessment.get("strategies") or []
+    return {
+        "a": assessment,
+        "figures": dict(figure_links or {}),
+        "by_id": {s["id"]: s for s in strategies},
+        "index_keys": [k for k in INDEX_LABELS if any(k in (s.get("indices") or {}) for s in strategies)],
+        "reliability": _reliability_rows(assessment),
+        "fired": _group_rules(assessment.get("rules") or []),
+    }
+
+
+def _group_rules(rules: list[dict]) -> list[dict]:
+    """One entry per fired rule (the assessment lists one entry per effect), in firing order."""
+    grouped: dict[str, dict] = {}
+    for r in rules:
+        entry = grouped.setdefault(r["id"], {"id": r["id"], "rationale": r.get("rationale"),
+                                             "source": r.get("source"), "effects": []})
+        entry["effects"].append({"effect": r.get("effect"), "target": r.get("target"), "amount": r.get("amount")})
+    return list(grouped.values())
+
+
+def _reliability_rows(assessment: dict) -> list[dict]:
+    calibration = assessment.get("calibration") or {}
+    bins = (calibration.get("measured") or {}).get("bins") or []
+    rows = []
+    for b in bins:
+        gap = None
+        if b.get("count") and b.get("confidence") is not None and b.get("accuracy") is not None:
+            gap = b["accuracy"] - b["confidence"]
+        rows.append(dict(b, gap=gap))
+    return rows
+
+
+def render_markdown(assessment: dict, template_path=None, figure_links: dict | None = None) -> str:
+    """Render the report; ``template_path`` replaces the built-in template (sandboxed)."""
+    context = report_context(assessment, figure_links)
+    if template_path is None:
+        template = markdown_environment(assessment).get_template(REPORT_TEMPLATE)
+        return template.render(context)
+    return _render_user_template(Path(template_path), context, assessment)
+
+
+def _render_user_template(path: Path, context: dict, assessment: dict) -> str:
+    if not path.is_file():
+        raise TemplateError("template file not found", file=str(path))
+    env = user_environment(path.resolve().parent, assessment)
+    try:
+        template = env.get_template(path.name)
+        return template.render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = _template_location(str(path), exc.lineno)
+        raise TemplateError(f"template syntax error: {exc.message}", file=where) from None
+    except (jinja2.UndefinedError, jinja2.exceptions.SecurityError) as exc:
+        raise TemplateError(f"template error: {exc}", file=_location_from_traceback(path, exc)) from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"template error: {exc}", file=_location_from_traceback(path, exc)) from None
+    except UnicodeDecodeError as exc:
+        raise TemplateError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path)) from None
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+        # A filter called with the wrong kind of value, a division by zero, and so on.
+        raise TemplateError(f"template error: {type(exc).__name__}: {exc}",
+                            file=_location_from_traceback(path, exc)) from None
+
+
+def _template_location(path: str, lineno: int | None) -> str:
+    return f"{path}:{lineno}" if lineno else path
+
+
+def _location_from_traceback(path: Path, exc: BaseException) -> str:
+    """``file:line`` of the innermost frame inside the user's template (jinja2 rewrites them)."""
+    target = str(path.resolve())
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == target:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return _template_location(str(path), line)
+
+
+# ---------------------------------------------------------------- figures
+
+def render_figures(assessment: dict) -> dict[str, tuple[str, str]]:
+    """SVG figures keyed by kind: ``{kind: (file suffix, svg text)}``.
+
+    The reliability diagram exists only when the assessment carries measured
+    calibration bins; the strategy score chart always does.
+    """
+    env = svg_environment()
+    figures = {}
+    reliability = reliability_geometry(assessment)
+    if reliability is not None:
+        svg = env.get_template(FIGURE_TEMPLATES["reliability"]).render(reliability)
+        figures["reliability"] = (FIGURE_SUFFIXES["reliability"], svg)
+    svg = env.get_template(FIGURE_TEMPLATES["scores"]).render(scores_geometry(assessment))
+    figures["scores"] = (FIGURE_SUFFIXES["scores"], svg)
+    return figures
+
+
+def _r(value: float) -> str:
+    """Coordinates rounded to 0.1 px: stable text, no float noise in the golden files."""
+    text = f"{value:.1f}"
+    return "0.0" if text == "-0.0" else text
+
+
+def _project_name(assessment: dict) -> str:
+    return (((assessment.get("inputs") or {}).get("profile") or {}).get("name")) or "project"
+
+
+def reliability_geometry(assessment: dict) -> dict | None:
+    """Pixel geometry of the reliability diagram: accuracy bars per bin, the
+    diagonal of perfect calibration and the gap to each bin's mean confidence."""
+    calibration = assessment.get("calibration") or {}
+    measured = calibration.get("measured") or {}
+    bins = measured.get("bins") or []
+    if not bins:
+        return None
+    left, top, size = 64.0, 48.0, 360.0
+    x = lambda v: left + size * v  # noqa: E731  (tiny coordinate maps)
+    y = lambda v: top + size * (1.0 - v)  # noqa: E731
+    bars, gaps, counts = [], [], []
+    for b in bins:
+        x0, x1 = x(b["lower"]), x(b["upper"])
+        mid = (x0 + x1) / 2
+        counts.append({"x": _r(mid), "text": str(b["count"])})
+        if not b["count"] or b.get("accuracy") is None or b.get("confidence") is None:
+            continue
+        acc, conf = float(b["accuracy"]), float(b["confidence"])
+        bars.append({"x": _r(x0 + 1), "y": _r(y(acc)), "w": _r(max(x1 - x0 - 2, 0.5)),
+                     "h": _r(size * acc), "label": f"{b['lower']:.2f}-{b['upper']:.2f}: accuracy {acc:.3f},"
+                     f" confidence {conf:.3f}, {b['count']} samples"})
+        lo, hi = sorted((acc, conf))
+        gaps.append({"x": _r(x0 + 1), "y": _r(y(hi)), "w": _r(max(x1 - x0 - 2, 0.5)), "h": _r(size * (hi - lo)),
+                     "over": conf > acc})
+    ticks = [{"v": f"{t / 5:.1f}", "x": _r(x(t / 5)), "y": _r(y(t / 5))} for t in range(6)]
+    scheme = "equal-width" if measured.get("scheme", "width") == "width" else "equal-mass"
+    ece = measured.get("ece")
+    acc_all = measured.get("accuracy")
+    return {
+        "width": 480, "height": 500, "left": _r(left), "top": _r(top), "size": _r(size),
+        "right": _r(left + size), "bottom": _r(top + size), "count_y": _r(top + size + 58),
+        "bars": bars, "gaps": gaps, "counts": counts, "ticks": ticks,
+        "title": f"Reliability diagram: {_project_name(assessment)}",
+        "desc": (f"Accuracy against confidence in {len(bins)} {scheme} bins for {measured.get('n_samples', '?')} "
+                 f"predictions; the diagonal is perfect calibration; shaded bars show each bin's gap. "
+                 f"ECE {ece:.4f}, accuracy {acc_all:.4f}." if ece is not None and acc_all is not None else
+                 f"Accuracy against confidence in {len(bins)} {scheme} bins."),
+        "subtitle": (f"ECE {ece:.4f} ({len(bins)} {scheme} bins, n = {measured.get('n_samples', '?')})"
+                     if ece is not None else f"{len(bins)} {scheme} bins"),
+    }
+
+
+def scores_geometry(assessment: dict) -> dict:
+    """Pixel geometry of the strategy score chart: one horizontal bar per strategy,
+    in rank order, with gated and vetoed strategies drawn hatched and labelled."""
+    strategies = assessment.get("strategies") or []
+    scores = [float(s.get("score") or 0.0) for s in strategies]
+    low, high = min([0.0, *scores]), max([0.0, *scores])
+    span = (high - low) or 1.0
+    # Names go above their bars, so long rubric names never collide with the axis.
+    left, width, top, row = 24.0, 480.0, 44.0, 52.0
+    x = lambda v: left + width * (v - low) / span  # noqa: E731
+    primary = (assessment.get("recommendation") or {}).get("primary")
+    bars = []
+    for i, (s, score) in enumerate(zip(strategies, scores)):
+        x0, x1 = sorted((x(0.0), x(score)))
+        status = s.get("status", "eligible")
+        name = s.get("name") or STRATEGY_LABELS.get(s["id"], s["id"])
+        note = "" if status == "eligible" else f" ({status})"
+        base = top + i * row
+        bars.append({
+            "name_y": _r(base + 14), "y": _r(base + 20), "h": "22.0", "text_y": _r(base + 36),
+            "tick_y1": _r(base + 18), "tick_y2": _r(base + 44),
+            "x": _r(x0), "w": _r(max(x1 - x0, 1.0)), "name": name, "value": f"{score:.2f}{note}",
+            "status": status, "primary": s["id"] == primary, "value_x": _r(max(x1, x(0.0)) + 6),
+        })
+    height = top + row * len(strategies) + 16
+    return {
+        "width": 640, "height": int(height), "left": _r(left), "zero_x": _r(x(0.0)),
+        "top": _r(top + 16), "bottom": _r(top + row * len(strategies)), "bars": bars,
+        "title": f"Strategy scores: {_project_name(assessment)}",
+        "desc": "Score of each strategy, best first; higher is better. " + "; ".join(
+            f"{b['name']} {b['value']}" for b in bars) + ".",
+    }

@@ -1,0 +1,80 @@
+"""Regenerate every example's report (and the profile JSON Schema) in examples/.
+
+Each folder here with a ``profile.yaml`` gets ``report.md``,
+``report.scores.svg`` and, when the profile attaches predictions,
+``report.reliability.svg`` -- exactly what
+``advisor assess profile.yaml -o report.md`` writes when run in that folder.
+``tests/test_examples.py`` fails when a committed file is out of date.
+
+    python examples/render_all.py           # rewrite the files
+    python examples/render_all.py --check   # only report stale files (exit 1)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from advisor import engine, profile, report
+
+EXAMPLES = Path(__file__).resolve().parent
+REPORT = "report.md"
+SCHEMA = "advisor-profile.schema.json"
+
+
+@contextmanager
+def working_directory(path: Path):
+    # Profiles are assessed from their own folder so recorded paths are relative and portable.
+    before = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def example_folders() -> list[Path]:
+    return sorted(p.parent for p in EXAMPLES.glob("*/profile.yaml"))
+
+
+def render_example(folder: Path) -> dict[str, str]:
+    """File name -> content of everything ``assess -o report.md`` writes for this example."""
+    with working_directory(folder):
+        assessment = engine.assess_file("profile.yaml")
+    stem = Path(REPORT).stem
+    figures = report.render_figures(assessment)
+    links = {kind: stem + suffix for kind, (suffix, _) in figures.items()}
+    files = {REPORT: report.render_markdown(assessment, figure_links=links)}
+    files.update({stem + suffix: svg for suffix, svg in figures.values()})
+    return files
+
+
+def expected_files() -> dict[Path, str]:
+    files = {EXAMPLES / SCHEMA: json.dumps(profile.json_schema(), indent=2, ensure_ascii=False) + "\n"}
+    for folder in example_folders():
+        files.update({folder / name: text for name, text in render_example(folder).items()})
+    return files
+
+
+def stale_files() -> list[Path]:
+    return [path for path, text in expected_files().items()
+            if not path.is_file() or path.read_text(encoding="utf-8") != text]
+
+
+def main(argv: list[str]) -> int:
+    if "--check" in argv:
+        stale = stale_files()
+        for path in stale:
+            print(f"out of date: {path.relative_to(EXAMPLES.parent)}")
+        return 1 if stale else 0
+    for path, text in expected_files().items():
+        path.write_text(text, encoding="utf-8", newline="\n")
+        print(f"wrote {path.relative_to(EXAMPLES.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,317 @@
+"""`advisor questionnaire`: terminal flow (CliRunner input), --answers, resume and Ctrl-C."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from advisor import profile, questionnaire as q
+from advisor.cli import main
+from advisor.rubric import load_rubric
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+TTY = {q.FORCE_INTERACTIVE_ENV: "1"}
+
+# One answer per question, in the order asked (default rubric): project, six scores,
+# ten context facts, "baseline?" and the five baseline questions.
+NAME = ["Claims | intake <v2>", "Extract claim fields."]
+SCORES = ["3", "4", "2", "3", "2", "1"]
+FACTS = ["16", "20000", "y", "yes", "2000000", "y", "n", "", "", "pretrained"]
+BASELINE = ["y", "0.9", "", "0.97", "", "-"]
+ALL = NAME + SCORES + FACTS + BASELINE
+FINISH = ["", "n"]  # no revision; do not render the report
+
+
+def feed(answers) -> str:
+    return "\n".join(answers) + "\n"
+
+
+def invoke(args, answers=(), env=TTY, **kwargs):
+    return CliRunner().invoke(main, ["questionnaire", *args], input=feed(answers), env=env, **kwargs)
+
+
+@pytest.fixture
+def here(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+EXPECTED = {
+    "version": 1,
+    "project": {"name": "Claims | intake <v2>", "summary": "Extract claim fields."},
+    "scores": {"quality_gap": 3, "data_readiness": 4, "latency": 2, "cost": 3, "governance": 2, "control": 1},
+    "context": {"launch_weeks": 16, "labeled_examples": 20000, "has_eval_set": True, "failure_classes_known": True,
+                "monthly_volume": 2000000, "confidence_used_downstream": True, "high_stakes": False,
+                "sovereignty_required": None, "proprietary_data_moat": None, "adaptation_tried": ["pretrained"]},
+    "baseline": {"accuracy": 0.9, "target_accuracy": 0.97, "target_ece": 0.05},
+}
+
+
+def test_full_terminal_run_writes_commented_valid_profile(here):
+    result = invoke(["-o", "profile.yaml"], ALL + FINISH)
+    assert result.exit_code == 0, result.output
+    text = (here / "profile.yaml").read_text()
+    assert yaml.safe_load(text) == EXPECTED
+    assert text.startswith(f"# yaml-language-server: $schema={q.SCHEMA_FILE}\n")
+    assert "#   0 = The pre-trained model already meets the target" in text
+    profile.load_profile(here / "profile.yaml")  # valid by the profile's own loader
+    assert not (here / q.PROGRESS_FILE).exists()  # progress is cleared once written
+    assert "Summary of your answers:" in result.output
+    assert "Later: advisor assess profile.yaml" in result.output
+
+
+def test_terminal_and_answers_file_give_the_same_profile(here):
+    assert invoke(["-o", "a.yaml"], ALL + FINISH).exit_code == 0
+    (here / "answers.yaml").write_text(yaml.safe_dump(EXPECTED))
+    result = invoke(["--answers", "answers.yaml", "-o", "b.yaml"], env={})
+    assert result.exit_code == 0, result.output
+    assert (here / "a.yaml").read_text() == (here / "b.yaml").read_text()
+
+
+def test_bad_answers_are_asked_again(here):
+    answers = (NAME + ["7", "x", "3"] + SCORES[1:] + ["-3", "16"] + FACTS[1:2] + ["maybe", "y"] + FACTS[3:9]
+               + ["bogus", "pretrained"] + ["y", "1.5", "0.9", "", "0.97", "", "missing.npz", "-"] + FINISH)
+    result = invoke(["-o", "p.yaml"], answers)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Error: scores.quality_gap: must be an integer from 0 to 5 (got 7)" in out
+    assert "Error: scores.quality_gap: must be an integer from 0 to 5 (got 'x')" in out
+    assert "Error: context.launch_weeks: must be a whole number of 0 or more (got -3)" in out
+    assert "Error: context.has_eval_set: must be true or false (got 'maybe')" in out
+    assert "Error: context.adaptation_tried[0]: must be one of pretrained" in out
+    assert "Error: baseline.accuracy: must be a number from 0 to 1 (got 1.5)" in out
+    assert "Error: missing.npz: no such file" in out
+    assert yaml.safe_load((here / "p.yaml").read_text()) == EXPECTED
+
+
+def test_required_name_cannot_be_skipped(here):
+    result = invoke(["-o", "p.yaml"], [""] + ALL + FINISH)
+    assert result.exit_code == 0, result.output
+    assert "Error: project.name: is required" in result.output
+
+
+def test_question_mark_shows_help_and_anchors_are_listed(here):
+    rubric = load_rubric(None)
+    quality = rubric.dimensions[0]
+    result = invoke(["-o", "p.yaml"], NAME + ["?"] + ALL[2:] + FINISH)
+    assert result.exit_code == 0, result.output
+    assert " ".join(quality.explanation.split())[:60] in result.output
+    for level in quality.levels:
+        assert level in result.output
+    assert rubric.facts["launch_weeks"].question in result.output
+
+
+def test_revise_an_answer_from_the_summary(here):
+    # Answer 3 is scores.quality_gap: revise it from 3 to 5, then finish.
+    result = invoke(["-o", "p.yaml"], ALL + ["3", "5", "", "n"])
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load((here / "p.yaml").read_text())["scores"]["quality_gap"] == 5
+    assert result.output.count("Summary of your answers:") == 2
+
+
+def test_revise_rejects_a_bad_number_and_can_switch_baseline_off(here):
+    # Answer 19 is "baseline?": answering n drops the baseline answers.
+    result = invoke(["-o", "p.yaml"], ALL + ["99", "19", "n", "", "n"])
+    assert result.exit_code == 0, result.output
+    assert "Error: enter a number from 1 to" in result.output
+    assert "baseline" not in yaml.safe_load((here / "p.yaml").read_text())
+
+
+def test_eof_midway_saves_progress_and_resume_finishes(here):
+    first = invoke(["-o", "p.yaml"], ALL[:5])  # input ends: click.Abort, like Ctrl-C
+    assert first.exit_code == 1
+    assert "5 answers are saved" in first.output
+    assert "--resume" in first.output
+    saved = yaml.safe_load((here / q.PROGRESS_FILE).read_text())
+    assert list(saved["answers"]) == ["project.name", "project.summary", "scores.quality_gap",
+                                      "scores.data_readiness", "scores.latency"]
+    assert not (here / "p.yaml").exists()
+    second = invoke(["--resume"], ALL[5:] + FINISH)  # -o is remembered
+    assert second.exit_code == 0, second.output
+    assert "Resuming with 5 saved answers." in second.output
+    assert yaml.safe_load((here / "p.yaml").read_text()) == EXPECTED
+
+
+def test_keyboard_interrupt_saves_progress(here, monkeypatch):
+    calls = {"n": 0}
+    real_prompt = click.prompt
+
+    def prompt(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return real_prompt(*args, **kwargs)
+
+    monkeypatch.setattr(q.click, "prompt", prompt)
+    result = invoke(["-o", "p.yaml"], ALL)
+    assert result.exit_code == 1
+    assert "3 answers are saved" in result.output
+    monkeypatch.setattr(q.click, "prompt", real_prompt)
+    result = invoke(["--resume"], ALL[3:] + FINISH)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load((here / "p.yaml").read_text()) == EXPECTED
+
+
+def test_unfinished_questionnaire_found_without_resume(here):
+    invoke(["-o", "p.yaml"], ALL[:3])
+    # Decline resuming: start over with different answers.
+    result = invoke(["-o", "p.yaml"], ["n"] + ["Other"] + ALL[1:] + FINISH)
+    assert result.exit_code == 0, result.output
+    assert "Resume it?" in result.output
+    assert yaml.safe_load((here / "p.yaml").read_text())["project"]["name"] == "Other"
+    # Accept resuming.
+    invoke(["-o", "r.yaml"], ALL[:3])
+    result = invoke([], ["y"] + ALL[3:] + FINISH)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load((here / "r.yaml").read_text()) == EXPECTED
+
+
+def test_resume_with_nothing_saved(here):
+    result = invoke(["--resume"], [])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {q.PROGRESS_FILE}: there is no unfinished questionnaire")
+
+
+def test_no_terminal_and_no_answers_fails_fast(here):
+    result = invoke([], [], env={q.FORCE_INTERACTIVE_ENV: ""})
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: standard input is not a terminal")
+    assert "--answers FILE" in result.output
+
+
+def test_asks_for_output_path_and_confirms_overwrite(here):
+    (here / "profile.yaml").write_text("old\n")
+    result = invoke([], ALL + ["", "", "n", "mine.yaml", "n"])
+    assert result.exit_code == 0, result.output
+    assert (here / "profile.yaml").read_text() == "old\n"
+    assert yaml.safe_load((here / "mine.yaml").read_text()) == EXPECTED
+
+
+def test_offers_to_render_the_report(here):
+    result = invoke(["-o", "p.yaml"], ALL + ["", "y", ""])
+    assert result.exit_code == 0, result.output
+    report = (here / "p-report.md").read_text()
+    assert report.startswith("# Model strategy for Claims \\| intake &lt;v2&gt;\n")
+    assert (here / "p-report.scores.svg").is_file()
+    assert "Wrote p-report.md" in result.output
+
+
+def test_attach_predictions_interactively_and_rebase_the_path(here):
+    data = here / "data"
+    data.mkdir()
+    shutil.copy(EXAMPLES / "calibrate" / "predictions.npz", data / "preds.npz")
+    (here / "out").mkdir()
+    answers = ALL[:-1] + ["data/preds.npz"] + FINISH
+    result = invoke(["-o", "out/p.yaml"], answers)
+    assert result.exit_code == 0, result.output
+    written = yaml.safe_load((here / "out" / "p.yaml").read_text())
+    assert written["baseline"]["predictions"] == "../data/preds.npz"
+    assert profile.load_profile(here / "out" / "p.yaml").predictions_path == (data / "preds.npz").resolve()
+
+
+def test_malformed_predictions_rejected_on_the_spot(here):
+    (here / "bad.csv").write_text("label,p0,p1\n0,0.5,0.6\n")
+    result = invoke(["-o", "p.yaml"], ALL[:-1] + ["bad.csv", "-"] + FINISH)
+    assert result.exit_code == 0, result.output
+    assert "Error: " in result.output and "bad.csv" in result.output
+
+
+# ---------------------------------------------------------------- --answers
+
+def test_answers_file_errors_name_file_line_and_field(here):
+    (here / "p.yaml").write_text("keep\n")
+    (here / "answers.yaml").write_text(
+        "version: 1\nproject:\n  name: X\nscores:\n  quality_gap: 9\n  data_readiness: 1\n  latency: 1\n"
+        "  cost: 1\n  governance: 1\n  control: 1\ncontext:\n  launch_weks: 3\n")
+    result = invoke(["--answers", "answers.yaml", "-o", "p.yaml"], env={})
+    assert result.exit_code == 1
+    assert "answers.yaml:5: scores.quality_gap: must be an integer from 0 to 5 (got 9)" in result.output
+    assert "answers.yaml:12: context.launch_weks: unknown key (did you mean `launch_weeks`?)" in result.output
+    assert (here / "p.yaml").read_text() == "keep\n"
+
+
+def test_answers_file_missing(here):
+    result = invoke(["--answers", "nope.yaml"], env={})
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: nope.yaml: no such file")
+
+
+def test_answers_from_stdin_print_the_profile(here):
+    result = CliRunner().invoke(main, ["questionnaire", "--answers", "-"], input=yaml.safe_dump(EXPECTED))
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.output) == EXPECTED
+
+
+def test_answers_predictions_rebased_and_checked(here):
+    (here / "in").mkdir()
+    (here / "out").mkdir()
+    shutil.copy(EXAMPLES / "calibrate" / "predictions.npz", here / "in" / "preds.npz")
+    data = dict(EXPECTED, baseline={"accuracy": 0.8, "predictions": "preds.npz"})
+    (here / "in" / "answers.yaml").write_text(yaml.safe_dump(data))
+    result = invoke(["--answers", "in/answers.yaml", "-o", "out/p.yaml"], env={})
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load((here / "out" / "p.yaml").read_text())["baseline"]["predictions"] == "../in/preds.npz"
+    data["baseline"]["predictions"] = "absent.npz"
+    (here / "in" / "answers.yaml").write_text(yaml.safe_dump(data))
+    result = invoke(["--answers", "in/answers.yaml", "-o", "out/q.yaml"], env={})
+    assert result.exit_code == 1
+    assert "baseline.predictions" in result.output and "absent.npz" in result.output
+    assert not (here / "out" / "q.yaml").exists()
+
+
+# ---------------------------------------------------------------- the YAML writer
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.text(min_size=1).filter(lambda s: s.strip()), summary=st.one_of(st.none(), st.text()))
+def test_written_profile_round_trips_any_text(name, summary):
+    data = {key: (dict(value) if isinstance(value, dict) else value) for key, value in EXPECTED.items()}
+    data["project"] = {"name": name} if summary is None else {"name": name, "summary": summary}
+    text = q.profile_yaml(data, load_rubric(None), ["header"])
+    assert yaml.safe_load(text) == data
+
+
+def test_parse_answer_reads_yaml_values():
+    questions = {question.key: question for question in q.build_questions(load_rubric(None))}
+    assert q.parse_answer(questions["scores.cost"], "3") == 3
+    assert q.parse_answer(questions["context.high_stakes"], "Yes") is True
+    assert q.parse_answer(questions["context.high_stakes"], "-") is None
+    assert q.parse_answer(questions["context.adaptation_tried"], "pretrained, fine_tune") == ["pretrained", "fine_tune"]
+    assert q.parse_answer(questions["context.adaptation_tried"], "[calibrate]") == ["calibrate"]
+    assert q.parse_answer(questions["project.name"], " 123 ") == "123"
+    assert q.parse_answer(questions["baseline.accuracy"], "0.5") == 0.5
+
+
+def test_custom_rubric_drives_the_questions(here):
+    from advisor.resource import default_rubric_path
+
+    text = default_rubric_path().read_text()
+    custom = text.replace("name: default", "name: house-rules", 1).replace(
+        "question: How far is the best pre-trained model", "question: HOUSE How far is the best pre-trained model", 1)
+    (here / "house.yaml").write_text(custom)
+    result = invoke(["-o", "p.yaml", "--rubric", "house.yaml"], ALL + FINISH)
+    assert result.exit_code == 0, result.output
+    assert "rubric 'house-rules'" in result.output
+    assert "Quality gap: HOUSE How far" in result.output
+    written = (here / "p.yaml").read_text()
+    assert "# Quality gap: HOUSE How far" in written
+    assert "rubric 'house-rules'" in written
+    # A saved --rubric is remembered by --resume.
+    invoke(["-o", "r.yaml", "--rubric", "house.yaml"], ALL[:4])
+    result = invoke(["--resume"], ALL[4:] + FINISH)
+    assert result.exit_code == 0, result.output
+    assert "rubric 'house-rules'" in result.output
+
+
+def test_bad_rubric_is_an_input_error(here):
+    (here / "bad.yaml").write_text("name: [unclosed\n")
+    result = invoke(["-o", "p.yaml", "--rubric", "bad.yaml"], ALL)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+    assert "bad.yaml" in result.output
