@@ -17,7 +17,7 @@ import numpy as np
 
 from advisor import __version__, crosscheck, profile, rule, sensitivity
 from advisor.errors import PredictionsError
-from advisor.rubric import Rubric, load_rubric
+from advisor.rubric import Rubric, load_rubric, vocabulary
 
 DIGITS = 4
 TIER = sensitivity.TIERS
@@ -221,14 +221,45 @@ def build_assessment(loaded, rub, decision, self_scores, facts, metrics, measure
         "rules": decision.fired,
         "calibration": calibration_section(measured, claimed, metrics, self_scores["quality_gap"]),
         "metrics": rounded(metrics),
-        "sensitivity": sensitivity.dimension_flips(
-            lambda scores: decide(rub, scores, facts, metrics).primary, self_scores, primary),
+        **sensitivity_sections(rub, decision, self_scores, facts, metrics, measured, claimed),
         "weight_perturbation": perturbation(rub, decision),
         "roadmap": roadmap(rub, decision),
         "metrics_to_track": [item.model_dump() for item in rub.metrics_to_track],
         "rollout_gates": list(rub.rollout_gates),
         "warnings": decision.warnings,
         "inputs": inputs(loaded, rub),
+    }
+
+
+def sensitivity_sections(rub, decision, self_scores, facts, metrics, measured, claimed) -> dict:
+    """``sensitivity`` (dimension flips plus the closest call), ``fact_sensitivity``, ``what_would_change``."""
+    cache: dict[tuple, Decision] = {}
+
+    def rerun(scores: dict) -> Decision:
+        key = tuple(scores[name] for name in profile.DIMENSIONS)
+        if key not in cache:
+            cache[key] = decide(rub, scores, facts, metrics)
+        return cache[key]
+
+    def outcome(new_facts: dict, new_measured: dict | None, new_claimed: dict) -> tuple[str, list[str]]:
+        new_metrics = crosscheck.compute_metrics(new_measured, new_claimed, self_scores["quality_gap"])
+        result = decide(rub, self_scores, new_facts, new_metrics)
+        return result.primary, result.companions
+
+    primary = decision.primary
+    flips = sensitivity.dimension_flips(lambda scores: rerun(scores).primary, self_scores, primary)
+    closest = sensitivity.closest_values(lambda scores: (rerun(scores).ranking, rerun(scores).scores),
+                                         self_scores, primary)
+    for row in flips:
+        row["closest"] = closest[row["dimension"]]
+    conditions = [item.condition for item in rub.rules]
+    found = sensitivity.fact_sensitivity(outcome, conditions, vocabulary()["fact"], facts, measured, claimed)
+    names = {s.id: s.name for s in rub.strategies}
+    dimension_names = {d.id: d.name for d in rub.dimensions}
+    return {
+        "sensitivity": flips,
+        "fact_sensitivity": found,
+        "what_would_change": sensitivity.what_would_change(flips, closest, found, primary, names, dimension_names),
     }
 
 

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
-from advisor import engine, profile, rubric, sensitivity
+from advisor import engine, profile, rubric, rule, sensitivity
 
 RUBRIC = rubric.load_rubric()
 
 
-def assess(scores, context=None):
+def loaded_profile(scores, context=None, baseline=None):
     data = {"version": 1, "project": {"name": "t"}, "scores": dict(zip(profile.DIMENSIONS, scores)),
             "context": context or {}}
-    loaded = profile.LoadedProfile(profile=profile.validate_profile_data(data, "t.yaml"), path=Path("t.yaml"),
-                                   text="", sha256="0" * 64)
-    return engine.assess(loaded, RUBRIC, measured=None)
+    if baseline is not None:
+        data["baseline"] = baseline
+    return profile.LoadedProfile(profile=profile.validate_profile_data(data, "t.yaml"), path=Path("t.yaml"),
+                                 text="", sha256="0" * 64)
+
+
+def assess(scores, context=None, baseline=None, measured=None):
+    return engine.assess(loaded_profile(scores, context, baseline), RUBRIC, measured=measured)
 
 
 def test_smallest_flips_on_a_near_tie():
@@ -76,3 +82,220 @@ def test_perturbation_in_the_assessment_is_reproducible():
     assert first["trials"] == 200 and first["relative"] == 0.2
     assert abs(sum(first["alternatives"].values()) - 1.0) < 1e-9
     assert first["primary_survival"] == first["alternatives"].get("pretrained", 0.0)
+
+
+# --- closest call per dimension ------------------------------------------------------------
+
+
+def test_closest_value_on_the_near_tie():
+    result = assess([2, 2, 2, 2, 2, 2])
+    closest = {row["dimension"]: row["closest"] for row in result["sensitivity"]}
+    # governance 5: pretrained 7 - (1 + 0.4 + 0.6 + 0.4 + 0.5 + 0.8) = 3.3, fine_tune 0.8+1+0.4+0.4+0.5+0.2 = 3.3;
+    # the tie goes to pretrained (rubric order), so no flip but a zero margin.
+    assert closest["governance"] == {"to": 5, "change": 3, "margin": 0.0, "alternative": "fine_tune",
+                                     "primary_holds": True}
+    assert next(r for r in result["sensitivity"] if r["dimension"] == "governance")["flip"] is None
+    # quality_gap 5: pretrained 3.6 - 1.5 = 2.1, fine_tune 3.0 + 1.2 = 4.2 -> margin -2.1 (primary lost).
+    assert closest["quality_gap"] == {"to": 5, "change": 3, "margin": -2.1, "alternative": "fine_tune",
+                                      "primary_holds": False}
+
+
+def test_closest_values_prefers_lost_primary_then_smallest_margin_then_smallest_change():
+    def standing_for(scores):
+        a = scores["a"]
+        totals = {"same": 5.0, "other": {0: 4.0, 1: 4.5, 3: 4.5, 4: 1.0, 5: 2.0}[a]}
+        ranking = ["same", "other"] if a != 5 else ["other", "same"]  # a gate at 5
+        return ranking, totals
+
+    assert sensitivity.closest_values(standing_for, {"a": 2}, "same") == {
+        "a": {"to": 5, "change": 3, "margin": 3.0, "alternative": "other", "primary_holds": False}}
+
+    def no_gate(scores):
+        ranking, totals = standing_for(scores)
+        return ["same", "other"], totals
+
+    assert sensitivity.closest_values(no_gate, {"a": 2}, "same")["a"] == {
+        "to": 1, "change": -1, "margin": 0.5, "alternative": "other", "primary_holds": True}
+
+
+# --- fact changes --------------------------------------------------------------------------
+
+
+def subject(name):
+    return rubric.vocabulary()["fact"][name]
+
+
+def conditions():
+    return [item.condition for item in RUBRIC.rules]
+
+
+def test_thresholds_come_from_the_rule_conditions():
+    assert sensitivity.thresholds(conditions(), subject("launch_weeks")) == [7, 8]          # lt 8
+    assert sensitivity.thresholds(conditions(), subject("labeled_examples")) == [999, 1000]  # lt 1000
+    assert sensitivity.thresholds(conditions(), subject("monthly_volume")) == [99999, 100000]  # ge 100000
+    assert sensitivity.thresholds(conditions(), subject("has_eval_set")) == []
+
+
+def test_thresholds_by_operator_within_the_range():
+    count = rule.Subject("fact", "n", "number", 0, None, integer=True)
+    leaf = lambda op, value: rule.Leaf("fact", "n", op, value)  # noqa: E731
+    assert sensitivity.thresholds([leaf("le", 5)], count) == [5, 6]
+    assert sensitivity.thresholds([leaf("gt", 5)], count) == [5, 6]
+    assert sensitivity.thresholds([leaf("eq", 3)], count) == [2, 3, 4]
+    assert sensitivity.thresholds([leaf("lt", 0)], count) == [0]  # -1 is out of range
+    nested = rule.Group("not", (rule.Group("any", (leaf("in", (10, 20)), rule.Leaf("fact", "m", "ge", 50))),))
+    assert sensitivity.thresholds([nested], count) == [9, 10, 11, 19, 20, 21]
+
+
+def test_fact_values_per_type():
+    assert sensitivity.fact_values([], subject("has_eval_set"), None) == [True, False]
+    assert sensitivity.fact_values([], subject("has_eval_set"), True) == [False]
+    assert sensitivity.fact_values(conditions(), subject("launch_weeks"), 7) == [8, None]
+    assert sensitivity.fact_values(conditions(), subject("launch_weeks"), None) == [7, 8]
+    assert sensitivity.fact_values([], subject("adaptation_tried"), ["fine_tune"]) == [
+        ["pretrained", "fine_tune"], ["fine_tune", "calibrate"], ["fine_tune", "from_scratch"]]
+
+
+def test_fact_flips_on_the_near_tie_by_hand():
+    # pretrained 3.6 vs fine_tune 3.0. Sovereignty costs pretrained 1.5 and a failed pre-trained
+    # attempt costs it 1.5: both hand the lead to fine_tune. Confidence used downstream with an
+    # unknown ECE adds calibrate as a companion. Nothing else moves anything.
+    result = assess([2, 2, 2, 2, 2, 2])
+    assert result["fact_sensitivity"] == [
+        {"fact": "adaptation_tried", "from": [], "to": ["pretrained"], "new_primary": "fine_tune",
+         "new_companions": [], "changes": "primary"},
+        {"fact": "sovereignty_required", "from": None, "to": True, "new_primary": "fine_tune",
+         "new_companions": [], "changes": "primary"},
+        {"fact": "confidence_used_downstream", "from": None, "to": True, "new_primary": "pretrained",
+         "new_companions": ["calibrate"], "changes": "companions"},
+    ]
+    assert sensitivity.condition_phrase(result["fact_sensitivity"][1]) == (
+        "If sovereignty required were yes instead of unknown")
+
+
+def test_dimension_flips_and_fact_flips_are_ordered_by_size():
+    words = assess([2, 2, 2, 2, 2, 2])["what_would_change"]
+    # Dimension flips weigh |change| / 5, a learnt or flipped fact 1: five dimension flips (quality_gap and
+    # data_readiness +1; latency, cost and control +2), then the first fact flip; the rest is cut at six.
+    then = "Fine-tune a pre-trained model would become the primary strategy."
+    assert words == [
+        f"If Quality gap were scored 3 instead of 2, {then}",
+        f"If Data readiness were scored 3 instead of 2, {then}",
+        f"If Latency budget were scored 4 instead of 2, {then}",
+        f"If Unit economics were scored 4 instead of 2, {then}",
+        f"If Control requirements were scored 4 instead of 2, {then}",
+        f"If adaptation tried also included pretrained, {then}",
+    ]
+    assert len(words) == sensitivity.MAX_SENTENCES
+
+
+def test_launch_deadline_threshold_flips_the_primary():
+    # [3, 2, 2, 2, 2, 2]: pretrained 3.1, fine_tune 3.4; a launch in 6 weeks with data_readiness 2
+    # adds 2 to pretrained and takes 1 from fine_tune (5.1 vs 2.4). At 8 weeks the rule stops.
+    result = assess([3, 2, 2, 2, 2, 2], {"launch_weeks": 6})
+    assert result["recommendation"]["primary"] == "pretrained"
+    launch = [e for e in result["fact_sensitivity"] if e["fact"] == "launch_weeks"]
+    assert launch == [
+        {"fact": "launch_weeks", "from": 6, "to": 8, "new_primary": "fine_tune", "new_companions": [],
+         "changes": "primary"},
+        {"fact": "launch_weeks", "from": 6, "to": None, "new_primary": "fine_tune", "new_companions": [],
+         "changes": "primary"},
+    ]
+    words = result["what_would_change"]
+    # data_readiness 3 (size 1/5) also ends the launch rule and comes first; 6 -> 8 weeks is size 2/8.
+    assert words[0].startswith("If Data readiness were scored 3 instead of 2")
+    assert words[1] == ("If launch weeks were 8 instead of 6, Fine-tune a pre-trained model would become the "
+                        "primary strategy.")
+
+
+CLAIMED = {"accuracy": 0.9, "ece": 0.1, "target_accuracy": 0.85}
+CONFIDENT = {"has_eval_set": True, "failure_classes_known": True, "confidence_used_downstream": True}
+
+
+def test_claims_moved_across_their_targets():
+    # calibrate 1.7 + 6 (accurate but miscalibrated) = 7.7 against pretrained 4.6.
+    result = assess([1, 3, 1, 2, 2, 1], CONFIDENT, CLAIMED)
+    assert result["recommendation"]["primary"] == "calibrate"
+    found = result["fact_sensitivity"]
+    assert found == [
+        # ECE at its target: the +6 goes, calibrate falls to 1.7. Size 0.05.
+        {"fact": "baseline.ece", "from": 0.1, "to": 0.05, "new_primary": "pretrained", "new_companions": [],
+         "changes": "primary"},
+        # Accuracy just below its target gates calibrate; it stays a companion (confidence is used). Size 0.06.
+        {"fact": "baseline.accuracy", "from": 0.9, "to": 0.84, "new_primary": "pretrained",
+         "new_companions": ["calibrate"], "changes": "primary"},
+        {"fact": "baseline", "from": "claimed", "to": None, "new_primary": "pretrained",
+         "new_companions": ["calibrate"], "changes": "primary"},
+        {"fact": "confidence_used_downstream", "from": True, "to": False, "new_primary": "pretrained",
+         "new_companions": [], "changes": "primary"},
+    ]
+    words = result["what_would_change"]
+    assert words[0] == ("If baseline ece were 0.05 instead of 0.1, Pre-trained model with prompting and retrieval "
+                        "would become the primary strategy.")
+    assert words[2].startswith("Without a baseline (now claimed), Pre-trained model")
+
+
+def test_measured_evidence_is_moved_without_measuring_again(monkeypatch, tmp_path):
+    calls = []
+    fake = {"accuracy": 0.93, "ece": 0.12, "n_samples": 2000, "n_classes": 10,
+            "intervals": {"level": 0.95, "accuracy": [0.91, 0.95], "ece": [0.10, 0.14]},
+            "significance": {"p_value": 0.001, "ece_if_calibrated": 0.01, "ece_if_calibrated_95": 0.02},
+            "post_calibration": {"temperature": {"ece": 0.03}}}
+    monkeypatch.setattr(engine, "measure_attached", lambda loaded: calls.append(1) or fake)
+    baseline = {**CLAIMED, "ece": 0.03, "predictions": "p.npz"}
+    (tmp_path / "p.npz").write_bytes(b"not read")
+    loaded = loaded_profile([1, 3, 1, 2, 2, 1], CONFIDENT, baseline)
+    loaded = profile.LoadedProfile(profile=loaded.profile, path=tmp_path / "t.yaml", text="", sha256="0" * 64)
+    result = engine.assess(loaded, RUBRIC)
+    assert calls == [1]
+    assert result["recommendation"]["primary"] == "calibrate"
+    moved = {e["fact"]: e for e in result["fact_sensitivity"]}
+    assert moved["baseline.accuracy"]["from"] == 0.93 and moved["baseline.accuracy"]["to"] == 0.84
+    assert moved["baseline.ece"]["from"] == 0.12 and moved["baseline.ece"]["to"] == 0.05
+    assert moved["baseline"]["from"] == "measured" and moved["baseline"]["to"] is None
+
+
+# --- the scenario profiles -----------------------------------------------------------------
+
+URGENT = ([2, 1, 2, 2, 1, 1], dict(launch_weeks=6, labeled_examples=400, has_eval_set=False,
+                                   failure_classes_known=False, monthly_volume=60000,
+                                   confidence_used_downstream=False, high_stakes=False, sovereignty_required=False,
+                                   proprietary_data_moat=False, adaptation_tried=[]))
+RECURRING = ([3, 4, 2, 3, 2, 1], dict(launch_weeks=16, labeled_examples=20000, has_eval_set=True,
+                                      failure_classes_known=True, monthly_volume=2_000_000,
+                                      confidence_used_downstream=True, adaptation_tried=["pretrained"]),
+             dict(accuracy=0.90, target_accuracy=0.97))
+
+
+def test_urgent_launch_needs_more_than_an_eval_set_and_failure_analysis():
+    scores, context = URGENT
+    result = assess(scores, context)
+    assert result["recommendation"]["primary"] == "pretrained"
+    # No single fact changes the primary: only confidence use adds calibrate as a companion.
+    assert [e["changes"] for e in result["fact_sensitivity"]] == ["companions"]
+    assert result["what_would_change"][0].startswith("No single change of one score or one context fact")
+    # Both prerequisites at once only lift fine_tune's gates: 1.3 against pretrained's 6.3 (the launch rule).
+    both = assess(scores, {**context, "has_eval_set": True, "failure_classes_known": True})
+    assert both["recommendation"]["primary"] == "pretrained"
+    assert next(s for s in both["strategies"] if s["id"] == "fine_tune")["status"] == "eligible"
+
+
+def test_recurring_failures_hinge_on_the_eval_set_and_the_failure_analysis():
+    # Accuracy misses its target, so calibrate is gated: without fine-tuning the pre-trained model leads.
+    result = assess(*RECURRING)
+    assert result["recommendation"]["primary"] == "fine_tune"
+    primary = {e["fact"]: e for e in result["fact_sensitivity"] if e["changes"] == "primary"}
+    assert set(primary) == {"has_eval_set", "failure_classes_known"}
+    assert primary["has_eval_set"]["to"] is False and primary["has_eval_set"]["new_primary"] == "pretrained"
+    companions = [e for e in result["fact_sensitivity"] if e["changes"] == "companions"]
+    assert companions == [{"fact": "confidence_used_downstream", "from": True, "to": False,
+                           "new_primary": "fine_tune", "new_companions": [], "changes": "companions"}]
+
+
+def test_new_keys_are_deterministic():
+    first = json.dumps(assess(*RECURRING))
+    second = json.dumps(assess(*RECURRING))
+    assert first == second
+    data = json.loads(first)
+    assert {"fact_sensitivity", "what_would_change"} <= set(data)
+    assert all(set(row) == {"dimension", "score", "flip", "closest"} for row in data["sensitivity"])
