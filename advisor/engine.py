@@ -190,9 +190,12 @@ def measure_attached(loaded) -> dict | None:
 
     preds = load_predictions(loaded)
     try:
-        return cal.measure(preds)
+        measured = cal.measure(preds)
     except cal.PredictionsFormatError as exc:
         raise PredictionsError(f"{predictions_line(loaded)}: {exc}") from None
+    # Name the file as the profile does: an absolute path would make the JSON differ between machines.
+    measured["source"] = loaded.profile.baseline.predictions
+    return measured
 
 
 def file_sha256(path: Path) -> str:
@@ -211,6 +214,7 @@ def build_assessment(loaded, rub, decision, self_scores, facts, metrics, measure
             "primary": primary,
             "companions": decision.companions,
             "summary": summary(rub, decision, margin, provisional),
+            "reason": main_reason(decision),
             "provisional": provisional,
             "margin": margin,
             "first_steps": (list(rub.readiness.first_steps) if provisional else [])
