@@ -129,24 +129,6 @@ def test_cross_fit_binary_has_platt_and_is_seeded():
     assert first["platt"]["ece"] < first["before"]["ece"]
 
 
-def test_cross_fit_never_scores_a_row_with_its_own_fit(monkeypatch):
-    labels, z = overconfident(n=50, k=2, seed=6)
-    preds = cal.from_arrays(labels, logits=z)
-    seen = []
-    original = scaling.fit_temperature
-
-    def spy(labels_or_preds, logits=None, probs=None, weights=None, max_iter=100):
-        seen.append(weights.copy())
-        return original(labels_or_preds, logits, probs, weights, max_iter)
-
-    monkeypatch.setattr(scaling, "fit_temperature", spy)
-    cal.cross_fit(preds, folds=5, seed=0)
-    ids = cal.fold_ids(50, 5, 0)
-    assert len(seen) == 5
-    for fold, weights in enumerate(seen):
-        assert np.all(weights[ids == fold] == 0) and np.all(weights[ids != fold] == 1)
-
-
 def test_cross_fit_skipped_with_fewer_than_two_folds():
     labels, z = overconfident(n=30, k=2)
     result = cal.cross_fit(cal.from_arrays(labels, logits=z), folds=1)

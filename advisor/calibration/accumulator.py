@@ -7,6 +7,17 @@ partial accumulators combined (:meth:`CalibrationAccumulator.merge`). The result
 equals the in-memory one up to the order of floating-point additions (~1e-15).
 
 Only equal-width bins are mergeable; equal-mass edges depend on all the data.
+
+Usage::
+
+    acc = CalibrationAccumulator(bins=15)
+    for labels, probs in chunks:          # e.g. row blocks of a file, or partitions
+        acc.update(labels, probs=probs)   # or logits=...
+    total = acc.merge(other_worker_acc).result()
+
+Each ``update`` is one fused pass over its rows (:mod:`advisor.calibration.block`):
+the values are checked while they are measured, and a failing update leaves the
+accumulator unchanged.
 """
 
 from __future__ import annotations
@@ -15,7 +26,7 @@ import numpy as np
 
 from . import binning
 from .data import Predictions, from_arrays
-from .metric import bins_table, ece_from_statistics, iter_rows, mce_from_statistics
+from .metric import bins_table, ece_from_statistics, mce_from_statistics, scan
 
 
 class CalibrationAccumulator:
@@ -46,23 +57,42 @@ class CalibrationAccumulator:
 
     # ------------------------------------------------------------ feeding
     def update(self, labels, probs=None, logits=None, validate: bool = True) -> "CalibrationAccumulator":
-        """Add a chunk: labels (n,) and probs (n, K) or (n,), or logits (n, K).
+        """Add a chunk: labels (n,) and probs (n, K) or (n,), or logits (n, K); returns self.
 
-        With ``validate=False`` the arrays must already be valid 2-D inputs (faster).
+        The values are checked (section 4) in the same pass that measures them; on an
+        invalid chunk :class:`PredictionsFormatError` names the first bad row and the
+        accumulator is left unchanged. With ``validate=False`` the arrays must already
+        be valid 2-D inputs (skips the checks).
         """
         if validate:
-            preds = from_arrays(labels, probs=probs, logits=logits)
+            preds = from_arrays(labels, probs=probs, logits=logits, check_values=False)
         else:
             preds = Predictions(np.asarray(labels), probs, logits)
-        return self.add(preds)
+        part = CalibrationAccumulator(bins=self.n_bins, classwise=self.classwise)
+        part.add(preds, check=validate)
+        return self.merge(part)
 
-    def add(self, preds: Predictions, beta: float = 1.0, rows_mask=None) -> "CalibrationAccumulator":
-        """Add validated predictions (optionally only rows where ``rows_mask``; logits scaled by ``beta``)."""
-        self._set_classes(preds.n_classes)
-        want = self.classwise or preds.n_classes == 2
-        for item in iter_rows(preds, beta=beta, rows_mask=rows_mask, want_probs=want):
-            self.add_rows(*item)
+    def add(self, preds: Predictions, beta: float = 1.0, rows_mask=None,
+            check: bool = False) -> "CalibrationAccumulator":
+        """Add predictions (optionally only rows where ``rows_mask``; logits scaled by ``beta``).
+
+        ``check`` also checks the values during the pass (raises on the first bad row).
+        """
+        for labels, block in self.scan(preds, beta=beta, rows_mask=rows_mask, check=check):
+            self.add_block(labels, block)
         return self
+
+    def scan(self, preds: Predictions, **options):
+        """The fused pass of :func:`advisor.calibration.metric.scan` with what this accumulator needs."""
+        self._set_classes(preds.n_classes)
+        per_class = self.classwise and self.n_classes > 2
+        return scan(preds, want_probs=self.n_classes == 2, edges=self.edges if per_class else None, **options)
+
+    def add_block(self, labels, block) -> None:
+        """Add one :class:`advisor.calibration.block.Block` from :meth:`scan`."""
+        self.add_rows(labels, block.rows, block.probs)
+        if block.class_stats is not None:
+            self.class_stats += block.class_stats
 
     def add_rows(self, labels, rows, probs=None) -> None:
         """Add per-row results of a chunk (:class:`advisor.calibration.metric.Rows`)."""

@@ -5,8 +5,10 @@ The rows are split into k folds by a seeded permutation (row ``perm[j]`` goes to
 fold a calibrator is fitted on the other k-1 folds and applied to the held-out fold;
 the held-out predictions of all folds are pooled and measured (ECE with section-5
 bins, NLL, Brier, accuracy). No row is ever scored by a calibrator that saw it.
-Temperature fits and held-out scoring run chunk by chunk over the original array
-(rows selected by mask), so no copy of the N x K data is made.
+The k temperatures are fitted jointly (:func:`advisor.calibration.scaling.fit_fold_temperatures`:
+each Newton/Halley step of all folds is one read of each row block) and the held-out
+rows are then scored in one more pass, each row with its own fold's T; no copy of the
+N x K data is made.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import numpy as np
 
 from . import scaling
 from .accumulator import CalibrationAccumulator
-from .data import Predictions, row_chunks
+from .data import Predictions
+from .block import ordered_map
 from .metric import chunk_rows
 from .uncertainty import streams
 
@@ -40,16 +43,28 @@ def _gather(preds: Predictions, mask: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return preds.labels[mask], np.asarray(preds.scores[mask], dtype=np.float64)
 
 
-def _temperature_fold(preds, train, test, acc):
-    temperature = scaling.fit_temperature(preds, weights=train.astype(np.float64))
-    for rows in row_chunks(preds.n_samples, preds.n_classes):
-        keep = test[rows]
-        if not keep.any():
-            continue
-        labels = preds.labels[rows][keep]
-        probs = scaling.apply_temperature(preds.scores[rows][keep], preds.kind, temperature)
-        logits_pred = np.argmax(preds.scores[rows][keep], axis=1)
-        acc.add_rows(labels, _rows_keeping_prediction(labels, probs, logits_pred))
+def _temperature_folds(preds: Predictions, ids: np.ndarray, k: int, acc: CalibrationAccumulator) -> float:
+    """Fit all k fold temperatures in shared passes, then score every row with its fold's T in one pass.
+
+    Returns the temperature fitted on all rows (a by-product of the joint fit).
+    """
+    overall, temperatures = scaling.fit_fold_temperatures(preds, ids, k)
+    betas = 1.0 / temperatures
+
+    def work(item):
+        start, labels, chunk = item
+        beta = betas[ids[start:start + labels.shape[0]]]
+        z = np.array(chunk, dtype=np.float64) if preds.kind == "logits" else scaling._log_scores(chunk, preds.kind)
+        pred = np.argmax(z, axis=1)
+        z -= z[np.arange(z.shape[0]), pred][:, None]
+        z *= beta[:, None]
+        probs = np.exp(z, out=z)
+        probs /= probs.sum(axis=1, keepdims=True)
+        return labels, _rows_keeping_prediction(labels, probs, pred)
+
+    for labels, rows in ordered_map(work, preds.blocks()):
+        acc.add_rows(labels, rows)
+    return overall
 
 
 def _rows_keeping_prediction(labels, probs, pred):
@@ -83,7 +98,7 @@ def _isotonic_fold(preds, train, test, acc):
     acc.add_rows(y_test, chunk_rows(y_test, probs, "probs"))
 
 
-METHODS = {"temperature": _temperature_fold, "platt": _platt_fold, "isotonic": _isotonic_fold}
+METHODS = {"platt": _platt_fold, "isotonic": _isotonic_fold}
 
 
 def cross_fit(preds: Predictions, folds: int = 5, seed: int = 0, n_bins: int = 15) -> dict:
@@ -122,8 +137,11 @@ def cross_fit(preds: Predictions, folds: int = 5, seed: int = 0, n_bins: int = 1
     for method in methods:
         acc = CalibrationAccumulator(bins=n_bins)
         acc._set_classes(preds.n_classes)
-        for fold in range(k):
-            test = ids == fold
-            METHODS[method](preds, ~test, test, acc)
+        if method == "temperature":
+            _temperature_folds(preds, ids, k, acc)
+        else:
+            for fold in range(k):
+                test = ids == fold
+                METHODS[method](preds, ~test, test, acc)
         result[method] = _summary(acc)
     return result

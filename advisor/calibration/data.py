@@ -7,9 +7,8 @@ File layouts
     to 1, or (N,) the positive-class probability of a binary task) or ``logits``
     ((N, K) unnormalized scores, or (N,) the positive-class logit of a binary task).
 ``.npy``
-    Three sibling files ``NAME.labels.npy`` plus ``NAME.probs.npy`` or
-    ``NAME.logits.npy``; pass any of them. They are memory-mapped, so files larger
-    than memory are validated and measured chunk by chunk.
+    Two sibling files ``NAME.labels.npy`` plus ``NAME.probs.npy`` or
+    ``NAME.logits.npy``; pass any of them.
 ``.csv``
     A header line, then one prediction per line. The header is
     ``label,p0,p1,...,p{K-1}`` (probabilities), ``label,logit0,...,logit{K-1}``
@@ -24,6 +23,16 @@ Every problem raises :class:`PredictionsFormatError` whose message is one line n
 the file and the first bad row, e.g.
 ``preds.csv: line 5 (row 4): probabilities sum to 0.93, not 1 (tolerance 1e-4)``.
 Rows are numbered from 1 in every format; text formats also give the line.
+
+Large inputs
+------------
+A 2-D array of at least :data:`STREAM_BYTES` in a ``.npy`` file or an ``.npz``
+member is not loaded: it becomes a :class:`RowFile`, which reads row blocks into
+fresh buffers on demand (``os`` reads, not a memory map, so the pages of a file
+larger than memory never count toward the resident set). Stored ``.npz`` members are
+read in place; compressed ones are decompressed as a stream, block after block.
+Every pass over the data (checks, metrics, temperature fits) goes through
+:meth:`Predictions.blocks`, so memory stays a few blocks plus the 1-D per-row arrays.
 """
 
 from __future__ import annotations
@@ -32,6 +41,8 @@ import csv
 import json
 import math
 import re
+import struct
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,9 +50,9 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-SUM_TOLERANCE = 1e-4
-EPS = float(np.finfo(np.float64).eps)
-CHUNK_ELEMENTS = 1 << 18  # elements per row chunk (2 MB in float64): stays in cache, bounded memory
+from .block import CHUNK_ELEMENTS, EPS, SUM_TOLERANCE, ordered_map, row_chunks, scan_block
+
+STREAM_BYTES = 1 << 28  # 2-D file arrays this large are read block by block instead of loaded
 
 
 class PredictionsFormatError(ValueError):
@@ -87,12 +98,138 @@ class Predictions:
     def n_classes(self) -> int:
         return int(self.scores.shape[1])
 
+    def blocks(self, elements: int | None = None) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """Yield ``(start, labels (n,), scores (n, K))`` over consecutive row blocks.
 
-def row_chunks(n_rows: int, n_cols: int = 1, elements: int | None = None) -> Iterator[slice]:
-    """Slices of consecutive rows holding about ``elements`` values each (at least one row)."""
-    step = max(1, (elements or CHUNK_ELEMENTS) // max(1, n_cols))
-    for start in range(0, n_rows, step):
-        yield slice(start, min(n_rows, start + step))
+        The one way to touch all N x K values: a file-backed input is read block by
+        block, in order, so at most one block is resident per consumer.
+        """
+        scores = self.scores
+        for rows in row_chunks(self.n_samples, self.n_classes, elements):
+            yield rows.start, self.labels[rows], scores[rows]
+
+
+class RowFile:
+    """A read-only row-major (N, K) array in a file, read in row blocks on demand.
+
+    Supports ``shape``, ``dtype``, ``ndim``, ``len()``, slicing rows (``a[i:j]``,
+    ``a[i:j, cols]``), integer and boolean row selection (gathered block by block),
+    and ``np.asarray`` (reads everything: avoid on large files).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.npy`` file, or the ``.npz`` archive holding ``member``.
+    shape, dtype
+        Of the stored array (C order).
+    offset : int
+        Byte offset of the first value (in the file, or in the member's stream).
+    member : str, optional
+        Name of a compressed ``.npz`` member, decompressed as a stream.
+    """
+
+    def __init__(self, path, shape, dtype, offset: int, member: str | None = None):
+        self.path = str(path)
+        self.shape = tuple(int(n) for n in shape)
+        self.dtype = np.dtype(dtype)
+        self.ndim = len(self.shape)
+        self.offset = int(offset)
+        self.member = member
+        self._row_bytes = self.dtype.itemsize * int(np.prod(self.shape[1:], dtype=np.int64))
+        self._stream = None  # (open zip, member stream, next row) of a compressed member
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __array__(self, dtype=None, copy=None):
+        data = self.read(0, self.shape[0])
+        return data if dtype is None else data.astype(dtype, copy=False)
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):
+            rows, rest = key[0], key[1:]
+            selected = self[rows]
+            return selected[(slice(None),) + rest] if np.ndim(selected) == self.ndim else selected[rest]
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self.shape[0])
+            if step == 1:
+                return self.read(start, max(start, stop))
+            return self._gather(np.arange(start, stop, step))
+        if isinstance(key, (int, np.integer)):
+            index = int(key) + (self.shape[0] if key < 0 else 0)
+            if not 0 <= index < self.shape[0]:
+                raise IndexError(f"row {key} out of range for {self.shape[0]} rows")
+            return self.read(index, index + 1)[0]
+        key = np.asarray(key)
+        if key.dtype == bool:
+            if key.shape != (self.shape[0],):
+                raise IndexError("a boolean row mask must have one value per row")
+            key = np.flatnonzero(key)
+        return self._gather(key.astype(np.int64))
+
+    def _gather(self, index: np.ndarray) -> np.ndarray:
+        out = np.empty((len(index),) + self.shape[1:], self.dtype)
+        if len(index) == 0:
+            return out
+        order = np.argsort(index, kind="stable")
+        sorted_index = index[order]
+        for rows in row_chunks(self.shape[0], self._row_bytes // max(1, self.dtype.itemsize)):
+            lo, hi = np.searchsorted(sorted_index, [rows.start, rows.stop])
+            if lo < hi:
+                out[order[lo:hi]] = self.read(rows.start, rows.stop)[sorted_index[lo:hi] - rows.start]
+        return out
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start:stop`` as a fresh ndarray."""
+        out = np.empty((stop - start,) + self.shape[1:], self.dtype)
+        view = memoryview(out.reshape(-1).view(np.uint8))
+        with self._lock:
+            if self.member is None:
+                self._read_file(start, view)
+            else:
+                self._read_stream(start, stop, view)
+        return out
+
+    def _read_file(self, start: int, view: memoryview) -> None:
+        with open(self.path, "rb", buffering=0) as handle:
+            handle.seek(self.offset + start * self._row_bytes)
+            _read_exactly(handle, view, self.path)
+
+    def _read_stream(self, start: int, stop: int, view: memoryview) -> None:
+        if self._stream is None or self._stream[2] != start:
+            self._close_stream()
+            archive = zipfile.ZipFile(self.path)
+            stream = archive.open(self.member)
+            _skip(stream, self.offset + start * self._row_bytes, self.path)
+            self._stream = [archive, stream, start]
+        _read_exactly(self._stream[1], view, self.path)
+        self._stream[2] = stop
+        if stop == self.shape[0]:
+            self._close_stream()
+
+    def _close_stream(self) -> None:
+        if self._stream is not None:
+            self._stream[1].close()
+            self._stream[0].close()
+            self._stream = None
+
+
+def _read_exactly(handle, view: memoryview, name: str) -> None:
+    done = 0
+    while done < len(view):
+        got = handle.readinto(view[done:])
+        if not got:
+            raise PredictionsFormatError(f"{name}: cannot be read (the file ends early)")
+        done += got
+
+
+def _skip(stream, count: int, name: str) -> None:
+    while count > 0:
+        got = len(stream.read(min(count, 1 << 20)))
+        if not got:
+            raise PredictionsFormatError(f"{name}: cannot be read (the file ends early)")
+        count -= got
 
 
 def _default_where(row: int) -> str:
@@ -104,7 +241,7 @@ def _fail(source: str, message: str, where: str | None = None) -> PredictionsFor
 
 
 def from_arrays(labels, probs=None, logits=None, source: str = "<arrays>",
-                where: Callable[[int], str] | None = None) -> Predictions:
+                where: Callable[[int], str] | None = None, check_values: bool = True) -> Predictions:
     """Validate arrays and wrap them as :class:`Predictions`.
 
     This is the single input check every entry point goes through.
@@ -120,6 +257,10 @@ def from_arrays(labels, probs=None, logits=None, source: str = "<arrays>",
         Named first in every error message.
     where : callable, optional
         Maps a 0-based row index to its location text (default ``"row i+1"``).
+    check_values : bool
+        Check every value (one fused block pass). False leaves that to the caller's
+        own pass (the accumulator checks while it measures); shapes and labels are
+        always checked.
 
     Returns
     -------
@@ -146,10 +287,11 @@ def from_arrays(labels, probs=None, logits=None, source: str = "<arrays>",
     if scores.ndim == 2 and scores.shape[1] < 2:
         raise _fail(source, f"{name} has {scores.shape[1]} column(s); at least 2 classes are needed "
                             "(a binary task may give the positive class as a 1-D array)")
-    if name == "probs":
-        _check_probs(scores, source, where)
-    else:
-        _check_logits(scores, source, where)
+    if scores.ndim == 1:
+        if check_values:
+            _raise_first_bad(np.asarray(scores), name, 0, source, where)
+    elif check_values:
+        check_blocks(labels, scores, name, source, where)
     n_classes = 2 if scores.ndim == 1 else scores.shape[1]
     _check_label_range(labels, n_classes, source, where)
     if scores.ndim == 1:
@@ -157,6 +299,28 @@ def from_arrays(labels, probs=None, logits=None, source: str = "<arrays>",
     if name == "probs":
         return Predictions(labels=labels, probs=scores, logits=None, source=source)
     return Predictions(labels=labels, probs=None, logits=scores, source=source)
+
+
+def check_blocks(labels, scores, kind: str, source: str = "<arrays>", where=None) -> None:
+    """Check every value of (N, K) scores with the fused block pass; raise naming the first bad row."""
+    preds = Predictions(labels, scores if kind == "probs" else None, scores if kind == "logits" else None, source)
+
+    def check(item):
+        start, block_labels, block = item
+        return start, block, scan_block(block_labels, block, kind, check=True, rows=False).ok
+
+    for start, block, ok in ordered_map(check, preds.blocks()):
+        if not ok:
+            raise block_error(block, kind, start, source, where)
+
+
+def block_error(block, kind: str, start: int, source: str, where=None) -> PredictionsFormatError:
+    """The error naming the first bad row of a block that failed the fused check."""
+    try:
+        _raise_first_bad(np.asarray(block), kind, start, source, where or _default_where)
+    except PredictionsFormatError as exc:
+        return exc
+    return _fail(source, "invalid values", (where or _default_where)(start))  # not reached
 
 
 def _binary_columns(values: np.ndarray, name: str) -> np.ndarray:
@@ -168,7 +332,9 @@ def _binary_columns(values: np.ndarray, name: str) -> np.ndarray:
 
 
 def _as_float_array(values, name: str, source: str) -> np.ndarray:
-    array = values if isinstance(values, np.ndarray) else np.asarray(values)
+    array = values if isinstance(values, (np.ndarray, RowFile)) else np.asarray(values)
+    if isinstance(array, RowFile) and array.dtype.kind != "f":
+        raise _fail(source, f"{name} must be floating-point numbers; got an array of {array.dtype}")
     if array.dtype.kind == "f":
         return array
     if array.dtype.kind in "iub":
@@ -198,46 +364,33 @@ def _check_label_range(labels: np.ndarray, n_classes: int, source: str, where) -
         raise _fail(source, f"label {labels[row]} is outside 0..{n_classes - 1} ({n_classes} classes)", where(row))
 
 
-def _first_bad(mask: np.ndarray) -> tuple[int, int]:
-    """(row, column) of the first True in a 1-D or 2-D mask."""
-    flat = int(np.flatnonzero(mask.ravel())[0])
-    if mask.ndim == 1:
-        return flat, 0
-    return divmod(flat, mask.shape[1])
-
-
-def _check_probs(probs: np.ndarray, source: str, where) -> None:
-    n_cols = 1 if probs.ndim == 1 else probs.shape[1]
-    for rows in row_chunks(probs.shape[0], n_cols):
-        chunk = probs[rows]
-        column = "" if probs.ndim == 1 else " (column {})"
-        for mask, text in ((np.isnan(chunk), "probability is NaN"),
-                           (chunk < 0, "probability {v!r} is negative"),
-                           (chunk > 1, "probability {v!r} is greater than 1")):
-            if mask.any():
-                row, col = _first_bad(mask)
-                value = float(chunk[row] if probs.ndim == 1 else chunk[row, col])
-                raise _fail(source, text.format(v=value) + column.format(col),
-                            where(rows.start + row))
-        if probs.ndim == 2:
-            sums = chunk.sum(axis=1, dtype=np.float64)
-            bad = np.abs(sums - 1.0) > SUM_TOLERANCE
-            if bad.any():
-                row = int(np.flatnonzero(bad)[0])
-                raise _fail(source, f"probabilities sum to {sums[row]:.6g}, not 1 (tolerance 1e-4)",
-                            where(rows.start + row))
-
-
-def _check_logits(logits: np.ndarray, source: str, where) -> None:
-    n_cols = 1 if logits.ndim == 1 else logits.shape[1]
-    for rows in row_chunks(logits.shape[0], n_cols):
-        chunk = logits[rows]
-        bad = ~np.isfinite(chunk)
-        if bad.any():
-            row, col = _first_bad(bad)
-            value = float(chunk[row] if logits.ndim == 1 else chunk[row, col])
-            column = "" if logits.ndim == 1 else f" (column {col})"
-            raise _fail(source, f"logit {value!r} is not finite{column}", where(rows.start + row))
+def _raise_first_bad(block: np.ndarray, kind: str, start: int, source: str, where) -> None:
+    """Raise for the first bad row of a 1-D or 2-D block (rows numbered from ``start``), if any."""
+    where = where or _default_where
+    x = block if block.ndim == 2 else block[:, None]
+    column = (lambda c: f" (column {c})") if block.ndim == 2 else (lambda c: "")
+    with np.errstate(all="ignore"):
+        if kind == "probs":
+            tests = [(np.isnan(x), lambda v, c: "probability is NaN" + column(c)),
+                     (x < 0, lambda v, c: f"probability {v!r} is negative" + column(c)),
+                     (x > 1, lambda v, c: f"probability {v!r} is greater than 1" + column(c))]
+        else:
+            tests = [(~np.isfinite(x), lambda v, c: f"logit {v!r} is not finite" + column(c))]
+        bad_rows = np.zeros(x.shape[0], dtype=bool)
+        for mask, _ in tests:
+            bad_rows |= mask.any(axis=1)
+        sums = None
+        if kind == "probs" and block.ndim == 2:
+            sums = x.sum(axis=1, dtype=np.float64)
+            bad_rows |= np.abs(sums - 1.0) > SUM_TOLERANCE
+    if not bad_rows.any():
+        return
+    row = int(np.flatnonzero(bad_rows)[0])
+    for mask, text in tests:
+        if mask[row].any():
+            col = int(np.flatnonzero(mask[row])[0])
+            raise _fail(source, text(float(x[row, col]), col), where(start + row))
+    raise _fail(source, f"probabilities sum to {sums[row]:.6g}, not 1 (tolerance 1e-4)", where(start + row))
 
 
 # ---------------------------------------------------------------- files
@@ -281,21 +434,59 @@ def _load_npz(path: Path, source: str) -> Predictions:
     if not zipfile.is_zipfile(path):
         raise _fail(source, "not a valid .npz file (not a zip archive)")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            names = sorted(archive.files)
-            if "labels" not in names:
-                raise _fail(source, f"no 'labels' array (found: {', '.join(names) or 'nothing'})")
-            present = [name for name in ("probs", "logits") if name in names]
-            if len(present) != 1:
-                problem = "both 'probs' and 'logits'" if present else "neither 'probs' nor 'logits'"
-                raise _fail(source, f"has {problem}; give exactly one (found: {', '.join(names)})")
-            labels = archive["labels"]
-            scores = archive[present[0]]
+        with zipfile.ZipFile(path) as archive:
+            members = {info.filename[:-4]: info for info in archive.infolist() if info.filename.endswith(".npy")}
+        names = sorted(members)
+        if "labels" not in names:
+            raise _fail(source, f"no 'labels' array (found: {', '.join(names) or 'nothing'})")
+        present = [name for name in ("probs", "logits") if name in names]
+        if len(present) != 1:
+            problem = "both 'probs' and 'logits'" if present else "neither 'probs' nor 'logits'"
+            raise _fail(source, f"has {problem}; give exactly one (found: {', '.join(names)})")
+        scores = _npz_member(path, members[present[0]])
+        if not isinstance(scores, RowFile):
+            with np.load(path, allow_pickle=False) as data:
+                scores = data[present[0]]
+        with np.load(path, allow_pickle=False) as data:
+            labels = data["labels"]
     except (zipfile.BadZipFile, ValueError) as exc:
         if isinstance(exc, PredictionsFormatError):
             raise
         raise _fail(source, f"not a valid .npz file ({exc})") from None
     return from_arrays(labels, source=source, **{present[0]: scores})
+
+
+def _npz_member(path: Path, info: zipfile.ZipInfo):
+    """A :class:`RowFile` over a large 2-D member, or None (then the member is loaded)."""
+    with zipfile.ZipFile(path) as archive, archive.open(info) as stream:
+        shape, fortran, dtype, header = _npy_header(stream)
+    if not _streamable(shape, fortran, dtype):
+        return None
+    if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 0x1:
+        with open(path, "rb") as handle:  # the member's bytes lie in place after its local header
+            handle.seek(info.header_offset)
+            local = handle.read(30)
+        name_length, extra_length = struct.unpack("<HH", local[26:30])
+        start = info.header_offset + 30 + name_length + extra_length
+        return RowFile(path, shape, dtype, start + header)
+    return RowFile(path, shape, dtype, header, member=info.filename)
+
+
+def _npy_header(handle) -> tuple[tuple, bool, np.dtype, int]:
+    """(shape, fortran_order, dtype, header length in bytes) of a .npy stream at its start."""
+    version = np.lib.format.read_magic(handle)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
+    else:
+        shape, fortran, dtype = np.lib.format._read_array_header(handle, version)
+    return shape, fortran, dtype, handle.tell()
+
+
+def _streamable(shape, fortran: bool, dtype: np.dtype) -> bool:
+    return (len(shape) == 2 and not fortran and dtype.kind == "f" and not dtype.hasobject
+            and int(np.prod(shape, dtype=np.int64)) * dtype.itemsize >= STREAM_BYTES)
 
 
 _NPY_NAME = re.compile(r"^(?P<stem>.*)\.(?P<part>labels|probs|logits)\.npy$", re.IGNORECASE)
@@ -320,9 +511,14 @@ def _load_npy(path: Path, source: str) -> Predictions:
     return from_arrays(labels, source=source, **{present[0]: scores})
 
 
-def _read_npy(path: Path) -> np.ndarray:
+def _read_npy(path: Path):
+    """The array of a .npy file: a :class:`RowFile` when large and 2-D, else loaded."""
     try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
+        with open(path, "rb") as handle:
+            shape, fortran, dtype, header = _npy_header(handle)
+        if _streamable(shape, fortran, dtype):
+            return RowFile(path, shape, dtype, header)
+        return np.load(path, allow_pickle=False)
     except ValueError as exc:
         raise _fail(str(path), f"not a valid .npy file ({exc})") from None
 

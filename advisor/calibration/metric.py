@@ -2,37 +2,20 @@
 
 All functions take ``labels`` (N,) and exactly one of ``probs`` (N, K) or ``logits``
 (N, K); inputs are validated by :func:`advisor.calibration.data.from_arrays`. The
-per-row work is done in row chunks converted to float64 one chunk at a time, so no
-float64 copy of a whole N x K array is ever made.
-
-Per-row quantities
-------------------
-- prediction = argmax_k p_ik (lowest k on ties), confidence c_i = p_i,prediction.
-- With logits, log p_iy = (z_iy - max z_i) - ln sum_k exp(z_ik - max z_i) (stable; the
-  softmax is never rounded before the log), and nll_i = -max(log p_iy, ln eps), which
-  equals the section-5 definition -ln(max(p_iy, eps)).
-- brier_i = sum_k (p_ik - [y_i = k])^2.
+per-row work is the fused block pass of :mod:`advisor.calibration.block` (one read of
+each row block, float64 scratch per block, two threads), so no float64 copy of a
+whole N x K array is ever made. The per-row quantities are defined there.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Iterator
 
 import numpy as np
 
 from . import binning
-from .data import EPS, Predictions, from_arrays, row_chunks
-
-LOG_EPS = float(np.log(EPS))
-
-
-class Rows(NamedTuple):
-    """Per-row results of one chunk, all shape (n,)."""
-
-    confidence: np.ndarray  # float64
-    correct: np.ndarray  # bool
-    nll: np.ndarray  # float64
-    brier: np.ndarray  # float64
+from .block import LOG_EPS, Block, Rows, ordered_map, scan_block  # noqa: F401  (Rows, LOG_EPS re-exported)
+from .data import EPS, Predictions, block_error, from_arrays  # noqa: F401
 
 
 def chunk_rows(labels: np.ndarray, scores: np.ndarray, kind: str, beta: float = 1.0,
@@ -45,9 +28,7 @@ def chunk_rows(labels: np.ndarray, scores: np.ndarray, kind: str, beta: float = 
     scores : ndarray, shape (n, K)
         Probabilities (``kind == "probs"``) or logits (``kind == "logits"``).
     beta : float
-        Inverse temperature applied to logits (ignored for probabilities). The
-        prediction is the argmax of the unscaled logits, which scaling by beta > 0
-        cannot change.
+        Inverse temperature applied to logits (ignored for probabilities).
     want_probs : bool
         Also return the float64 probabilities of the chunk, shape (n, K).
 
@@ -55,29 +36,39 @@ def chunk_rows(labels: np.ndarray, scores: np.ndarray, kind: str, beta: float = 
     -------
     Rows, or (Rows, ndarray of shape (n, K)) when ``want_probs``.
     """
-    x = np.asarray(scores, dtype=np.float64)
-    n = x.shape[0]
-    rows = np.arange(n)
-    pred = np.argmax(x, axis=1)
-    if kind == "probs":
-        p = x
-        conf = p[rows, pred]
-        p_y = p[rows, labels]
-        nll = -np.log(np.maximum(p_y, EPS))
-    else:
-        shifted = x - x[rows, pred][:, None]
-        if beta != 1.0:
-            shifted *= beta
-        p = np.exp(shifted)
-        total = p.sum(axis=1)
-        p /= total[:, None]
-        log_total = np.log(total)
-        conf = p[rows, pred]
-        p_y = p[rows, labels]
-        nll = -np.maximum(shifted[rows, labels] - log_total, LOG_EPS)
-    brier = np.einsum("ij,ij->i", p, p) - 2.0 * p_y + 1.0
-    result = Rows(conf, pred == labels, nll, brier)
-    return (result, p) if want_probs else result
+    out = scan_block(np.asarray(labels), np.asarray(scores), kind, beta=beta, want_probs=want_probs)
+    return (out.rows, out.probs) if want_probs else out.rows
+
+
+def scan(preds: Predictions, *, beta: float = 1.0, rows_mask: np.ndarray | None = None,
+         want_probs: bool = False, check: bool = False, edges: np.ndarray | None = None,
+         where=None) -> Iterator[tuple[np.ndarray, Block]]:
+    """Yield ``(labels_block, Block)`` of the fused pass over ``preds``, in row order.
+
+    ``rows_mask`` (N,) bool keeps only the selected rows (cross-fitting); ``check``
+    also checks the values and raises :class:`PredictionsFormatError` naming the
+    first bad row; ``edges`` adds the per-class bin sums (see :func:`block.scan_block`).
+    """
+    kind = preds.kind
+
+    def work(item):
+        start, labels, chunk = item
+        if rows_mask is not None:
+            keep = rows_mask[start:start + labels.shape[0]]
+            if not keep.any():
+                return None
+            if not keep.all():
+                labels, chunk = labels[keep], chunk[keep]
+        return start, labels, chunk, scan_block(labels, chunk, kind, beta=beta, check=check,
+                                                want_probs=want_probs, edges=edges)
+
+    for out in ordered_map(work, preds.blocks()):
+        if out is None:
+            continue
+        start, labels, chunk, block = out
+        if not block.ok:
+            raise block_error(chunk, kind, start, preds.source, where)
+        yield labels, block
 
 
 def iter_rows(preds: Predictions, beta: float = 1.0, rows_mask: np.ndarray | None = None,
@@ -86,17 +77,8 @@ def iter_rows(preds: Predictions, beta: float = 1.0, rows_mask: np.ndarray | Non
 
     ``rows_mask`` (N,) bool keeps only the selected rows (used by cross-fitting).
     """
-    scores = preds.scores
-    for rows in row_chunks(preds.n_samples, preds.n_classes):
-        labels = preds.labels[rows]
-        chunk = scores[rows]
-        if rows_mask is not None:
-            keep = rows_mask[rows]
-            if not keep.any():
-                continue
-            labels, chunk = labels[keep], chunk[keep]
-        out = chunk_rows(labels, chunk, preds.kind, beta=beta, want_probs=want_probs)
-        yield (labels, *out) if want_probs else (labels, out)
+    for labels, block in scan(preds, beta=beta, rows_mask=rows_mask, want_probs=want_probs):
+        yield (labels, block.rows, block.probs) if want_probs else (labels, block.rows)
 
 
 def top_label(preds: Predictions) -> tuple[np.ndarray, np.ndarray]:

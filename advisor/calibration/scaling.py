@@ -3,20 +3,26 @@
 Temperature scaling
     T minimizes the mean NLL f(T) = mean_i [ln sum_k exp(z_ik / T) - z_iy / T] over
     [0.01, 100], z the logits (or ln(max(p, eps)) for probabilities). With beta = 1/T,
-    f is convex in beta: df/dbeta = mean(E_p[z] - z_y), d2f/dbeta2 = mean(Var_p[z]) >= 0
-    (p = softmax(beta z)). We solve df/dt = 0 in t = ln T by Newton steps safeguarded by
-    a bisection bracket; each step is one chunked pass computing the three row sums
-    (log-sum-exp, softmax mean of z, softmax variance of z), so it also runs over data
-    larger than memory. It stops when |df/dT| < 1e-10 or the bracket collapses, and
-    returns the bound when the optimum lies outside [0.01, 100]. The objective is the
-    unclipped NLL (the eps clip of section 5 only matters below p = 2.2e-16).
+    f is convex in beta. We solve df/dt = 0 in t = ln T by Halley steps (first three
+    derivatives from one pass: the softmax mean, variance and third cumulant of z per
+    row) inside a bisection bracket (:class:`_Search`). A cheap first pass stores the
+    per-row constants (row max, label score) and a strided subsample of about
+    2 million values, whose own optimum is the start; on the full data that leaves
+    two or three passes (cubic convergence), the last of which checks the stop rule
+    |df/dT| < 1e-10 at the returned T. Bounds are only evaluated when a step heads
+    past them; the bound is returned when the optimum lies beyond it. Every pass reads
+    the row blocks once (two threads, sums added in block order), so it also runs over
+    data larger than memory, and k cross-fitting folds are fitted in the same passes
+    (:func:`fit_fold_temperatures`). The objective is the unclipped NLL (the eps clip
+    of section 5 only matters below p = 2.2e-16).
 Platt scaling (binary)
     P(y = 1) = sigmoid(a x + b) on x = logit of the positive class (z1 - z0, or
     ln p1 - ln p0 with the eps clip), fitted by Newton's method with a backtracking line
     search on the log loss against Platt's smoothed targets (N+ + 1)/(N+ + 2) and
     1/(N- + 2), as scikit-learn's ``CalibratedClassifierCV(method="sigmoid")`` does.
 Isotonic regression
-    Pool-adjacent-violators on (p_k, [y = k]), predictions by linear interpolation
+    Pool-adjacent-violators (vectorized run pooling, then a stack; see
+    :func:`pool_adjacent_violators`) on (p_k, [y = k]), predictions by linear interpolation
     between the fitted points and clipped outside them (scikit-learn's
     ``IsotonicRegression(out_of_bounds="clip")``). Binary: fitted on the positive class
     and p0 = 1 - p1. K > 2: one-vs-rest per class, then each row renormalized to sum 1
@@ -29,15 +35,249 @@ import math
 
 import numpy as np
 
-from .data import EPS, Predictions, from_arrays, row_chunks
+from .block import ordered_map
+from .data import EPS, Predictions, from_arrays
 
 T_MIN, T_MAX = 0.01, 100.0
+LOG_T_MIN, LOG_T_MAX = math.log(T_MIN), math.log(T_MAX)
 GRADIENT_TOLERANCE = 1e-10
+PASS_ELEMENTS = 1 << 17  # values per block of a temperature pass: its float64 buffers stay in L2
+WARM_START_ELEMENTS = 1 << 21  # values in the warm-start subsample (a few thousand rows at K = 1000)
+WARM_START_TOLERANCE = 1e-6  # the subsample's own optimum is only known to its sampling error anyway
 
 
 def _log_scores(chunk: np.ndarray, kind: str) -> np.ndarray:
-    x = np.asarray(chunk, dtype=np.float64)
-    return x if kind == "logits" else np.log(np.maximum(x, EPS))
+    """A fresh float64 copy of the logits, or ln(max(p, eps)) for probabilities."""
+    if kind == "logits":
+        return np.array(chunk, dtype=np.float64)
+    return np.log(np.maximum(np.asarray(chunk, dtype=np.float64), EPS))
+
+
+def _top_and_label_score(labels: np.ndarray, chunk: np.ndarray, kind: str):
+    """Row max (n,) and score of the label (n,) of the log-scores, both float64."""
+    idx = np.arange(labels.shape[0])
+    top = np.max(chunk, axis=1).astype(np.float64)  # exact in the input dtype; log is monotone
+    at_label = np.asarray(chunk[idx, labels], dtype=np.float64)
+    if kind == "probs":
+        top, at_label = np.log(np.maximum(top, EPS)), np.log(np.maximum(at_label, EPS))
+    return top, at_label
+
+
+def _row_cumulants(x: np.ndarray, beta: float):
+    """ln sum_k exp(x_k) and the first three cumulants of x / beta under softmax(x), each (n,).
+
+    ``x`` (n, K) is beta times the log-scores, possibly shifted per row (cumulants
+    past the first do not depend on the shift); it is overwritten. The cumulants come
+    from raw moments; only the first (the gradient) needs full accuracy, the others
+    only size the Halley step.
+    """
+    e = np.exp(x)
+    s0 = e.sum(axis=1)
+    m1 = np.vecdot(e, x) / s0
+    e *= x
+    m2 = np.vecdot(e, x) / s0
+    e *= x
+    m3 = np.vecdot(e, x) / s0
+    k2 = np.maximum(m2 - m1 * m1, 0.0)
+    k3 = m3 - 3.0 * m1 * m2 + 2.0 * m1 ** 3
+    return np.log(s0), m1 / beta, k2 / beta ** 2, k3 / beta ** 3
+
+
+def _scaled(source: np.ndarray, beta: float, top: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x, shift): x = beta * source - shift, shift (n,) per row, exp(x) safe from overflow.
+
+    Shifting by beta * row max costs a pass; it is skipped (shift 0) when no exp can
+    overflow and no row's largest term can fall below exp(-650), where dropping terms
+    smaller than 1e-280 of it changes nothing.
+    """
+    x = np.empty(source.shape)
+    np.copyto(x, source)
+    x *= beta
+    shift = beta * top
+    if shift.size and (shift.max() > 700.0 or shift.min() < -650.0):
+        x -= shift[:, None]
+        return x, shift
+    return x, np.zeros_like(shift)
+
+
+class _Rows:
+    """Where a temperature pass reads its rows: row blocks plus per-row constants.
+
+    ``top`` and ``shifted_label`` (the label's log-score minus ``top``) do not depend
+    on T; ``group`` (N,) int assigns each row to a fold (or None: one group).
+    """
+
+    def __init__(self, blocks, kind, top, shifted_label, group, n_groups):
+        self.blocks, self.kind = blocks, kind
+        self.top, self.shifted_label = top, shifted_label
+        self.group, self.n_groups = group, n_groups
+
+    def evaluate(self, evaluations) -> np.ndarray:
+        """Sums over rows at several (beta, excluded group) pairs: (E, n_groups, 5).
+
+        Columns: rows, NLL, dNLL/dbeta, d2NLL/dbeta2, d3NLL/dbeta3 (sums, not means),
+        grouped by ``group``. Rows of the excluded group (None: no exclusion) are skipped.
+        One read of every block, whatever the number of evaluations; blocks run on
+        two threads and are added in block order, so the sums are reproducible.
+        """
+        total = np.zeros((len(evaluations), self.n_groups, 5))
+        for part in ordered_map(lambda item: self._block_sums(item, evaluations), self.blocks()):
+            total += part
+        return total
+
+    def _block_sums(self, item, evaluations) -> np.ndarray:
+        start, labels, chunk = item
+        rows = slice(start, start + labels.shape[0])
+        if self.top is None:
+            top, at_label = _top_and_label_score(labels, chunk, self.kind)
+            shifted_label = at_label - top
+        else:
+            top, shifted_label = self.top[rows], self.shifted_label[rows]
+        group = np.zeros(labels.shape[0], dtype=np.intp) if self.group is None else self.group[rows]
+        at_label = shifted_label + top
+        source = chunk if self.kind == "logits" else _log_scores(chunk, self.kind)
+        out = np.zeros((len(evaluations), self.n_groups, 5))
+        for j, (beta, excluded) in enumerate(evaluations):
+            keep = None if excluded is None else group != excluded
+            if keep is not None and not keep.any():
+                continue
+            if keep is None:
+                x, shift = _scaled(source, beta, top)
+                y, g = at_label, group
+            else:
+                x, shift = _scaled(source[keep], beta, top[keep])
+                y, g = at_label[keep], group[keep]
+            log_s, k1, k2, k3 = _row_cumulants(x, beta)
+            # NLL_i = ln sum exp(beta z) - beta z_y; dNLL_i/dbeta = E[z] - z_y
+            values = (log_s + shift - beta * y, k1 + shift / beta - y, k2, k3)
+            for column, value in enumerate(values, start=1):
+                out[j, :, column] = np.bincount(g, weights=value, minlength=self.n_groups)
+            out[j, :, 0] = np.bincount(g, minlength=self.n_groups)
+        return out
+
+
+def _rows_of(preds: Predictions, group=None, n_groups: int = 1, constants: bool = True) -> tuple:
+    """(:class:`_Rows` over ``preds``, warm-start :class:`_Rows` over a strided subsample).
+
+    One cheap pass (row max and label score, no exp) stores the per-row constants and
+    copies every s-th row for the warm start, s chosen so the subsample holds about
+    :data:`WARM_START_ELEMENTS` values.
+    """
+    n, k = preds.n_samples, preds.n_classes
+    blocks = lambda: preds.blocks(PASS_ELEMENTS)  # noqa: E731
+    if not constants:
+        return _Rows(blocks, preds.kind, None, None, group, n_groups), None
+    stride = max(1, math.ceil(n * k / WARM_START_ELEMENTS))
+    top, shifted_label = np.empty(n), np.empty(n)
+    sample = []
+
+    def work(item):
+        start, labels, chunk = item
+        t, at_label = _top_and_label_score(labels, chunk, preds.kind)
+        top[start:start + t.shape[0]], shifted_label[start:start + t.shape[0]] = t, at_label - t
+        first = (-start) % stride
+        return np.arange(start + first, start + labels.shape[0], stride), np.array(chunk[first::stride])
+
+    for picked in ordered_map(work, preds.blocks(PASS_ELEMENTS)):
+        sample.append(picked)
+    index = np.concatenate([s[0] for s in sample])
+    scores = np.concatenate([s[1] for s in sample])
+    labels = preds.labels[index]
+    sub_group = None if group is None else group[index]
+    warm = _Rows(lambda: _array_blocks(labels, scores), preds.kind, top[index], shifted_label[index],
+                 sub_group, n_groups)
+    return _Rows(blocks, preds.kind, top, shifted_label, group, n_groups), warm
+
+
+def _array_blocks(labels, scores):
+    step = max(1, PASS_ELEMENTS // max(1, scores.shape[1]))
+    for start in range(0, labels.shape[0], step):
+        yield start, labels[start:start + step], scores[start:start + step]
+
+
+def _temperature(t: float) -> float:
+    """e^t, exactly T_MIN or T_MAX at the bounds."""
+    return T_MIN if t <= LOG_T_MIN else T_MAX if t >= LOG_T_MAX else math.exp(t)
+
+
+class _Search:
+    """Safeguarded Halley iteration for f'(t) = 0, t = ln T, in [ln T_MIN, ln T_MAX].
+
+    f(t) is the mean NLL; from the means over rows of g (first cumulant of d minus
+    d_y), c and k3 (second and third cumulants of d), with beta = e^-t:
+    f1 = -beta g, f2 = beta g + beta^2 c, f3 = -beta g - 3 beta^2 c - beta^3 k3
+    (the first three derivatives in t). The bracket [lo, hi] shrinks with the sign of
+    f1; a step leaving it is replaced by a bisection, or by a look at the bound itself
+    when f1 has not been seen there (the optimum may lie beyond it: the bound is then
+    the answer). It stops when |df/dT| < ``tolerance`` at the current t, or when the
+    bracket collapses.
+    """
+
+    def __init__(self, t: float = 0.0, tolerance: float = GRADIENT_TOLERANCE, excluded=None):
+        self.lo, self.hi = LOG_T_MIN, LOG_T_MAX
+        self.lo_seen = self.hi_seen = False
+        self.t = min(max(t, LOG_T_MIN), LOG_T_MAX)
+        self.tolerance, self.excluded = tolerance, excluded
+        self.result: float | None = None
+        self.steps = 0
+
+    def observe(self, sums) -> None:
+        """Take the sums (rows, f, g, c, k3) at ``self.t`` and move to the next t (or finish)."""
+        self.steps += 1
+        t, beta = self.t, math.exp(-self.t)
+        g, c, k3 = (float(v) / float(sums[0]) for v in sums[2:5])
+        f1 = -beta * g
+        f2 = beta * g + beta * beta * c
+        f3 = -beta * g - 3.0 * beta * beta * c - beta ** 3 * k3
+        if t >= LOG_T_MAX and f1 <= 0:
+            self.result = T_MAX
+        elif t <= LOG_T_MIN and f1 >= 0:
+            self.result = T_MIN
+        elif abs(f1 * beta) < self.tolerance:  # df/dT = f1 / T
+            self.result = _temperature(t)
+        if self.result is not None:
+            return
+        if f1 < 0:
+            self.lo, self.lo_seen = t, True
+        else:
+            self.hi, self.hi_seen = t, True
+        if self.hi - self.lo <= 4 * np.spacing(max(abs(self.lo), abs(self.hi), 1.0)):
+            self.result = _temperature(t)
+            return
+        self.t = self._next(t, f1, f2, f3)
+
+    def _next(self, t, f1, f2, f3) -> float:
+        step = math.nan
+        if f2 > 0:
+            step = -f1 / f2
+            denominator = 2.0 * f2 * f2 - f1 * f3
+            if denominator > 0:
+                halley = -2.0 * f1 * f2 / denominator
+                step = halley if halley * step > 0 else step
+        candidate = t + step
+        if self.lo < candidate < self.hi:
+            return candidate
+        if candidate >= self.hi and not self.hi_seen:
+            return LOG_T_MAX
+        if candidate <= self.lo and not self.lo_seen:
+            return LOG_T_MIN
+        return (self.lo + self.hi) / 2.0
+
+
+def _solve(rows: _Rows, searches: list, max_iter: int = 100) -> np.ndarray | None:
+    """Advance all searches together, one pass over ``rows`` per step; returns the last sums."""
+    last = None
+    for _ in range(max_iter):
+        active = [s for s in searches if s.result is None]
+        if not active:
+            break
+        last = rows.evaluate([(math.exp(-s.t), s.excluded) for s in active])
+        for search, sums in zip(active, last):
+            search.observe(sums.sum(axis=0))
+    for search in searches:
+        if search.result is None:  # out of iterations: the last point reached
+            search.result = _temperature(search.t)
+    return last
 
 
 def temperature_pass(preds: Predictions, temperature: float, weights: np.ndarray | None = None):
@@ -45,37 +285,24 @@ def temperature_pass(preds: Predictions, temperature: float, weights: np.ndarray
 
     ``weights`` (N,) of 0/1 selects the rows (cross-fitting); the means are over them.
     """
-    beta = 1.0 / temperature
-    total = value = grad = curv = 0.0
-    for rows in row_chunks(preds.n_samples, preds.n_classes):
-        z = _log_scores(preds.scores[rows], preds.kind)
-        labels = preds.labels[rows]
-        if weights is not None:
-            keep = weights[rows] > 0
-            z, labels = z[keep], labels[keep]
-        if z.shape[0] == 0:
-            continue
-        idx = np.arange(z.shape[0])
-        # shifting by the row maximum changes neither the gradient nor the variance
-        d = z - z.max(axis=1, keepdims=True)
-        e = np.exp(beta * d)
-        s = e.sum(axis=1)
-        mean_d = np.einsum("ij,ij->i", e, d) / s
-        e *= d
-        # the curvature only sizes the Newton step, so E[d^2] - E[d]^2 is accurate enough
-        var_d = np.einsum("ij,ij->i", e, d) / s - mean_d * mean_d
-        d_y = d[idx, labels]
-        value += float(np.sum(np.log(s) - beta * d_y))
-        grad += float(np.sum(mean_d - d_y))
-        curv += float(np.sum(np.maximum(var_d, 0.0)))
-        total += z.shape[0]
-    return value / total, grad / total, curv / total
+    group = None if weights is None else (np.asarray(weights) <= 0).astype(np.intp)
+    rows, _ = _rows_of(preds, group, 1 if group is None else 2, constants=False)
+    sums = rows.evaluate([(1.0 / temperature, None if group is None else 1)])[0].sum(axis=0)
+    return tuple(float(v) / float(sums[0]) for v in sums[1:4])
 
 
 def nll_gradient_in_t(preds: Predictions, temperature: float, weights=None) -> float:
     """d(mean NLL)/dT at ``temperature`` (used to check the optimum)."""
     _, grad_beta, _ = temperature_pass(preds, temperature, weights)
     return -grad_beta / temperature ** 2
+
+
+def _warm_start(warm: _Rows, excluded=None) -> float:
+    search = _Search(0.0, WARM_START_TOLERANCE, excluded)
+    _solve(warm, [search])
+    t = math.log(search.result)
+    # a start next to a bound starts on it, so that a boundary optimum is returned exactly
+    return LOG_T_MIN if t < LOG_T_MIN + 1e-6 else LOG_T_MAX if t > LOG_T_MAX - 1e-6 else t
 
 
 def fit_temperature(labels, logits=None, probs=None, weights=None, max_iter: int = 100) -> float:
@@ -94,34 +321,50 @@ def fit_temperature(labels, logits=None, probs=None, weights=None, max_iter: int
     float
     """
     preds = labels if isinstance(labels, Predictions) else from_arrays(labels, probs=probs, logits=logits)
-    lo, hi = math.log(T_MIN), math.log(T_MAX)
+    group = None if weights is None else (np.asarray(weights) <= 0).astype(np.intp)
+    excluded = None if group is None else 1
+    rows, warm = _rows_of(preds, group, 1 if group is None else 2)
+    search = _Search(_warm_start(warm, excluded), GRADIENT_TOLERANCE, excluded)
+    _solve(rows, [search], max_iter)
+    return float(search.result)
 
-    def slope(t):  # (df/dt, d2f/dt2, df/dT)
-        temperature = math.exp(t)
-        beta = 1.0 / temperature
-        _, g_beta, c_beta = temperature_pass(preds, temperature, weights)
-        g_t = -beta * g_beta
-        return g_t, beta * beta * c_beta + beta * g_beta, g_t / temperature
 
-    if slope(lo)[0] >= 0:
-        return T_MIN
-    if slope(hi)[0] <= 0:
-        return T_MAX
-    t = 0.0
-    for _ in range(max_iter):
-        g_t, h_t, g_temperature = slope(t)
-        if abs(g_temperature) < GRADIENT_TOLERANCE:
-            break
-        if g_t < 0:
-            lo = t
-        else:
-            hi = t
-        if hi - lo <= 4 * np.spacing(max(abs(lo), abs(hi), 1.0)):
-            break
-        step = t - g_t / h_t if h_t > 0 else math.nan
-        t = step if lo < step < hi else (lo + hi) / 2.0
-    return float(math.exp(t))
+def fit_fold_temperatures(preds: Predictions, folds: np.ndarray, n_folds: int,
+                          max_iter: int = 100) -> tuple[float, np.ndarray]:
+    """The temperature of all rows and, for each fold j, of the rows outside fold j.
 
+    Equal to :func:`fit_temperature` on all rows and on each ``weights = folds != j``
+    (to the tolerance), but the k + 1 fits share their passes: the all-rows passes
+    also sum each fold's rows separately, so at the all-rows optimum T* every fold's
+    training sums are known without another pass (total minus the fold); each fold
+    takes its first Halley step from there, and the later steps of all folds are
+    evaluated in one read of each block per step.
+
+    Parameters
+    ----------
+    preds : Predictions
+    folds : ndarray of int, shape (N,)
+        Fold of every row, in ``0..n_folds-1``.
+    n_folds : int
+
+    Returns
+    -------
+    (float, ndarray of shape (n_folds,))
+        The all-rows temperature and the per-fold training temperatures.
+    """
+    group = np.asarray(folds, dtype=np.intp)
+    rows, warm = _rows_of(preds, group, n_folds)
+    overall = _Search(_warm_start(warm), GRADIENT_TOLERANCE)
+    last = _solve(rows, [overall], max_iter)
+    per_fold = [_Search(math.log(overall.result), GRADIENT_TOLERANCE, j) for j in range(n_folds)]
+    if last is not None and T_MIN < overall.result < T_MAX:
+        # the last all-rows pass was at T*: reuse its per-fold sums
+        total = last[0].sum(axis=0)
+        for j, search in enumerate(per_fold):
+            if last[0][j, 0] < total[0]:
+                search.observe(total - last[0][j])
+    _solve(rows, per_fold, max_iter)
+    return float(overall.result), np.array([s.result for s in per_fold])
 
 def apply_temperature(scores: np.ndarray, kind: str, temperature: float) -> np.ndarray:
     """softmax(z / T) of a chunk (n, K) as float64 probabilities."""
@@ -203,21 +446,48 @@ def apply_platt(x, a: float, b: float) -> np.ndarray:
 # ---------------------------------------------------------------- isotonic
 
 def pool_adjacent_violators(y, weights=None) -> np.ndarray:
-    """Non-decreasing least-squares fit to y (n,) with weights (n,), returned shape (n,)."""
+    """Non-decreasing weighted least-squares fit to y (n,) with weights (n,), returned shape (n,).
+
+    Pooling any two adjacent blocks whose means are out of order (or equal) is a
+    step of pool-adjacent-violators, in any order, so the work is done in two stages:
+    numpy passes that each pool every maximal non-increasing run of blocks at once
+    (a run a >= b >= c pools into one block; on 0/1 targets a few passes leave a
+    small fraction of the blocks), stopped when a pass removes fewer than 1/8 of the
+    blocks; then the classic stack over the blocks that are left. The result is the
+    unique isotonic fit (equal to scikit-learn's to rounding).
+    """
     y = np.asarray(y, dtype=np.float64)
     w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=np.float64)
-    means, sums, counts = [], [], []
-    for value, weight in zip(y.tolist(), w.tolist()):
-        means.append(value)
-        sums.append(weight)
-        counts.append(1)
-        while len(means) > 1 and means[-2] >= means[-1]:
-            weight = sums[-2] + sums[-1]
-            mean = (means[-2] * sums[-2] + means[-1] * sums[-1]) / weight
-            count = counts[-2] + counts[-1]
-            del means[-1], sums[-1], counts[-1]
-            means[-1], sums[-1], counts[-1] = mean, weight, count
-    return np.repeat(means, counts)
+    sums, totals, counts = w * y, w.copy(), np.ones(y.size)
+    while totals.size > 1:
+        means = sums / totals
+        starts = np.concatenate([[True], means[:-1] < means[1:]])  # a block starts where the order holds
+        group = np.cumsum(starts) - 1
+        n_groups = int(group[-1]) + 1
+        if n_groups == totals.size:
+            return np.repeat(means, counts.astype(np.intp))
+        sums = np.bincount(group, weights=sums, minlength=n_groups)
+        totals = np.bincount(group, weights=totals, minlength=n_groups)
+        counts = np.bincount(group, weights=counts, minlength=n_groups)
+        if n_groups > 0.875 * starts.size:
+            break
+    return _pool_stack(sums / totals, totals, counts)
+
+
+def _pool_stack(means, totals, counts) -> np.ndarray:
+    """Stack-based pool-adjacent-violators over blocks (means, weights, sizes)."""
+    out_means, out_totals, out_counts = [], [], []
+    for mean, total, count in zip(means.tolist(), totals.tolist(), counts.tolist()):
+        out_means.append(mean)
+        out_totals.append(total)
+        out_counts.append(count)
+        while len(out_means) > 1 and out_means[-2] >= out_means[-1]:
+            total = out_totals[-2] + out_totals[-1]
+            mean = (out_means[-2] * out_totals[-2] + out_means[-1] * out_totals[-1]) / total
+            count = out_counts[-2] + out_counts[-1]
+            del out_means[-1], out_totals[-1], out_counts[-1]
+            out_means[-1], out_totals[-1], out_counts[-1] = mean, total, count
+    return np.repeat(out_means, np.asarray(out_counts, dtype=np.intp))
 
 
 def fit_isotonic(scores, targets) -> tuple[np.ndarray, np.ndarray]:

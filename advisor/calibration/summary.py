@@ -8,8 +8,7 @@ from . import binning
 from .accumulator import CalibrationAccumulator
 from .crossfit import cross_fit
 from .data import Predictions
-from .metric import (bin_statistics, bins_table, debiased_l2_error, ece_from_statistics, iter_rows,
-                     mce_from_statistics)
+from .metric import bin_statistics, bins_table, debiased_l2_error, ece_from_statistics, mce_from_statistics
 from .scaling import fit_temperature
 from .uncertainty import LEVEL, bootstrap_intervals, consistency_test
 
@@ -48,14 +47,13 @@ def measure(preds: Predictions, *, bins: int = 15, scheme: str = "width", n_boot
     if int(bins) < 1:
         raise ValueError("bins must be at least 1")
     acc = CalibrationAccumulator(bins=bins, classwise=preds.n_classes > 2)
-    acc._set_classes(preds.n_classes)
     conf = np.empty(preds.n_samples)
     correct = np.empty(preds.n_samples, dtype=bool)
     start = 0
-    for labels, rows, probs in iter_rows(preds, want_probs=True):
-        acc.add_rows(labels, rows, probs)
+    for labels, block in acc.scan(preds):
+        acc.add_block(labels, block)
         stop = start + labels.shape[0]
-        conf[start:stop], correct[start:stop] = rows.confidence, rows.correct
+        conf[start:stop], correct[start:stop] = block.rows.confidence, block.rows.correct
         start = stop
     base = acc.result()
     mass_edges = binning.mass_edges(conf, bins)

@@ -1,21 +1,36 @@
 """Sampling uncertainty of accuracy and ECE, and a calibration significance test.
 
 Seeding: ``np.random.SeedSequence(seed).spawn(3)`` gives one stream per purpose
-(0: bootstrap, 1: consistency test, 2: cross-fitting folds); bootstrap resample b
-draws with ``default_rng(bootstrap_stream.spawn(R)[b])`` and consistency resample r
-likewise. Results therefore do not depend on how resamples are grouped into blocks.
-The work is vectorized over a block of resamples (one bincount per block); the only
-per-resample Python step is the draw from that resample's own generator.
+(0: bootstrap, 1: consistency test, 2: cross-fitting folds). Bootstrap resample b
+draws its row indices with ``default_rng(bootstrap_stream.spawn(R)[b]).integers(0, N,
+size=N)`` (the same numbers as ``dtype=np.uint32``: for N < 2**32 numpy draws 32-bit
+values either way); consistency resample r draws ``default_rng(child_r).random(N)``
+and calls row i correct when that value is below c_i.
+
+Results are identical, to the last bit, to the straightforward loop that gathers
+each resample and calls :func:`advisor.calibration.metric.expected_calibration_error`
+on it (``tests/test_speed_paths_uncertainty.py``): per resample we keep exactly the
+float additions of that loop (per-bin sums of the resampled confidences in draw
+order, integer counts of correct rows), and drop everything else it repeats:
+bin search (the bin of a row is looked up, one byte per row, with its
+correctness), float copies of the correctness, and, for equal-mass bins, the
+sort (the resample's sorted values come from a count of draws per sorted
+position). Resamples are independent, each with its own generator, so they run
+on two threads in any order and land at their own index.
 """
 
 from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from . import binning
 
 LEVEL = 0.95
-BLOCK_ELEMENTS = 1 << 22  # resampled values held at once
+WORKERS = min(2, os.cpu_count() or 1)
+BLOCK_ELEMENTS = 1 << 22  # resampled values per task handed to a worker
 
 
 def streams(seed: int) -> list[np.random.SeedSequence]:
@@ -23,18 +38,39 @@ def streams(seed: int) -> list[np.random.SeedSequence]:
     return np.random.SeedSequence(int(seed)).spawn(3)
 
 
-def _blocks(n_resamples: int, n: int):
+def _run(task, n_resamples: int, n: int) -> None:
+    """Call ``task(i)`` for every resample i, blocks of resamples spread over :data:`WORKERS` threads.
+
+    A block holds about :data:`BLOCK_ELEMENTS` resampled values; numpy releases the GIL
+    in the draws, gathers and bincounts, so the threads run in parallel.
+    """
     step = max(1, BLOCK_ELEMENTS // max(1, n))
-    for start in range(0, n_resamples, step):
-        yield start, min(n_resamples, start + step)
+    blocks = [range(start, min(n_resamples, start + step)) for start in range(0, n_resamples, step)]
+
+    def run_block(block):
+        for i in block:
+            task(i)
+
+    if WORKERS <= 1 or len(blocks) <= 1:
+        for block in blocks:
+            run_block(block)
+        return
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        list(pool.map(run_block, blocks))
 
 
-def _binned_abs_sum(index: np.ndarray, weights: np.ndarray, n_bins: int) -> np.ndarray:
-    """sum_m |sum of weights in bin m| for each row of (r, n) bin indices and weights -> (r,)."""
-    r = index.shape[0]
-    flat = (index + n_bins * np.arange(r)[:, None]).ravel()
-    sums = np.bincount(flat, weights=weights.ravel(), minlength=r * n_bins)
-    return np.abs(sums.reshape(r, n_bins)).sum(axis=1)
+def _keys(index: np.ndarray, correct: np.ndarray, n_bins: int) -> np.ndarray:
+    """2 * bin + correct per row, in the smallest unsigned type that holds it."""
+    dtype = np.uint8 if 2 * n_bins <= 256 else np.uint16 if 2 * n_bins <= 65536 else np.intp
+    return (2 * index + correct).astype(dtype)
+
+
+def _ece_of_keys(keys: np.ndarray, conf: np.ndarray, n_bins: int) -> tuple[int, float]:
+    """(correct rows, ECE) of resampled keys (n,) and confidences (n,), as the metric computes it."""
+    counts = np.bincount(keys, minlength=2 * n_bins)
+    sum_conf = np.bincount(keys >> 1, weights=conf, minlength=n_bins)
+    sum_correct = counts[1::2].astype(np.float64)
+    return int(counts[1::2].sum()), float(np.sum(np.abs(sum_correct - sum_conf)) / float(conf.size))
 
 
 def bootstrap_ece_accuracy(confidences, correct, n_bins: int = 15, scheme: str = "width",
@@ -54,47 +90,64 @@ def bootstrap_ece_accuracy(confidences, correct, n_bins: int = 15, scheme: str =
     accuracies, eces : ndarrays of shape (n_resamples,)
     """
     conf = np.asarray(confidences, dtype=np.float64)
-    correct = np.asarray(correct, dtype=np.float64)
+    correct = np.asarray(correct, dtype=bool)
     n = conf.size
     children = streams(seed)[0].spawn(n_resamples)
-    accuracies = np.empty(n_resamples)
-    eces = np.empty(n_resamples)
+    hits = np.zeros(n_resamples, dtype=np.int64)
+    eces = np.zeros(n_resamples)
     if scheme == "width":
-        index = binning.assign(conf, binning.width_edges(n_bins))
-    else:
+        keys = _keys(binning.assign(conf, binning.width_edges(n_bins)), correct, n_bins)
+
+        def resample(b):
+            draw = np.random.default_rng(children[b]).integers(0, n, size=n)
+            hits[b], eces[b] = _ece_of_keys(keys.take(draw), conf.take(draw), n_bins)
+    elif scheme == "mass":
         order = np.argsort(conf, kind="stable")
-        rank = np.empty(n, dtype=np.int64)
+        rank = np.empty(n, dtype=np.intp)
         rank[order] = np.arange(n)
         conf_sorted, correct_sorted = conf[order], correct[order]
-    diff = correct - conf
-    for start, stop in _blocks(n_resamples, n):
-        draws = np.stack([np.random.default_rng(children[b]).integers(0, n, size=n)
-                          for b in range(start, stop)])
-        accuracies[start:stop] = correct[draws].mean(axis=1)
-        if scheme == "width":
-            eces[start:stop] = _binned_abs_sum(index[draws], diff[draws], n_bins) / n
-        else:
-            sorted_pos = np.sort(rank[draws], axis=1)
-            values = conf_sorted[sorted_pos]
-            weights = correct_sorted[sorted_pos] - values
-            eces[start:stop] = _binned_abs_sum(_mass_index_rows(values, n_bins), weights, n_bins) / n
-    return accuracies, eces
+
+        def resample(b):
+            draw = rank.take(np.random.default_rng(children[b]).integers(0, n, size=n))
+            edges = _resample_mass_edges(conf_sorted, np.bincount(draw, minlength=n), n_bins)
+            keys = _keys(_sorted_bins(conf_sorted, edges), correct_sorted, n_bins)
+            hits[b], eces[b] = _ece_of_keys(keys.take(draw), conf_sorted.take(draw), n_bins)
+    else:
+        raise ValueError(f"unknown binning scheme {scheme!r}; use 'width' or 'mass'")
+    if n:
+        _run(resample, n_resamples, n)
+    return hits / n if n else np.full(n_resamples, np.nan), eces
 
 
-def _mass_index_rows(sorted_values: np.ndarray, n_bins: int) -> np.ndarray:
-    """Equal-mass bin index of each value for every row of (r, n) row-sorted values."""
-    r, n = sorted_values.shape
+def _resample_mass_edges(conf_sorted: np.ndarray, draws_per_position: np.ndarray, n_bins: int) -> np.ndarray:
+    """:func:`binning.mass_edges` of a resample, from how often each sorted position was drawn.
+
+    The resample's s-th smallest value is conf_sorted[p] for the first p whose
+    cumulative count exceeds s, so only the 2(B-1) values the edges need are looked up.
+    """
+    n = conf_sorted.size
+    cumulative = np.cumsum(draws_per_position)
     sizes = np.full(n_bins, n // n_bins)
     sizes[: n % n_bins] += 1
     starts = np.cumsum(sizes)[:-1]
     last = np.clip(starts - 1, 0, n - 1)
     first = np.clip(starts, 0, n - 1)
-    inner = (sorted_values[:, last] + sorted_values[:, first]) / 2.0
-    inner = np.where(starts >= n, sorted_values[:, -1:], inner)
-    index = np.zeros((r, n), dtype=np.int64)
-    for m in range(n_bins - 1):  # a loop over edges, not resamples: exact float64 comparisons
-        index += sorted_values > inner[:, m:m + 1]
-    return index
+
+    def value(s):
+        return conf_sorted[np.searchsorted(cumulative, s, side="right")]
+
+    edges = np.empty(n_bins + 1)
+    edges[0], edges[-1] = 0.0, 1.0
+    edges[1:-1] = (value(last) + value(first)) / 2.0
+    edges[1:-1] = np.where(starts >= n, value(np.array([n - 1]))[0], edges[1:-1])
+    return edges
+
+
+def _sorted_bins(conf_sorted: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """:func:`binning.assign` of sorted values: bin m starts after the last value <= edges[m]."""
+    n_bins = len(edges) - 1
+    starts = np.searchsorted(conf_sorted, edges[1:-1], side="right")
+    return np.repeat(np.arange(n_bins), np.diff(np.concatenate([[0], starts, [conf_sorted.size]])))
 
 
 def percentile_interval(values, level: float = LEVEL) -> list[float]:
@@ -127,17 +180,24 @@ def consistency_eces(confidences, n_bins: int = 15, scheme: str = "width", n_res
     """ECEs (R,) of a perfectly calibrated model with these confidences (N,).
 
     Resample r draws correct_i ~ Bernoulli(c_i) with its own generator and recomputes
-    the ECE with the same bins (the edges depend on the confidences only).
+    the ECE with the same bins (the edges depend on the confidences only). The per-bin
+    sums of confidences do not change between resamples: computed once.
     """
     conf = np.asarray(confidences, dtype=np.float64)
     n = conf.size
     index = binning.assign(conf, binning.edges_for(conf, n_bins, scheme))
+    sum_conf = np.bincount(index, weights=conf, minlength=n_bins)
+    doubled = _keys(index, np.zeros(n, dtype=bool), n_bins)
     children = streams(seed)[1].spawn(n_resamples)
-    eces = np.empty(n_resamples)
-    for start, stop in _blocks(n_resamples, n):
-        uniform = np.stack([np.random.default_rng(children[r]).random(n) for r in range(start, stop)])
-        weights = (uniform < conf).astype(np.float64) - conf
-        eces[start:stop] = _binned_abs_sum(np.broadcast_to(index, weights.shape), weights, n_bins) / n
+    eces = np.zeros(n_resamples)
+
+    def resample(r):
+        keys = doubled + (np.random.default_rng(children[r]).random(n) < conf)
+        sum_correct = np.bincount(keys, minlength=2 * n_bins)[1::2].astype(np.float64)
+        eces[r] = float(np.sum(np.abs(sum_correct - sum_conf)) / float(n))
+
+    if n:
+        _run(resample, n_resamples, n)
     return eces
 
 

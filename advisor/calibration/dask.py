@@ -1,0 +1,280 @@
+"""Calibration metrics and temperature scaling over a Dask array or ``.npy`` partitions.
+
+For evaluation logs that outgrow one machine (install ``advisor[dask]``). Nothing
+here is a scheduler of its own: each row block (a chunk of a Dask array, or one
+partition file) becomes a ``dask.delayed`` task that feeds a
+:class:`~advisor.calibration.accumulator.CalibrationAccumulator`, and the partial
+accumulators are merged in a tree of delayed merges. Whatever Dask scheduler is
+active (threads by default, ``"synchronous"``, or a ``distributed`` client) runs
+the graph. The results equal the in-memory ones up to the order of floating-point
+additions.
+
+Temperature scaling repeats the safeguarded Newton iteration of
+:func:`advisor.calibration.scaling.fit_temperature`; each iteration is one Dask
+computation mapping :func:`~advisor.calibration.scaling.temperature_pass` over
+the blocks and adding the per-block sums. The first computation also validates
+every block and evaluates both bounds and T = 1, so the data are checked once.
+
+Partitions use the ``.npy`` layout of :func:`advisor.calibration.load_predictions`
+(``NAME.labels.npy`` next to ``NAME.probs.npy`` or ``NAME.logits.npy``); each task
+memory-maps its own files, so nothing but file names travels to the workers.
+
+Dask is imported only when a function here is called.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .accumulator import CalibrationAccumulator
+from .data import Predictions, PredictionsFormatError, from_arrays, load_predictions
+from .scaling import GRADIENT_TOLERANCE, T_MAX, T_MIN, temperature_pass
+
+MERGE_FAN_IN = 8
+
+
+def _dask():
+    try:
+        import dask
+        import dask.array  # noqa: F401  (checks the [array] extra is there too)
+    except ImportError as exc:  # pragma: no cover - exercised only without dask
+        raise ImportError("advisor.calibration.dask needs Dask: pip install 'advisor[dask]'") from exc
+    return dask
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Where one unit of work comes from; its delayed arrays travel beside it."""
+
+    kind: str  # "probs" or "logits", or "file" for a partition
+    source: str
+    offset: int  # rows before this block in its source (for error messages)
+
+
+# ---------------------------------------------------------------- building blocks
+
+def _array_blocks(labels, probs, logits) -> list[tuple]:
+    """Row blocks of a Dask (or numpy) labels array and probs/logits array, aligned on rows."""
+    da = _dask().array
+    if (probs is None) == (logits is None):
+        raise PredictionsFormatError("<dask array>: give exactly one of probs or logits")
+    kind = "probs" if probs is not None else "logits"
+    scores = da.asarray(probs if probs is not None else logits)
+    if scores.ndim == 2:
+        scores = scores.rechunk({1: -1})  # whole rows per block: softmax and argmax need them
+    labels = da.asarray(labels)
+    if labels.ndim != 1 or labels.shape[0] != scores.shape[0]:
+        raise PredictionsFormatError(f"<dask array>: length mismatch: labels of shape {labels.shape} "
+                                     f"for {kind} of shape {scores.shape}")
+    labels = labels.rechunk((scores.chunks[0],))
+    offsets = np.concatenate([[0], np.cumsum(scores.chunks[0])[:-1]])
+    return [(_Block(kind, "<dask array>", int(off)), lab, sco)
+            for lab, sco, off in zip(labels.to_delayed().ravel(), scores.to_delayed().ravel(), offsets)]
+
+
+def _partition_blocks(paths) -> list[tuple]:
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = [os.fspath(p) for p in paths]
+    if not paths:
+        raise PredictionsFormatError("<partitions>: no partition files given")
+    return [(_Block("file", path, 0), None, None) for path in paths]
+
+
+def _blocks(labels, probs, logits, partitions) -> list[tuple]:
+    """(block, delayed labels, delayed scores) for every unit of work."""
+    if partitions is not None:
+        if labels is not None or probs is not None or logits is not None:
+            raise TypeError("give either arrays (labels and probs/logits) or partitions, not both")
+        return _partition_blocks(partitions)
+    return _array_blocks(labels, probs, logits)
+
+
+def _preds(block: _Block, labels, scores, validate: bool) -> Predictions:
+    """The block's predictions: validated once, then wrapped as-is on later passes."""
+    if block.kind == "file":
+        if validate:
+            return load_predictions(block.source)  # memory-mapped and checked by CAL's loader
+        labels, scores, kind = _open_npy(block.source)
+        block = _Block(kind, block.source, 0)
+    labels = np.asarray(labels)
+    scores = np.asarray(scores)
+    if validate:
+        return from_arrays(labels, source=block.source, where=lambda row: f"row {block.offset + row + 1}",
+                           **{block.kind: scores})
+    if scores.ndim == 1:  # the same 2-column form from_arrays gives a binary 1-D input
+        scores = np.asarray(scores, dtype=np.float64)
+        zero = np.zeros_like(scores)
+        scores = np.column_stack([1.0 - scores, scores] if block.kind == "probs" else [zero, scores])
+    probs, logits = (scores, None) if block.kind == "probs" else (None, scores)
+    return Predictions(labels.astype(np.int64, copy=False), probs, logits, block.source)
+
+
+def _open_npy(path: str):
+    """Memory-mapped labels and scores of an already validated ``.npy`` partition."""
+    stem, _, _ = path[: -len(".npy")].rpartition(".")
+    scores_kind = "probs" if os.path.exists(f"{stem}.probs.npy") else "logits"
+    labels = np.load(f"{stem}.labels.npy", mmap_mode="r", allow_pickle=False)
+    scores = np.load(f"{stem}.{scores_kind}.npy", mmap_mode="r", allow_pickle=False)
+    return labels, scores, scores_kind
+
+
+def _delayed_map(fn, blocks: list[tuple], *args):
+    dask = _dask()
+    return [dask.delayed(fn, pure=True)(block, labels, scores, *args) for block, labels, scores in blocks]
+
+
+def _tree(combine, parts):
+    """Combine delayed parts ``MERGE_FAN_IN`` at a time until one is left."""
+    dask = _dask()
+    while len(parts) > 1:
+        parts = [dask.delayed(combine, pure=True)(*parts[i:i + MERGE_FAN_IN])
+                 for i in range(0, len(parts), MERGE_FAN_IN)]
+    return parts[0]
+
+
+# ---------------------------------------------------------------- metrics
+
+def _accumulate_block(block, labels, scores, bins, classwise):
+    accumulator = CalibrationAccumulator(bins=bins, classwise=classwise)
+    return accumulator.add(_preds(block, labels, scores, validate=True))
+
+
+def _merge(*accumulators):
+    first = accumulators[0]
+    for other in accumulators[1:]:
+        first.merge(other)
+    return first
+
+
+def accumulate(labels=None, probs=None, logits=None, *, partitions=None, bins: int = 15,
+               classwise: bool = False, scheduler=None) -> CalibrationAccumulator:
+    """The merged accumulator of all row blocks.
+
+    Parameters
+    ----------
+    labels : dask or numpy array of int, shape (N,)
+    probs : dask or numpy array of float, shape (N, K) or (N,), optional
+    logits : dask or numpy array of float, shape (N, K) or (N,), optional
+        Exactly one of ``probs`` and ``logits``. Rows are split as the array's row
+        chunks; columns are gathered so every block holds whole rows.
+    partitions : sequence of path, optional
+        Instead of arrays: ``.npy`` partition files (any file of each
+        ``NAME.labels.npy`` / ``NAME.probs.npy`` or ``NAME.logits.npy`` set).
+    bins : int
+        Equal-width bins (equal-mass bins are not mergeable).
+    classwise : bool
+        Keep the per-class statistics of the class-wise ECE.
+    scheduler : str or None
+        Passed to ``dask.compute`` (None: the active or default scheduler).
+
+    Returns
+    -------
+    CalibrationAccumulator
+
+    Raises
+    ------
+    PredictionsFormatError
+        For the first invalid block, naming its source and row.
+    """
+    return _accumulate(_blocks(labels, probs, logits, partitions), bins, classwise, scheduler)
+
+
+def _accumulate(blocks, bins: int, classwise: bool, scheduler) -> CalibrationAccumulator:
+    parts = _delayed_map(_accumulate_block, blocks, bins, classwise)
+    (accumulator,) = _dask().compute(_tree(_merge, parts), scheduler=scheduler)
+    return accumulator
+
+
+def calibration_metrics(labels=None, probs=None, logits=None, *, partitions=None, bins: int = 15,
+                        classwise: bool = False, scheduler=None) -> dict:
+    """``CalibrationAccumulator.result()`` over all blocks (see :func:`accumulate`)."""
+    return accumulate(labels, probs, logits, partitions=partitions, bins=bins,
+                      classwise=classwise, scheduler=scheduler).result()
+
+
+# ---------------------------------------------------------------- temperature
+
+def _temperature_sums(block, labels, scores, temperatures, validate):
+    """(rows, [(sum f, sum df/dbeta, sum d2f/dbeta2) per temperature]) of one block."""
+    preds = _preds(block, labels, scores, validate)
+    n = preds.n_samples
+    return n, [tuple(n * v for v in temperature_pass(preds, t)) for t in temperatures]
+
+
+def _add_sums(*parts):
+    n = sum(part[0] for part in parts)
+    per_t = [tuple(sum(values) for values in zip(*column)) for column in zip(*(part[1] for part in parts))]
+    return n, per_t
+
+
+def _passes(blocks, temperatures, validate, scheduler):
+    """Mean (f, df/dbeta, d2f/dbeta2) at each temperature, in one Dask computation."""
+    dask = _dask()
+    parts = _delayed_map(_temperature_sums, blocks, tuple(temperatures), validate)
+    ((n, per_t),) = dask.compute(_tree(_add_sums, parts), scheduler=scheduler)
+    return [tuple(v / n for v in sums) for sums in per_t]
+
+
+def _in_log_t(temperature, pass_result):
+    """(df/dt, d2f/dt2, df/dT) with t = ln T, from (f, df/dbeta, d2f/dbeta2); as CAL's solver."""
+    beta = 1.0 / temperature
+    _, g_beta, c_beta = pass_result
+    g_t = -beta * g_beta
+    return g_t, beta * beta * c_beta + beta * g_beta, g_t / temperature
+
+
+def fit_temperature(labels=None, logits=None, probs=None, *, partitions=None, scheduler=None,
+                    max_iter: int = 100) -> float:
+    """The temperature in [0.01, 100] minimizing the mean NLL, over Dask blocks.
+
+    Same parameters as :func:`accumulate` (no bins). The iteration is the one of
+    :func:`advisor.calibration.fit_temperature`: Newton steps in ln T inside a
+    bisection bracket, stopping when |dNLL/dT| < 1e-10 or the bracket collapses.
+
+    Returns
+    -------
+    float
+    """
+    return _fit_temperature(_blocks(labels, probs, logits, partitions), scheduler, max_iter, validate=True)
+
+
+def _fit_temperature(blocks, scheduler, max_iter: int, validate: bool) -> float:
+    lo, hi = math.log(T_MIN), math.log(T_MAX)
+    t = 0.0
+    at_lo, at_hi, at_one = _passes(blocks, (T_MIN, T_MAX, 1.0), validate, scheduler)
+    if _in_log_t(T_MIN, at_lo)[0] >= 0:
+        return T_MIN
+    if _in_log_t(T_MAX, at_hi)[0] <= 0:
+        return T_MAX
+    current = at_one
+    for _ in range(max_iter):
+        g_t, h_t, g_temperature = _in_log_t(math.exp(t), current)
+        if abs(g_temperature) < GRADIENT_TOLERANCE:
+            break
+        if g_t < 0:
+            lo = t
+        else:
+            hi = t
+        if hi - lo <= 4 * np.spacing(max(abs(lo), abs(hi), 1.0)):
+            break
+        step = t - g_t / h_t if h_t > 0 else math.nan
+        t = step if lo < step < hi else (lo + hi) / 2.0
+        (current,) = _passes(blocks, (math.exp(t),), False, scheduler)
+    return float(math.exp(t))
+
+
+def measure(labels=None, probs=None, logits=None, *, partitions=None, bins: int = 15,
+            classwise: bool = False, scheduler=None) -> dict:
+    """:func:`calibration_metrics` plus ``"temperature"`` (:func:`fit_temperature`).
+
+    The data are validated once, by the metrics computation.
+    """
+    blocks = _blocks(labels, probs, logits, partitions)
+    result = _accumulate(blocks, bins, classwise, scheduler).result()
+    result["temperature"] = _fit_temperature(blocks, scheduler, 100, validate=False)
+    return result
