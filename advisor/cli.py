@@ -12,13 +12,13 @@ import functools
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
 from advisor import __version__
 from advisor.errors import AdvisorError, InputError, PredictionsError
+from advisor.output import write_file_atomically
 
 
 class AdvisorClickError(click.ClickException):
@@ -54,20 +54,6 @@ def write_output(text: str, output: str | None) -> None:
         click.echo(text, nl=not text.endswith("\n"))
         return
     write_file_atomically(Path(output), text)
-
-
-def write_file_atomically(path: Path, text: str) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"the folder {str(folder)!r} does not exist", file=str(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def dump_json(data) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -25,6 +24,7 @@ import yaml
 
 from advisor import profile as prof
 from advisor.errors import AnswersError, InputError, PredictionsError
+from advisor.output import write_file_atomically
 
 PROGRESS_FILE = ".advisor-questionnaire.yaml"
 SCHEMA_FILE = "advisor-profile.schema.json"
@@ -340,25 +340,10 @@ def _load_rubric(path):
 
 # ---------------------------------------------------------------- progress file
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file, so a crash never leaves half a file."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"the folder {str(folder)!r} does not exist", file=str(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_progress(path: Path, answers: dict, output: str | None, rubric_path: str | None) -> None:
     state = {"advisor_questionnaire": 1, "output": output, "rubric": rubric_path,
              "cwd": str(Path.cwd()), "answers": answers}
-    write_atomically(path, "# Unfinished `advisor questionnaire`; continue with --resume.\n"
+    write_file_atomically(path, "# Unfinished `advisor questionnaire`; continue with --resume.\n"
                      + yaml.safe_dump(state, sort_keys=False, allow_unicode=True))
 
 
@@ -438,7 +423,7 @@ def run_from_file(answers_path: str, output: str | None, rubric_path: str | None
     if target is None:
         click.echo(text, nl=False)
         return Outcome(None, rubric_path=rubric_path)
-    write_atomically(target, text)
+    write_file_atomically(target, text)
     click.echo(f"Wrote {target}", err=True)
     return Outcome(target, rubric_path=rubric_path)
 
@@ -543,7 +528,7 @@ class Session:
         data = profile_data(self.answers, self.questions)
         data = rebased(data, Path.cwd(), target.parent)
         prof.validate_profile_data(data, "questionnaire answers")
-        write_atomically(target, profile_yaml(data, self.rubric, _written_header(self.rubric)))
+        write_file_atomically(target, profile_yaml(data, self.rubric, _written_header(self.rubric)))
         self.progress.unlink(missing_ok=True)
         click.echo(f"Wrote {target}")
         return target
