@@ -23,7 +23,7 @@ import click
 import yaml
 
 from advisor import profile as prof
-from advisor.errors import AnswersError, InputError, PredictionsError
+from advisor.errors import AnswersError, PredictionsError
 from advisor.output import write_file_atomically
 
 PROGRESS_FILE = ".advisor-questionnaire.yaml"

@@ -6,7 +6,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from advisor import cli
+from advisor import cli, output
 from advisor.errors import InputError
 
 
@@ -63,7 +63,7 @@ def test_failed_write_leaves_existing_file_intact(tmp_path, monkeypatch):
     def explode(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cli.os, "replace", explode)
+    monkeypatch.setattr(output.os, "replace", explode)
     with pytest.raises(OSError):
         cli.write_file_atomically(target, "partial")
     assert target.read_text() == "precious"
