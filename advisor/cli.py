@@ -17,7 +17,7 @@ import click
 
 from advisor import __version__
 from advisor.errors import AdvisorError, InputError, PredictionsError
-from advisor.output import write_file_atomically
+from advisor.output import write_file_atomically, write_files_atomically
 
 
 class AdvisorClickError(click.ClickException):
@@ -55,16 +55,21 @@ def write_output(text: str, output: str | None) -> None:
     write_file_atomically(Path(output), text)
 
 
+def printable(text: str) -> str:
+    """Show control characters from user text as escapes, so they cannot rewrite the terminal."""
+    return "".join(ch if ch in "\n\t" or ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def dump_json(data) -> str:
     return json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 
 
 output_option = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+    "-o", "--output", type=click.Path(), default=None,
     help="Write to this file instead of standard output (written only on success).",
 )
 rubric_option = click.option(
-    "--rubric", "rubric_path", type=click.Path(dir_okay=False), default=None,
+    "--rubric", "rubric_path", type=click.Path(), default=None,
     help="Use this rubric YAML instead of the built-in default.",
 )
 
@@ -77,11 +82,11 @@ def main():
 
 
 @main.command()
-@click.argument("profile", type=click.Path(dir_okay=False))
+@click.argument("profile", type=click.Path())
 @output_option
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
 @rubric_option
-@click.option("--template", "template_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--template", "template_path", type=click.Path(), default=None,
               help="Render the report with this Jinja2 template (sandboxed).")
 @click.option("--no-figures", is_flag=True, help="Do not write the SVG figures next to the report.")
 @handle_errors
@@ -93,16 +98,21 @@ def assess(profile, output, fmt, rubric_path, template_path, no_figures):
     if fmt == "json":
         write_output(dump_json(assessment), output)
         return
-    figures = {} if (no_figures or output in (None, "-")) else report.render_figures(assessment)
+    to_stdout = output in (None, "-")
+    figures = {} if (no_figures or to_stdout) else report.render_figures(assessment)
     figure_links = {kind: Path(output).stem + suffix for kind, (suffix, _) in figures.items()}
     text = report.render_markdown(assessment, template_path=template_path, figure_links=figure_links)
-    for suffix, svg in figures.values():
-        write_file_atomically(Path(output).with_name(Path(output).stem + suffix), svg)
-    write_output(text, output)
+    if to_stdout:
+        write_output(text, output)
+        return
+    report_path = Path(output)
+    files = {report_path: text}
+    files.update({report_path.with_name(report_path.stem + suffix): svg for suffix, svg in figures.values()})
+    write_files_atomically(files)
 
 
 @main.command()
-@click.argument("predictions", type=click.Path(dir_okay=False))
+@click.argument("predictions", type=click.Path())
 @click.option("--bins", type=click.IntRange(1, 10_000), default=15, show_default=True, help="Number of bins.")
 @click.option("--scheme", type=click.Choice(["width", "mass"]), default="width", show_default=True,
               help="Equal-width bins (Guo et al.) or equal-mass (adaptive) bins.")
@@ -138,19 +148,19 @@ def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, fold
 
 
 @main.command()
-@click.argument("profile", type=click.Path(dir_okay=False))
+@click.argument("profile", type=click.Path())
 @rubric_option
 @handle_errors
 def validate(profile, rubric_path):
     """Check PROFILE (and its attached predictions); report every problem found."""
     from advisor import engine
 
-    click.echo(engine.validate_file(profile, rubric_path=rubric_path))
+    click.echo(printable(engine.validate_file(profile, rubric_path=rubric_path)))
 
 
 @main.command()
 @output_option
-@click.option("--answers", "answers_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--answers", "answers_path", type=click.Path(), default=None,
               help="Take the answers from this YAML/JSON file instead of the terminal.")
 @click.option("--resume", is_flag=True, help="Continue a questionnaire that was interrupted.")
 @rubric_option
@@ -175,7 +185,7 @@ def questionnaire(output, answers_path, resume, rubric_path):
 
 
 @main.command()
-@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.argument("path", required=False, type=click.Path())
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @handle_errors
 def init(path, force):
@@ -220,7 +230,7 @@ def rubric_show(rubric_path, fmt):
 
 
 @rubric.command("lint")
-@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.argument("path", required=False, type=click.Path())
 @handle_errors
 def rubric_lint(path):
     """Validate a rubric and find rules that can never fire (exit 1 on problems)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -14,15 +15,57 @@ def write_file_atomically(path: Path, text: str) -> None:
 
     The rename is atomic on POSIX, so readers see the old file or the new one, never half of it.
     """
-    path = Path(path)
+    write_files_atomically({Path(path): text})
+
+
+def write_files_atomically(files: dict[Path, str]) -> None:
+    """Write several files all or nothing: every target is checked and staged before any is replaced.
+
+    A report and its figures must not be left half-updated: a bad target (a missing
+    folder, a directory in the way) is reported before anything on disk changes.
+    """
+    targets = [Path(path) for path in files]
+    for target in targets:
+        check_target(target)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for target, text in zip(targets, files.values()):
+            staged.append((stage(target, text), target))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def check_target(path: Path) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise InputError(f"the folder {str(folder)!r} does not exist", file=str(path))
+        raise InputError(f"cannot write here: the folder {str(folder)!r} does not exist", file=str(path))
+    if path.is_dir():
+        raise InputError("cannot write here: it is a directory", file=str(path))
+
+
+def stage(path: Path, text: str) -> str:
+    """Write ``text`` to a new temporary file next to ``path`` with the mode ``path`` should get."""
+    folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-        os.replace(tmp, path)
+        # mkstemp makes 0600 files; a report is meant to be shared like any file the user creates.
+        os.chmod(tmp, target_mode(path))
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return tmp
+
+
+def target_mode(path: Path) -> int:
+    """Keep an existing file's permissions; otherwise what the user's umask gives a new file."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

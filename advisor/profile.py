@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from advisor.errors import ProfileError
+from advisor.errors import InputError, ProfileError
 
 DIMENSIONS = ("quality_gap", "data_readiness", "latency", "cost", "governance", "control")
 STRATEGIES = ("pretrained", "fine_tune", "calibrate", "from_scratch")
@@ -29,7 +29,7 @@ COUNT = "a whole number of 0 or more"
 FLAG = "true or false"
 
 Score = Annotated[int, Field(ge=0, le=5, strict=True, json_schema_extra={"expect": SCORE})]
-Fraction = Annotated[float, Field(ge=0.0, le=1.0, json_schema_extra={"expect": FRACTION})]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0, strict=True, json_schema_extra={"expect": FRACTION})]
 Count = Annotated[int, Field(ge=0, strict=True, json_schema_extra={"expect": COUNT})]
 Flag = Annotated[bool, Field(strict=True, json_schema_extra={"expect": FLAG})]
 
@@ -86,7 +86,9 @@ class Baseline(Model):
 
 
 class Profile(Model):
-    version: Literal[1] = Field(description="profile format version; must be 1")
+    # A strict int, not Literal[1]: YAML's `true` and `1.0` must not pass for version 1.
+    version: Annotated[int, Field(strict=True, ge=1, le=1, json_schema_extra={"const": 1})] = Field(
+        description="profile format version; must be 1")
     project: Project
     scores: Scores
     context: Context = Field(default_factory=Context)
@@ -121,10 +123,15 @@ def load_profile(path: str | Path) -> LoadedProfile:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ProfileError("no such file", file=str(path)) from None
+    except IsADirectoryError:
+        raise ProfileError("cannot read the file: it is a directory", file=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"cannot read the file ({exc})", file=str(path)) from None
     data, lines = parse_yaml(text, str(path))
-    profile = validate_profile_data(data, str(path), lines)
+    problems = field_problems(data, str(path), lines) + missing_predictions(data, path, lines)
+    if problems:
+        raise_problems(str(path), sorted(problems, key=lambda text: (line_of(text), text)))
+    profile = Profile.model_validate(data)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return LoadedProfile(profile=profile, path=path, text=text, sha256=digest, lines=lines)
 
@@ -132,6 +139,7 @@ def load_profile(path: str | Path) -> LoadedProfile:
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     """Parse YAML safely and map every field path to its 1-based line number."""
     try:
+        refuse_aliases(text, source)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -148,7 +156,21 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     return data, lines
 
 
-def map_lines(node, path: tuple, lines: dict, duplicates: list, source: str) -> None:
+def refuse_aliases(text: str, source: str) -> None:
+    """Refuse YAML aliases where they are written: a few lines of them expand exponentially."""
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise ProfileError(f"{source}:{event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not "
+                               "supported in advisor files; write the value out")
+
+
+def map_lines(node, path: tuple, lines: dict, duplicates: list, source: str, seen: set | None = None) -> None:
+    """Record the line of every field path; refuse aliases (a few lines of them expand exponentially)."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        raise InputError(f"{source}:{node.start_mark.line + 1}: {dotted(path)}: YAML aliases (*name) are not "
+                         "supported in advisor files; write the value out")
+    seen.add(id(node))
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen = set()
@@ -157,20 +179,34 @@ def map_lines(node, path: tuple, lines: dict, duplicates: list, source: str) -> 
             if key in seen:
                 duplicates.append(f"{source}:{key_node.start_mark.line + 1}: {dotted(path + (key,))}: duplicate key")
             seen.add(key)
-            map_lines(value_node, path + (key,), lines, duplicates, source)
+            map_lines(value_node, path + (key,), lines, duplicates, source, seen)
             lines[("__key__",) + path + (key,)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            map_lines(item, path + (index,), lines, duplicates, source)
+            map_lines(item, path + (index,), lines, duplicates, source, seen)
 
 
 def validate_profile_data(data: Any, source: str, lines: dict[tuple, int] | None = None) -> Profile:
     """Validate already-parsed profile data; raise ProfileError with every problem at once."""
     problems = field_problems(data, source, lines)
     if problems:
-        noun = "problem" if len(problems) == 1 else "problems"
-        raise ProfileError(f"{source}: {len(problems)} {noun} in the profile", details=problems)
+        raise_problems(source, problems)
     return Profile.model_validate(data)
+
+
+def raise_problems(source: str, problems: list[str]):
+    noun = "problem" if len(problems) == 1 else "problems"
+    raise ProfileError(f"{source}: {len(problems)} {noun} in the profile", details=problems)
+
+
+def missing_predictions(data: Any, path: Path, lines: dict[tuple, int]) -> list[str]:
+    """A missing attached predictions file, listed with the other problems rather than after them."""
+    baseline = data.get("baseline") if isinstance(data, dict) else None
+    target = baseline.get("predictions") if isinstance(baseline, dict) else None
+    if not isinstance(target, str) or not target or (path.parent / target).exists():
+        return []
+    line = lines.get(("baseline", "predictions"), 1)
+    return [f"{path}:{line}: baseline.predictions: no such file: {target} (paths are relative to the profile's folder)"]
 
 
 def field_problems(data: Any, source: str, lines: dict[tuple, int] | None = None) -> list[str]:

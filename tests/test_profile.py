@@ -35,6 +35,8 @@ baseline:
 def write(tmp_path: Path, text: str, name="profile.yaml") -> Path:
     path = tmp_path / name
     path.write_text(text)
+    (tmp_path / "eval").mkdir(exist_ok=True)
+    (tmp_path / "eval" / "preds.npz").write_bytes(b"")  # existence is all the profile checks
     return path
 
 
@@ -152,3 +154,38 @@ def test_json_schema_describes_profile():
     assert schema["$schema"].startswith("https://json-schema.org/")
     assert set(schema["required"]) == {"version", "project", "scores"}
     assert schema["$defs"]["Scores"]["properties"]["control"]["maximum"] == 5
+
+
+@pytest.mark.parametrize("value", ["true", "1.0", "'1'"])
+def test_version_must_be_the_integer_one(tmp_path, value):
+    details, _ = problems_of(tmp_path, GOOD.replace("version: 1", f"version: {value}"))
+    assert details[0].split(": ", 1)[1].startswith("version: must be 1")
+
+
+@pytest.mark.parametrize("value", ["true", "'0.9'"])
+def test_baseline_numbers_must_be_numbers(tmp_path, value):
+    details, _ = problems_of(tmp_path, GOOD.replace("accuracy: 0.91", f"accuracy: {value}"))
+    assert details[0].endswith(f"baseline.accuracy: must be a number from 0 to 1 (got {'true' if value == 'true' else repr('0.9')})")
+
+
+def test_integer_fraction_is_accepted(tmp_path):
+    assert load_profile(write(tmp_path, GOOD.replace("accuracy: 0.91", "accuracy: 1"))).profile.baseline.accuracy == 1.0
+
+
+def test_missing_predictions_file_is_listed_with_the_other_problems(tmp_path):
+    path = write(tmp_path, GOOD.replace("data_readiness: 4", "data_readiness: 9"))
+    (tmp_path / "eval" / "preds.npz").unlink()
+    with pytest.raises(ProfileError) as info:
+        load_profile(path)
+    details = info.value.details
+    assert len(details) == 2
+    assert details[1] == f"{path}:21: baseline.predictions: no such file: eval/preds.npz (paths are relative to the profile's folder)"
+
+
+def test_yaml_alias_bomb_is_refused_quickly(tmp_path):
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)]
+    path = write(tmp_path, "\n".join(levels) + "\n")
+    with pytest.raises(Exception) as info:
+        load_profile(path)
+    assert "aliases" in str(info.value) and ":2:" in str(info.value)

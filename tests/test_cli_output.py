@@ -1,0 +1,71 @@
+"""Output safety: all-or-nothing writes, sensible permissions, inputs that are directories."""
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from advisor import cli
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "calibrate"
+
+
+@pytest.fixture
+def here(tmp_path, monkeypatch):
+    shutil.copy(EXAMPLE / "profile.yaml", tmp_path / "good.yaml")
+    shutil.copy(EXAMPLE / "predictions.npz", tmp_path / "predictions.npz")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(args):
+    return CliRunner().invoke(cli.main, args)
+
+
+def test_a_directory_in_the_way_of_a_figure_writes_nothing(here):
+    (here / "r.scores.svg").mkdir()
+    result = run(["assess", "good.yaml", "-o", "r.md"])
+    assert result.exit_code == 1
+    assert result.output == "Error: r.scores.svg: cannot write here: it is a directory\n"
+    assert sorted(p.name for p in here.iterdir()) == ["good.yaml", "predictions.npz", "r.scores.svg"]
+
+
+def test_missing_output_folder_names_the_report_not_a_figure(here):
+    result = run(["assess", "good.yaml", "-o", "nodir/r.md"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: nodir/r.md: cannot write here")
+
+
+@pytest.mark.parametrize("args", [["validate", "d"], ["calibration", "d"], ["assess", "good.yaml", "--rubric", "d"],
+                                  ["assess", "good.yaml", "-o", "d"]])
+def test_directories_as_files_are_input_errors_not_usage_errors(here, args):
+    (here / "d").mkdir()
+    result = run(args)
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: d") and "Traceback" not in result.output
+
+
+def test_new_files_follow_the_umask_and_existing_files_keep_their_mode(here):
+    old = os.umask(0o022)
+    try:
+        (here / "kept.md").write_text("old")
+        os.chmod(here / "kept.md", 0o640)
+        assert run(["assess", "good.yaml", "-o", "kept.md"]).exit_code == 0
+        assert run(["assess", "good.yaml", "-o", "new.md"]).exit_code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((here / "kept.md").stat().st_mode) == 0o640
+    for name in ("new.md", "new.scores.svg", "new.reliability.svg"):
+        assert stat.S_IMODE((here / name).stat().st_mode) == 0o644
+
+
+def test_validate_escapes_control_characters_from_user_text(here):
+    text = (here / "good.yaml").read_text()
+    name_line = next(line for line in text.splitlines() if line.strip().startswith("name:"))
+    (here / "good.yaml").write_text(text.replace(name_line, '  name: "cr\\rOVER\\a"'))
+    result = run(["validate", "good.yaml"])
+    assert result.exit_code == 0
+    assert "\r" not in result.output and "\a" not in result.output and "cr\\rOVER\\x07" in result.output
