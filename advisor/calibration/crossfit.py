@@ -7,8 +7,11 @@ the held-out predictions of all folds are pooled and measured (ECE with section-
 bins, NLL, Brier, accuracy). No row is ever scored by a calibrator that saw it.
 The k temperatures are fitted jointly (:func:`advisor.calibration.scaling.fit_fold_temperatures`:
 each Newton/Halley step of all folds is one read of each row block) and the held-out
-rows are then scored in one more pass, each row with its own fold's T; no copy of the
-N x K data is made.
+rows are then scored in one more pass, each row with its own fold's T. Platt scaling
+works on the 1-D positive-class logits (one pass); isotonic regression (K <= 50)
+gathers the probabilities of a few classes at a time (N values per class, within
+:data:`ISOTONIC_VALUES`) and scores in one pass with each row's fold maps. Every read
+of the N x K scores goes through :meth:`Predictions.blocks`: no copy of them is made.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ import numpy as np
 
 from . import scaling
 from .accumulator import CalibrationAccumulator
+from .block import ordered_map, row_chunks
 from .data import Predictions
-from .block import ordered_map
 from .metric import chunk_rows
 from .uncertainty import streams
 
 ISOTONIC_MAX_CLASSES = 50  # one-vs-rest isotonic over more classes is neither meaningful nor cheap
+ISOTONIC_VALUES = 1 << 24  # float64 values of gathered columns held at once for the isotonic fits (128 MB)
 
 
 def fold_ids(n_samples: int, folds: int, seed: int = 0) -> np.ndarray:
@@ -33,14 +37,12 @@ def fold_ids(n_samples: int, folds: int, seed: int = 0) -> np.ndarray:
     return ids
 
 
+SUMMARY_KEYS = ("ece", "nll", "brier", "accuracy")
+
+
 def _summary(acc: CalibrationAccumulator) -> dict:
     result = acc.result()
-    return {key: result[key] for key in ("ece", "nll", "brier", "accuracy")}
-
-
-def _gather(preds: Predictions, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Labels and float64 scores of the selected rows (only for 1-D features or small K)."""
-    return preds.labels[mask], np.asarray(preds.scores[mask], dtype=np.float64)
+    return {key: result[key] for key in SUMMARY_KEYS}
 
 
 def _temperature_folds(preds: Predictions, ids: np.ndarray, k: int, acc: CalibrationAccumulator) -> float:
@@ -78,30 +80,89 @@ def _rows_keeping_prediction(labels, probs, pred):
     return rows._replace(confidence=probs[idx, pred], correct=pred == labels)
 
 
-def _platt_fold(preds, train, test, acc):
-    y_train, s_train = _gather(preds, train)
-    a, b = scaling.fit_platt(scaling.positive_logit(s_train, preds.kind), y_train)
-    y_test, s_test = _gather(preds, test)
-    probs = scaling.apply_platt(scaling.positive_logit(s_test, preds.kind), a, b)
-    acc.add_rows(y_test, chunk_rows(y_test, probs, "probs"))
+def _positive_logits(preds: Predictions) -> np.ndarray:
+    """x (N,) = logit of the positive class of a binary task, in one pass over the blocks."""
+    x = np.empty(preds.n_samples)
+    for start, _, chunk in preds.blocks():
+        x[start:start + chunk.shape[0]] = scaling.positive_logit(chunk, preds.kind)
+    return x
+
+
+def _platt_folds(preds: Predictions, ids: np.ndarray, k: int, acc: CalibrationAccumulator) -> None:
+    """Fit Platt's (a, b) per fold on the 1-D positive logits, then score each row with its fold's."""
+    x = _positive_logits(preds)
+    fitted = [scaling.fit_platt(x[ids != fold], preds.labels[ids != fold]) for fold in range(k)]
+    a, b = np.array(fitted).T
+    for rows in row_chunks(preds.n_samples, 2):
+        labels = preds.labels[rows]
+        fold = ids[rows]
+        probs = scaling.apply_platt(x[rows], a[fold], b[fold])
+        acc.add_rows(labels, chunk_rows(labels, probs, "probs"))
 
 
 def _probabilities(preds, scores):
-    return scores if preds.kind == "probs" else scaling.apply_temperature(scores, "logits", 1.0)
+    """float64 probabilities of a block: the scores themselves, or softmax of the logits."""
+    if preds.kind == "probs":
+        return np.asarray(scores, dtype=np.float64)
+    return scaling.apply_temperature(scores, "logits", 1.0)
 
 
-def _isotonic_fold(preds, train, test, acc):
-    y_train, s_train = _gather(preds, train)
-    maps = scaling.fit_isotonic_classes(_probabilities(preds, s_train), y_train)
-    y_test, s_test = _gather(preds, test)
-    probs = scaling.apply_isotonic_classes(_probabilities(preds, s_test), maps)
-    acc.add_rows(y_test, chunk_rows(y_test, probs, "probs"))
+def _calibrated_columns(n_classes: int) -> list[int]:
+    """The columns isotonic maps are fitted on: the positive class of a binary task, else all."""
+    return [1] if n_classes == 2 else list(range(n_classes))
 
 
-METHODS = {"platt": _platt_fold, "isotonic": _isotonic_fold}
+def _column_groups(columns: list[int], n_samples: int) -> list[list[int]]:
+    """Columns split so that one group's gathered values (N per column) stay under a memory budget."""
+    size = max(1, ISOTONIC_VALUES // max(1, n_samples))
+    return [columns[i:i + size] for i in range(0, len(columns), size)]
 
 
-def cross_fit(preds: Predictions, folds: int = 5, seed: int = 0, n_bins: int = 15) -> dict:
+def _gather_columns(preds: Predictions, columns: list[int]) -> np.ndarray:
+    """Probabilities (N, len(columns)) of the chosen classes, gathered in one pass over the blocks."""
+    out = np.empty((preds.n_samples, len(columns)))
+    for start, _, chunk in preds.blocks():
+        out[start:start + chunk.shape[0]] = _probabilities(preds, chunk)[:, columns]
+    return out
+
+
+def _fit_isotonic_maps(preds: Predictions, ids: np.ndarray, k: int) -> list[list]:
+    """maps[fold][j]: the isotonic map of calibrated column j fitted on the rows outside ``fold``."""
+    columns = _calibrated_columns(preds.n_classes)
+    maps = [[None] * len(columns) for _ in range(k)]
+    for positions in _column_groups(list(range(len(columns))), preds.n_samples):
+        values = _gather_columns(preds, [columns[j] for j in positions])
+        for fold in range(k):
+            train = ids != fold
+            labels = preds.labels[train]
+            for i, j in enumerate(positions):
+                maps[fold][j] = scaling.fit_isotonic(values[train, i], labels == columns[j])
+    return maps
+
+
+def _isotonic_folds(preds: Predictions, ids: np.ndarray, k: int, acc: CalibrationAccumulator) -> None:
+    """Fit the isotonic maps of every fold, then score each row with its fold's maps in one pass."""
+    maps = _fit_isotonic_maps(preds, ids, k)
+
+    def work(item):
+        start, labels, chunk = item
+        probs = _probabilities(preds, chunk)
+        fold = ids[start:start + labels.shape[0]]
+        out = np.empty_like(probs)
+        for f in np.unique(fold):
+            mine = fold == f
+            out[mine] = scaling.apply_isotonic_classes(probs[mine], maps[f])
+        return labels, chunk_rows(labels, out, "probs")
+
+    for labels, rows in ordered_map(work, preds.blocks()):
+        acc.add_rows(labels, rows)
+
+
+METHODS = {"temperature": _temperature_folds, "platt": _platt_folds, "isotonic": _isotonic_folds}
+
+
+def cross_fit(preds: Predictions, folds: int = 5, seed: int = 0, n_bins: int = 15,
+              before: dict | None = None) -> dict:
     """Cross-fitted results of temperature, Platt (binary) and isotonic calibration.
 
     Parameters
@@ -112,6 +173,9 @@ def cross_fit(preds: Predictions, folds: int = 5, seed: int = 0, n_bins: int = 1
     seed : int
     n_bins : int
         Equal-width bins of the reported ECE.
+    before : dict, optional
+        The uncalibrated {ece, nll, brier, accuracy} when the caller already measured
+        them (saves a pass over the data).
 
     Returns
     -------
@@ -119,29 +183,37 @@ def cross_fit(preds: Predictions, folds: int = 5, seed: int = 0, n_bins: int = 1
         ``{"folds", "seed", "before": {ece, nll, brier, accuracy}, "temperature": {...},
         "platt": {...} | None, "isotonic": {...} | None, "notes": [str]}``.
     """
-    before = CalibrationAccumulator(bins=n_bins).add(preds)
+    return cross_fit_with_temperature(preds, folds, seed, n_bins, before)[0]
+
+
+def cross_fit_with_temperature(preds: Predictions, folds: int = 5, seed: int = 0, n_bins: int = 15,
+                               before: dict | None = None) -> tuple[dict, float | None]:
+    """:func:`cross_fit` plus the all-rows temperature its joint fit found (None below 2 folds)."""
+    if before is None:
+        before = _summary(CalibrationAccumulator(bins=n_bins).add(preds))
     k = min(int(folds), preds.n_samples)
-    result = {"folds": k, "seed": int(seed), "before": _summary(before),
+    result = {"folds": k, "seed": int(seed), "before": {key: before[key] for key in SUMMARY_KEYS},
               "temperature": None, "platt": None, "isotonic": None, "notes": []}
     if k < 2:
         result["notes"].append("cross-fitting skipped: fewer than 2 folds")
-        return result
-    methods = ["temperature"]
-    if preds.n_classes == 2:
-        methods.append("platt")
-    if preds.n_classes <= ISOTONIC_MAX_CLASSES:
-        methods.append("isotonic")
-    else:
-        result["notes"].append(f"isotonic skipped: more than {ISOTONIC_MAX_CLASSES} classes")
+        return result, None
     ids = fold_ids(preds.n_samples, k, seed)
-    for method in methods:
+    overall = None
+    for method in _methods(preds.n_classes, result["notes"]):
         acc = CalibrationAccumulator(bins=n_bins)
         acc._set_classes(preds.n_classes)
-        if method == "temperature":
-            _temperature_folds(preds, ids, k, acc)
-        else:
-            for fold in range(k):
-                test = ids == fold
-                METHODS[method](preds, ~test, test, acc)
+        fitted = METHODS[method](preds, ids, k, acc)
+        overall = fitted if method == "temperature" else overall
         result[method] = _summary(acc)
-    return result
+    return result, overall
+
+
+def _methods(n_classes: int, notes: list) -> list[str]:
+    methods = ["temperature"]
+    if n_classes == 2:
+        methods.append("platt")
+    if n_classes <= ISOTONIC_MAX_CLASSES:
+        methods.append("isotonic")
+    else:
+        notes.append(f"isotonic skipped: more than {ISOTONIC_MAX_CLASSES} classes")
+    return methods

@@ -9,11 +9,12 @@ active (threads by default, ``"synchronous"``, or a ``distributed`` client) runs
 the graph. The results equal the in-memory ones up to the order of floating-point
 additions.
 
-Temperature scaling repeats the safeguarded Newton iteration of
-:func:`advisor.calibration.scaling.fit_temperature`; each iteration is one Dask
-computation mapping :func:`~advisor.calibration.scaling.temperature_pass` over
-the blocks and adding the per-block sums. The first computation also validates
-every block and evaluates both bounds and T = 1, so the data are checked once.
+Temperature scaling reuses the optimizer of :mod:`advisor.calibration.scaling`
+(:func:`~advisor.calibration.scaling.solve_temperature`) with a pass of its own:
+each step is one Dask computation mapping
+:func:`~advisor.calibration.scaling.temperature_sums` over the blocks and adding
+the per-block sums. Only the first computation of :func:`fit_temperature`
+validates the blocks, so the data are checked once.
 
 Partitions use the ``.npy`` layout of :func:`advisor.calibration.load_predictions`
 (``NAME.labels.npy`` next to ``NAME.probs.npy`` or ``NAME.logits.npy``); each task
@@ -24,7 +25,6 @@ Dask is imported only when a function here is called.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 
@@ -32,7 +32,7 @@ import numpy as np
 
 from .accumulator import CalibrationAccumulator
 from .data import Predictions, PredictionsFormatError, from_arrays, load_predictions
-from .scaling import GRADIENT_TOLERANCE, T_MAX, T_MIN, temperature_pass
+from .scaling import solve_temperature, temperature_sums
 
 MERGE_FAN_IN = 8
 
@@ -199,33 +199,30 @@ def calibration_metrics(labels=None, probs=None, logits=None, *, partitions=None
 
 # ---------------------------------------------------------------- temperature
 
-def _temperature_sums(block, labels, scores, temperatures, validate):
-    """(rows, [(sum f, sum df/dbeta, sum d2f/dbeta2) per temperature]) of one block."""
-    preds = _preds(block, labels, scores, validate)
-    n = preds.n_samples
-    return n, [tuple(n * v for v in temperature_pass(preds, t)) for t in temperatures]
+def _temperature_sums(block, labels, scores, temperature, validate):
+    """Sums (5,) of one block at ``temperature`` (see :func:`advisor.calibration.scaling.temperature_sums`)."""
+    return temperature_sums(_preds(block, labels, scores, validate), temperature)
 
 
 def _add_sums(*parts):
-    n = sum(part[0] for part in parts)
-    per_t = [tuple(sum(values) for values in zip(*column)) for column in zip(*(part[1] for part in parts))]
-    return n, per_t
+    return np.sum(parts, axis=0)
 
 
-def _passes(blocks, temperatures, validate, scheduler):
-    """Mean (f, df/dbeta, d2f/dbeta2) at each temperature, in one Dask computation."""
-    dask = _dask()
-    parts = _delayed_map(_temperature_sums, blocks, tuple(temperatures), validate)
-    ((n, per_t),) = dask.compute(_tree(_add_sums, parts), scheduler=scheduler)
-    return [tuple(v / n for v in sums) for sums in per_t]
+def _dask_pass(blocks, scheduler, validate: bool):
+    """The pass ``T -> sums`` of :func:`~advisor.calibration.scaling.solve_temperature`: one Dask computation.
 
+    Only the first computation validates the blocks (when ``validate``): later
+    ones see the same data.
+    """
+    first = [validate]
 
-def _in_log_t(temperature, pass_result):
-    """(df/dt, d2f/dt2, df/dT) with t = ln T, from (f, df/dbeta, d2f/dbeta2); as CAL's solver."""
-    beta = 1.0 / temperature
-    _, g_beta, c_beta = pass_result
-    g_t = -beta * g_beta
-    return g_t, beta * beta * c_beta + beta * g_beta, g_t / temperature
+    def sums(temperature):
+        parts = _delayed_map(_temperature_sums, blocks, temperature, first[0])
+        first[0] = False
+        (total,) = _dask().compute(_tree(_add_sums, parts), scheduler=scheduler)
+        return total
+
+    return sums
 
 
 def fit_temperature(labels=None, logits=None, probs=None, *, partitions=None, scheduler=None,
@@ -233,39 +230,15 @@ def fit_temperature(labels=None, logits=None, probs=None, *, partitions=None, sc
     """The temperature in [0.01, 100] minimizing the mean NLL, over Dask blocks.
 
     Same parameters as :func:`accumulate` (no bins). The iteration is the one of
-    :func:`advisor.calibration.fit_temperature`: Newton steps in ln T inside a
-    bisection bracket, stopping when |dNLL/dT| < 1e-10 or the bracket collapses.
+    :func:`advisor.calibration.fit_temperature` (:func:`~advisor.calibration.scaling.solve_temperature`,
+    with each pass a Dask computation), stopping when |dNLL/dT| < 1e-10.
 
     Returns
     -------
     float
     """
-    return _fit_temperature(_blocks(labels, probs, logits, partitions), scheduler, max_iter, validate=True)
-
-
-def _fit_temperature(blocks, scheduler, max_iter: int, validate: bool) -> float:
-    lo, hi = math.log(T_MIN), math.log(T_MAX)
-    t = 0.0
-    at_lo, at_hi, at_one = _passes(blocks, (T_MIN, T_MAX, 1.0), validate, scheduler)
-    if _in_log_t(T_MIN, at_lo)[0] >= 0:
-        return T_MIN
-    if _in_log_t(T_MAX, at_hi)[0] <= 0:
-        return T_MAX
-    current = at_one
-    for _ in range(max_iter):
-        g_t, h_t, g_temperature = _in_log_t(math.exp(t), current)
-        if abs(g_temperature) < GRADIENT_TOLERANCE:
-            break
-        if g_t < 0:
-            lo = t
-        else:
-            hi = t
-        if hi - lo <= 4 * np.spacing(max(abs(lo), abs(hi), 1.0)):
-            break
-        step = t - g_t / h_t if h_t > 0 else math.nan
-        t = step if lo < step < hi else (lo + hi) / 2.0
-        (current,) = _passes(blocks, (math.exp(t),), False, scheduler)
-    return float(math.exp(t))
+    blocks = _blocks(labels, probs, logits, partitions)
+    return solve_temperature(_dask_pass(blocks, scheduler, validate=True), max_iter=max_iter)
 
 
 def measure(labels=None, probs=None, logits=None, *, partitions=None, bins: int = 15,
@@ -276,5 +249,5 @@ def measure(labels=None, probs=None, logits=None, *, partitions=None, bins: int 
     """
     blocks = _blocks(labels, probs, logits, partitions)
     result = _accumulate(blocks, bins, classwise, scheduler).result()
-    result["temperature"] = _fit_temperature(blocks, scheduler, 100, validate=False)
+    result["temperature"] = solve_temperature(_dask_pass(blocks, scheduler, validate=False))
     return result

@@ -13,8 +13,10 @@ Temperature scaling
     past them; the bound is returned when the optimum lies beyond it. Every pass reads
     the row blocks once (two threads, sums added in block order), so it also runs over
     data larger than memory, and k cross-fitting folds are fitted in the same passes
-    (:func:`fit_fold_temperatures`). The objective is the unclipped NLL (the eps clip
-    of section 5 only matters below p = 2.2e-16).
+    (:func:`fit_fold_temperatures`). The iteration itself (:func:`_solve`) only sees
+    a pass returning sums, so other ways of computing them reuse it
+    (:func:`solve_temperature`; the Dask path does). The objective is the unclipped NLL
+    (the eps clip of section 5 only matters below p = 2.2e-16).
 Platt scaling (binary)
     P(y = 1) = sigmoid(a x + b) on x = logit of the positive class (z1 - z0, or
     ln p1 - ln p0 with the eps clip), fitted by Newton's method with a backtracking line
@@ -264,20 +266,46 @@ class _Search:
         return (self.lo + self.hi) / 2.0
 
 
-def _solve(rows: _Rows, searches: list, max_iter: int = 100) -> np.ndarray | None:
-    """Advance all searches together, one pass over ``rows`` per step; returns the last sums."""
+def _solve(evaluate, searches: list, max_iter: int = 100) -> np.ndarray | None:
+    """The one optimizer loop: advance all searches together, one ``evaluate`` call per step.
+
+    ``evaluate`` maps a list of (beta, excluded group) to sums (E, groups, 5) as
+    :meth:`_Rows.evaluate` does; it is the pluggable pass (in-memory and file blocks
+    here, Dask in :mod:`advisor.calibration.dask`). Returns the last sums.
+    """
     last = None
     for _ in range(max_iter):
         active = [s for s in searches if s.result is None]
         if not active:
             break
-        last = rows.evaluate([(math.exp(-s.t), s.excluded) for s in active])
+        last = evaluate([(math.exp(-s.t), s.excluded) for s in active])
         for search, sums in zip(active, last):
             search.observe(sums.sum(axis=0))
     for search in searches:
         if search.result is None:  # out of iterations: the last point reached
             search.result = _temperature(search.t)
     return last
+
+
+def solve_temperature(temperature_sums, start: float = 1.0, max_iter: int = 100) -> float:
+    """The temperature minimizing the NLL, given a pass ``temperature_sums(T) -> sums (5,)``.
+
+    The sums are over all rows of (1, NLL, dNLL/dbeta, d2NLL/dbeta2, d3NLL/dbeta3) at
+    beta = 1/T (see :func:`temperature_sums`); any way of computing them (e.g. a
+    Dask computation over partitions) gets the same safeguarded Halley iteration.
+    """
+    def evaluate(points):
+        return [np.asarray(temperature_sums(1.0 / beta), dtype=np.float64)[None] for beta, _ in points]
+
+    search = _Search(math.log(min(max(start, T_MIN), T_MAX)), GRADIENT_TOLERANCE)
+    _solve(evaluate, [search], max_iter)
+    return float(search.result)
+
+
+def temperature_sums(preds: Predictions, temperature: float) -> np.ndarray:
+    """One pass: sums over rows of (1, NLL, dNLL/dbeta, d2NLL/dbeta2, d3NLL/dbeta3) at beta = 1/T, shape (5,)."""
+    rows, _ = _rows_of(preds, constants=False)
+    return rows.evaluate([(1.0 / temperature, None)])[0].sum(axis=0)
 
 
 def temperature_pass(preds: Predictions, temperature: float, weights: np.ndarray | None = None):
@@ -299,7 +327,7 @@ def nll_gradient_in_t(preds: Predictions, temperature: float, weights=None) -> f
 
 def _warm_start(warm: _Rows, excluded=None) -> float:
     search = _Search(0.0, WARM_START_TOLERANCE, excluded)
-    _solve(warm, [search])
+    _solve(warm.evaluate, [search])
     t = math.log(search.result)
     # a start next to a bound starts on it, so that a boundary optimum is returned exactly
     return LOG_T_MIN if t < LOG_T_MIN + 1e-6 else LOG_T_MAX if t > LOG_T_MAX - 1e-6 else t
@@ -325,7 +353,7 @@ def fit_temperature(labels, logits=None, probs=None, weights=None, max_iter: int
     excluded = None if group is None else 1
     rows, warm = _rows_of(preds, group, 1 if group is None else 2)
     search = _Search(_warm_start(warm, excluded), GRADIENT_TOLERANCE, excluded)
-    _solve(rows, [search], max_iter)
+    _solve(rows.evaluate, [search], max_iter)
     return float(search.result)
 
 
@@ -355,7 +383,7 @@ def fit_fold_temperatures(preds: Predictions, folds: np.ndarray, n_folds: int,
     group = np.asarray(folds, dtype=np.intp)
     rows, warm = _rows_of(preds, group, n_folds)
     overall = _Search(_warm_start(warm), GRADIENT_TOLERANCE)
-    last = _solve(rows, [overall], max_iter)
+    last = _solve(rows.evaluate, [overall], max_iter)
     per_fold = [_Search(math.log(overall.result), GRADIENT_TOLERANCE, j) for j in range(n_folds)]
     if last is not None and T_MIN < overall.result < T_MAX:
         # the last all-rows pass was at T*: reuse its per-fold sums
@@ -363,7 +391,7 @@ def fit_fold_temperatures(preds: Predictions, folds: np.ndarray, n_folds: int,
         for j, search in enumerate(per_fold):
             if last[0][j, 0] < total[0]:
                 search.observe(total - last[0][j])
-    _solve(rows, per_fold, max_iter)
+    _solve(rows.evaluate, per_fold, max_iter)
     return float(overall.result), np.array([s.result for s in per_fold])
 
 def apply_temperature(scores: np.ndarray, kind: str, temperature: float) -> np.ndarray:

@@ -6,9 +6,15 @@ import numpy as np
 
 from . import binning
 from .accumulator import CalibrationAccumulator
-from .crossfit import cross_fit
+from .crossfit import SUMMARY_KEYS, cross_fit_with_temperature
 from .data import Predictions
-from .metric import bin_statistics, bins_table, debiased_l2_error, ece_from_statistics, mce_from_statistics
+from .metric import (
+    bin_statistics,
+    bins_table,
+    debiased_l2_error,
+    ece_from_statistics,
+    mce_from_statistics,
+)
 from .scaling import fit_temperature
 from .uncertainty import LEVEL, bootstrap_intervals, consistency_test
 
@@ -65,6 +71,12 @@ def measure(preds: Predictions, *, bins: int = 15, scheme: str = "width", n_boot
         ece, mce, table = ece_mass, mce_from_statistics(*mass_stats), bins_table(mass_edges, *mass_stats)
     significance = consistency_test(conf, correct, bins, scheme, n_consistency, seed)
     significance.pop("ece")
+    # the main pass already measured the uncalibrated predictions, and the joint fold fit
+    # finds the all-rows temperature on its way: neither needs passes of its own
+    before = {key: base[key] for key in SUMMARY_KEYS}
+    post, temperature = cross_fit_with_temperature(preds, folds=folds, seed=seed, n_bins=bins, before=before)
+    if temperature is None:
+        temperature = fit_temperature(preds)
     return {
         "source": preds.source,
         "n_samples": preds.n_samples,
@@ -75,7 +87,7 @@ def measure(preds: Predictions, *, bins: int = 15, scheme: str = "width", n_boot
         "mce": mce,
         "nll": base["nll"],
         "brier": base["brier"],
-        "temperature": fit_temperature(preds),
+        "temperature": temperature,
         "n_bins": int(bins),
         "scheme": scheme,
         "bins": table,
@@ -86,5 +98,5 @@ def measure(preds: Predictions, *, bins: int = 15, scheme: str = "width", n_boot
         "binary_positive_ece": base["binary_positive_ece"],
         "intervals": bootstrap_intervals(conf, correct, bins, scheme, n_bootstrap, seed, LEVEL),
         "significance": significance,
-        "post_calibration": cross_fit(preds, folds=folds, seed=seed, n_bins=bins),
+        "post_calibration": post,
     }
