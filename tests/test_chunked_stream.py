@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import json
 import math
+import tempfile
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -127,3 +131,133 @@ def test_cli_streams_a_npy_pair(tmp_path, streaming):
     expected = cal.CalibrationAccumulator().update(labels, probs=probs).result()
     for key in ("accuracy", "ece", "mce", "nll", "brier"):
         assert result[key] == pytest.approx(expected[key], rel=1e-12)
+
+
+# ---------------------------------------------------------------- CSV and JSONL
+
+@pytest.fixture
+def spill_dir(tmp_path, monkeypatch):
+    """Text files of any size spill their scores to a temporary file, in blocks of a few rows."""
+    folder = tmp_path / "spill"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setattr(data, "TEXT_STREAM_BYTES", 0)
+    monkeypatch.setattr(block, "CHUNK_ELEMENTS", 16)
+    return folder
+
+
+def write_csv(path, labels, scores, prefix="p", blank_every=0):
+    names = ",".join(f"{prefix}{k}" for k in range(scores.shape[1])) if scores.ndim == 2 else prefix
+    lines = [f"label,{names}"]
+    for i, (label, row) in enumerate(zip(labels, scores)):
+        if blank_every and i % blank_every == 0:
+            lines.append("")
+        lines.append(",".join([str(label), *map(repr, np.atleast_1d(row).tolist())]))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def write_jsonl(path, labels, key, scores):
+    rows = (json.dumps({"label": int(y), key: s}) for y, s in zip(labels, scores.tolist()))
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def in_memory(path, monkeypatch):
+    """The predictions loaded the small-file way (everything parsed into memory)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(data, "TEXT_STREAM_BYTES", 1 << 60)
+        preds = cal.load_predictions(path)
+    assert isinstance(preds.scores, np.ndarray)
+    return preds
+
+
+@pytest.mark.parametrize("fmt, kind", [("csv", "probs"), ("csv", "logits"), ("jsonl", "probs"),
+                                       ("jsonl", "logits")])
+def test_text_file_streams_to_the_in_memory_result(tmp_path, spill_dir, monkeypatch, fmt, kind):
+    labels, probs, logits = make(n=90, k=4, seed=7, dtype=np.float64)
+    scores = probs if kind == "probs" else logits
+    path = tmp_path / f"preds.{fmt}"
+    if fmt == "csv":
+        write_csv(path, labels, scores, "p" if kind == "probs" else "logit", blank_every=13)
+    else:
+        write_jsonl(path, labels, kind, scores)
+    preds = cal.load_predictions(path)
+    assert isinstance(preds.scores, data.RowFile)
+    assert len(list(spill_dir.iterdir())) == 1
+    np.testing.assert_array_equal(np.asarray(preds.scores), scores)  # repr() round-trips exactly
+    np.testing.assert_array_equal(preds.labels, labels)
+    assert_same_result(cal.measure(preds, **MEASURE), cal.measure(in_memory(path, monkeypatch), **MEASURE))
+    del preds
+    gc.collect()
+    assert list(spill_dir.iterdir()) == []  # the temporary file goes with the predictions
+
+
+def test_binary_text_file_keeps_its_one_column_in_memory(tmp_path, spill_dir):
+    rng = np.random.default_rng(8)
+    p = rng.random(50)
+    labels = (rng.random(50) < p).astype(int)
+    preds = cal.load_predictions(write_csv(tmp_path / "b.csv", labels, p, prefix="prob"))
+    assert isinstance(preds.probs, np.ndarray) and list(spill_dir.iterdir()) == []
+    assert_same_result(cal.measure(preds, **MEASURE), cal.measure(cal.from_arrays(labels, probs=p), **MEASURE))
+
+
+def first_error(path):
+    with pytest.raises(cal.PredictionsFormatError) as caught:
+        cal.load_predictions(path)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_streamed_text_errors_are_the_in_memory_ones(tmp_path, spill_dir, monkeypatch, fmt):
+    labels, probs, _ = make(n=80, k=4, seed=9, dtype=np.float64)
+    labels[70] = 4  # a label error after the value error: values are checked first, as in memory
+    probs[66] *= 1.01
+    path = tmp_path / f"bad.{fmt}"
+    if fmt == "csv":
+        write_csv(path, labels, probs, blank_every=10)  # rows 1, 11, 21, ... have a blank line before
+        line = 66 + 1 + 7 + 1  # header, 7 blank lines before row 67, 1-based
+    else:
+        write_jsonl(path, labels, "probs", probs)
+        line = 67
+    message = first_error(path)
+    assert message.startswith(f"{path}: line {line} (row 67): probabilities sum to 1.01, not 1")
+    assert list(spill_dir.iterdir()) == []  # removed at once on an error
+    with monkeypatch.context() as patch:
+        patch.setattr(data, "TEXT_STREAM_BYTES", 1 << 60)
+        assert first_error(path) == message
+    probs[66] /= 1.01
+    path.unlink()
+    (write_csv(path, labels, probs) if fmt == "csv" else write_jsonl(path, labels, "probs", probs))
+    assert first_error(path) == f"{path}: line {71 + (fmt == 'csv')} (row 71): label 4 is outside 0..3 (4 classes)"
+
+
+def test_parse_error_in_a_late_block_names_its_line(tmp_path, spill_dir):
+    labels, probs, _ = make(n=60, k=3, seed=10, dtype=np.float64)
+    path = write_csv(tmp_path / "late.csv", labels, probs)
+    lines = path.read_text().splitlines()
+    lines[55] = "1,x,0.5,0.5"  # row 55 (after the header line): p0 is not a number
+    path.write_text("\n".join(lines) + "\n")
+    assert first_error(path) == f"{path}: line 56 (row 55): p0: 'x' is not a number"
+    assert list(spill_dir.iterdir()) == []
+
+
+def test_streamed_text_memory_is_bounded(tmp_path, monkeypatch):
+    # 8,000 x 25 float64 scores are 1.6 MB: loaded whole they are held at least once;
+    # streamed, memory is a few blocks of 4,096 values plus the per-row labels and lines
+    labels, probs, _ = make(n=8000, k=25, seed=11, dtype=np.float64)
+    path = write_csv(tmp_path / "big.csv", labels, probs)
+    monkeypatch.setattr(block, "CHUNK_ELEMENTS", 4096)
+
+    def peak(threshold):
+        monkeypatch.setattr(data, "TEXT_STREAM_BYTES", threshold)
+        tracemalloc.start()
+        try:
+            cal.load_predictions(path)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    whole, streamed = peak(1 << 60), peak(0)
+    assert whole > probs.nbytes
+    assert streamed < probs.nbytes / 3

@@ -48,9 +48,20 @@ def test_text_csv_and_jsonl_examples_agree():
 
 def test_text_and_markdown_formats():
     text = run(EXAMPLES / "overconfident.npz", *FAST)
-    assert text.exit_code == 0 and "ECE (width, 15 bins)" in text.output and "temperature" in text.output
+    assert text.exit_code == 0 and "ECE (equal-width, 15 bins)" in text.output and "temperature" in text.output
     md = run(EXAMPLES / "overconfident.npz", "--format", "markdown", "--bins", "10", "--scheme", "mass", *FAST)
-    assert md.exit_code == 0 and "| ECE (mass, 10 bins) |" in md.output
+    assert md.exit_code == 0 and "| ECE (equal-mass, 10 bins) |" in md.output
+    assert "Reliability bins (equal-mass):" in md.output
+
+
+def test_mass_scheme_keeps_section_5_json_keys():
+    width = json.loads(run(EXAMPLES / "overconfident.npz", "--format", "json", "--bins", "10", *FAST).output)
+    mass = json.loads(run(EXAMPLES / "overconfident.npz", "--format", "json", "--bins", "10", "--scheme", "mass",
+                          *FAST).output)
+    for key in ("ece", "mce", "bins"):
+        assert mass[key] == width[key], key
+    assert mass["scheme"] == "mass" and mass["intervals"]["scheme"] == mass["significance"]["scheme"] == "mass"
+    assert len(mass["mass_bins"]) == 10 and "mass_bins" not in width
 
 
 def test_output_file_and_deterministic(tmp_path):
@@ -223,3 +234,55 @@ def test_npy_without_labels(tmp_path):
 def test_usage_error_is_exit_2(tmp_path):
     result = run(EXAMPLES / "binary.csv", "--scheme", "diagonal")
     assert result.exit_code == 2
+
+
+def error_line(result):
+    """The one ``Error:`` line of a failed run."""
+    assert result.exit_code == 1, result.output
+    text = result.output + (result.stderr if result.stderr_bytes is not None else "")
+    lines = {line for line in text.splitlines() if line.startswith("Error:")}  # output may repeat stderr
+    assert len(lines) == 1, text
+    return lines.pop()
+
+
+@pytest.mark.parametrize("labels, expected", [
+    (np.array([0.0, 1.5, 2.0, 0.0]), "row 2: label 1.5 is not an integer"),
+    (np.array([0.0, 1.0, np.nan, 0.0]), "row 3: label nan is not an integer"),
+    (np.array([True, False, True, False]), "labels must be integers; got an array of bool"),
+])
+def test_npz_label_errors_show_plain_values(tmp_path, labels, expected):
+    path = bad_npz(tmp_path, labels=labels)
+    assert error_line(run(path)) == f"Error: {path}: {expected}"
+
+
+def test_npz_float32_value_is_shown_plainly(tmp_path):
+    probs = GOOD_PROBS.astype(np.float32)
+    probs[1] = [0.25, 0.5, 1.25]
+    path = write_npz(tmp_path / "preds.npz", labels=GOOD_LABELS, probs=probs)
+    assert error_line(run(path)) == f"Error: {path}: row 2: probability 1.25 is greater than 1 (column 2)"
+
+
+TEXT_MESSAGES = {
+    "label_true.jsonl": ('{"label": true, "probs": [0.5, 0.5]}\n', "line 1 (row 1): label true is not an integer"),
+    "label_null.jsonl": ('{"label": null, "probs": [0.5, 0.5]}\n', "line 1 (row 1): label null is not an integer"),
+    "label_half.jsonl": ('{"label": 1.5, "probs": [0.5, 0.5]}\n', "line 1 (row 1): label 1.5 is not an integer"),
+    "label_list.jsonl": ('{"label": [1], "probs": [0.5, 0.5]}\n', "line 1 (row 1): label [1] is not an integer"),
+    "value_null.jsonl": ('{"label": 0, "probs": [0.5, null]}\n', "line 1 (row 1): probs[1]: null is not a number"),
+    "value_false.jsonl": ('{"label": 0, "prob": false}\n', "line 1 (row 1): prob[0]: false is not a number"),
+    "value_object.jsonl": ('{"label": 0, "probs": [{"p": 1}, 0]}\n',
+                           'line 1 (row 1): probs[0]: {"p": 1} is not a number'),
+    "huge_label.jsonl": ('{"label": 100000000000000000000000, "prob": 0.5}\n',
+                         "line 1 (row 1): label 100000000000000000000000 is far outside the class range"),
+    "label_half.csv": ("label,p0,p1\n1.5,0.5,0.5\n", "line 2 (row 1): label 1.5 is not an integer"),
+    "label_text.csv": ("label,p0,p1\ncat,0.5,0.5\n", "line 2 (row 1): label 'cat' is not an integer"),
+    "huge_label.csv": ("label,prob\n1e30,0.5\n", "line 2 (row 1): label 1e30 is far outside the class range"),
+    "value_text.csv": ("label,p0,p1\n0,0.5,half\n", "line 2 (row 1): p1: 'half' is not a number"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEXT_MESSAGES))
+def test_text_errors_show_values_as_written(tmp_path, name):
+    text, expected = TEXT_MESSAGES[name]
+    path = tmp_path / name
+    path.write_text(text)
+    assert error_line(run(path)) == f"Error: {path}: {expected}"

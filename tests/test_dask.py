@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -162,3 +163,88 @@ def test_bad_partition_names_its_file(tmp_path):
 def test_length_mismatch_is_an_input_error():
     with pytest.raises(cal.PredictionsFormatError, match="length mismatch"):
         cal_dask.calibration_metrics(np.zeros(9, dtype=int), probs=da.full((10, 2), 0.5, chunks=5), scheduler=SYNC)
+
+
+def write_parquet(path, labels, columns: dict, row_group_size=None):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.table({"label": labels, **columns})
+    pq.write_table(table, path, row_group_size=row_group_size)
+    return path
+
+
+def parquet_parts(tmp_path, labels, scores, prefix, cuts, order=None):
+    """Partitions part0.parquet, part1.parquet, ... holding rows ``cuts`` apart, columns in ``order``."""
+    names = [f"{prefix}{k}" for k in range(scores.shape[1])]
+    order = order or names
+    paths = []
+    for i, rows in enumerate(zip([0, *cuts], [*cuts, len(labels)])):
+        part = slice(*rows)
+        columns = {name: scores[part, names.index(name)] for name in order}
+        paths.append(write_parquet(tmp_path / f"part{i}.parquet", labels[part], columns, row_group_size=60))
+    return paths
+
+
+def test_parquet_partitions_match_in_memory(tmp_path, monkeypatch):
+    pytest.importorskip("pyarrow")
+    monkeypatch.setattr(cal_dask, "PARQUET_BATCH_ELEMENTS", 4 * 37)  # batches of 37 rows inside each file
+    labels, logits, probs = overconfident(700, 4, seed=10)
+    # columns stored out of order: they are matched by name, not position
+    paths = parquet_parts(tmp_path, labels, probs, "p", [150, 480], order=["p2", "p0", "p3", "p1"])
+    result = cal_dask.measure(partitions=paths, classwise=True, scheduler=SYNC)
+    expected = cal.CalibrationAccumulator(bins=15, classwise=True).update(labels, probs=probs).result()
+    assert_same(result, expected)
+    assert result["classwise_ece"] == pytest.approx(expected["classwise_ece"], rel=1e-12, abs=1e-12)
+    assert result["temperature"] == pytest.approx(cal.fit_temperature(labels, probs=probs), rel=1e-9)
+
+    logit_paths = parquet_parts(tmp_path, labels, logits.astype(np.float32), "logit", [333])
+    result = cal_dask.calibration_metrics(partitions=logit_paths, scheduler=SYNC)
+    assert_same(result, cal.calibration_metrics(labels, logits=logits.astype(np.float32)))
+
+
+def test_binary_parquet_partitions_and_twelve_classes(tmp_path):
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(11)
+    p = rng.random(300)
+    labels = (rng.random(300) < p).astype(np.int32)
+    paths = [write_parquet(tmp_path / f"b{i}.parquet", labels[s], {"prob": p[s]})
+             for i, s in enumerate([slice(0, 120), slice(120, 300)])]
+    result = cal_dask.calibration_metrics(partitions=paths, scheduler=SYNC)
+    expected = cal.calibration_metrics(labels, probs=p)
+    assert_same(result, expected)
+    assert result["binary_positive_ece"] == pytest.approx(expected["binary_positive_ece"], abs=1e-12)
+
+    labels12, _, probs12 = overconfident(200, 12, seed=12)
+    # by name p10 sorts before p2: the classes must be ordered by number
+    columns = {name: probs12[:, k] for k, name in sorted(enumerate(f"p{k}" for k in range(12)), key=lambda x: x[1])}
+    path = write_parquet(tmp_path / "twelve.parquet", labels12, columns)
+    assert_same(cal_dask.calibration_metrics(partitions=[path], scheduler=SYNC),
+                cal.calibration_metrics(labels12, probs=probs12))
+
+
+def test_bad_value_in_parquet_partition_names_file_and_row(tmp_path, monkeypatch):
+    pytest.importorskip("pyarrow")
+    monkeypatch.setattr(cal_dask, "PARQUET_BATCH_ELEMENTS", 3 * 10)  # the bad row is in a later batch
+    labels, _, probs = overconfident(90, 3, seed=13)
+    probs = probs.copy()
+    probs[30 + 24, 1] = 1.5  # row 25 of the second partition (rows 30..59)
+    paths = parquet_parts(tmp_path, labels, probs, "p", [30, 60])
+    with pytest.raises(cal.PredictionsFormatError) as caught:
+        cal_dask.calibration_metrics(partitions=paths, scheduler=SYNC)
+    assert str(caught.value) == f"{paths[1]}: row 25: probability 1.5 is greater than 1 (column 1)"
+
+
+@pytest.mark.parametrize("columns, message", [
+    ({"p0": [0.5], "p1": [0.5]}, "no 'label' column (found: p0, p1)"),
+    ({"label": [0], "p0": [0.5], "p2": [0.5]}, "columns: after 'label' the columns must be"),
+    ({"label": [0], "p0": ["a"], "p1": [0.5]}, "column 'p0' holds string, not numbers"),
+    ({"label": [7], "p0": [0.5], "p1": [0.5]}, "row 1: label 7 is outside 0..1"),
+])
+def test_malformed_parquet_partition(tmp_path, columns, message):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "bad.parquet"
+    pq.write_table(pa.table(columns), path)
+    with pytest.raises(cal.PredictionsFormatError, match="^" + re.escape(f"{path}: ")) as caught:
+        cal_dask.calibration_metrics(partitions=[path], scheduler=SYNC)
+    assert message in str(caught.value)

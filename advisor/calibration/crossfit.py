@@ -58,7 +58,9 @@ def _temperature_folds(preds: Predictions, ids: np.ndarray, k: int, acc: Calibra
         beta = betas[ids[start:start + labels.shape[0]]]
         z = np.array(chunk, dtype=np.float64) if preds.kind == "logits" else scaling._log_scores(chunk, preds.kind)
         pred = np.argmax(z, axis=1)
-        z -= z[np.arange(z.shape[0]), pred][:, None]
+        with np.errstate(over="ignore"):  # z - max z of +-1e308 logits is -inf: clipped below
+            z -= z[np.arange(z.shape[0]), pred][:, None]
+        np.maximum(z, scaling.SHIFT_FLOOR, out=z)  # so z / T stays finite
         z *= beta[:, None]
         probs = np.exp(z, out=z)
         probs /= probs.sum(axis=1, keepdims=True)

@@ -16,25 +16,37 @@ each step is one Dask computation mapping
 the per-block sums. Only the first computation of :func:`fit_temperature`
 validates the blocks, so the data are checked once.
 
-Partitions use the ``.npy`` layout of :func:`advisor.calibration.load_predictions`
-(``NAME.labels.npy`` next to ``NAME.probs.npy`` or ``NAME.logits.npy``); each task
-memory-maps its own files, so nothing but file names travels to the workers.
+Partitions are files, one task each, so nothing but file names travels to the workers:
 
-Dask is imported only when a function here is called.
+- the ``.npy`` layout of :func:`advisor.calibration.load_predictions`
+  (``NAME.labels.npy`` next to ``NAME.probs.npy`` or ``NAME.logits.npy``), which the
+  task memory-maps;
+- ``.parquet`` files with the columns of the CSV layout (``label`` and ``p0..p{K-1}``,
+  ``logit0..logit{K-1}``, ``prob`` or ``logit``; in any order, numeric types). The
+  task reads its file with pyarrow in record batches of about
+  :data:`PARQUET_BATCH_ELEMENTS` values and feeds them one after another, so a
+  large partition never has to fit in memory. An error names the file and the row
+  within it (``part-2.parquet: row 7: ...``). One task per file, rather than
+  ``dask.dataframe.read_parquet``, keeps the file name for the messages without a
+  path column, and needs neither pandas nor the dataframe extra.
+
+Dask and pyarrow are imported only when a function here needs them.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from .accumulator import CalibrationAccumulator
-from .data import Predictions, PredictionsFormatError, from_arrays, load_predictions
+from .data import Predictions, PredictionsFormatError, column_layout, from_arrays, load_predictions
 from .scaling import solve_temperature, temperature_sums
 
 MERGE_FAN_IN = 8
+PARQUET_BATCH_ELEMENTS = 1 << 22  # values per record batch: 32 MB of float64
 
 
 def _dask():
@@ -94,6 +106,14 @@ def _blocks(labels, probs, logits, partitions) -> list[tuple]:
     return _array_blocks(labels, probs, logits)
 
 
+def _block_predictions(block: _Block, labels, scores, validate: bool):
+    """Yield the predictions of one unit of work: one piece, or a Parquet file's batches."""
+    if block.kind == "file" and block.source.lower().endswith(".parquet"):
+        yield from _parquet_predictions(block.source, validate)
+    else:
+        yield _preds(block, labels, scores, validate)
+
+
 def _preds(block: _Block, labels, scores, validate: bool) -> Predictions:
     """The block's predictions: validated once, then wrapped as-is on later passes."""
     if block.kind == "file":
@@ -101,8 +121,11 @@ def _preds(block: _Block, labels, scores, validate: bool) -> Predictions:
             return load_predictions(block.source)  # memory-mapped and checked by CAL's loader
         labels, scores, kind = _open_npy(block.source)
         block = _Block(kind, block.source, 0)
-    labels = np.asarray(labels)
-    scores = np.asarray(scores)
+    return _wrap(block, np.asarray(labels), np.asarray(scores), validate)
+
+
+def _wrap(block: _Block, labels: np.ndarray, scores: np.ndarray, validate: bool) -> Predictions:
+    """Predictions of one piece, checked (rows named from ``block.offset``) or trusted as already checked."""
     if validate:
         return from_arrays(labels, source=block.source, where=lambda row: f"row {block.offset + row + 1}",
                            **{block.kind: scores})
@@ -123,6 +146,47 @@ def _open_npy(path: str):
     return labels, scores, scores_kind
 
 
+def _pyarrow_parquet():
+    try:
+        import pyarrow.parquet
+    except ImportError as exc:  # pragma: no cover - exercised only without pyarrow
+        raise ImportError("Parquet partitions need pyarrow: pip install 'advisor[dask]'") from exc
+    return pyarrow.parquet
+
+
+def _parquet_predictions(path: str, validate: bool):
+    """Yield the predictions of a Parquet partition, one record batch at a time."""
+    parquet_file = _pyarrow_parquet().ParquetFile(path)
+    names, kind, binary = _parquet_layout(parquet_file.schema_arrow, path)
+    batch_rows = max(1, PARQUET_BATCH_ELEMENTS // len(names))
+    offset = 0
+    for batch in parquet_file.iter_batches(batch_size=batch_rows, columns=names):
+        if batch.num_rows == 0:
+            continue
+        columns = [column.to_numpy(zero_copy_only=False) for column in batch.columns]
+        scores = columns[1] if binary else np.column_stack(columns[1:])
+        yield _wrap(_Block(kind, path, offset), columns[0], scores, validate)
+        offset += batch.num_rows
+    if offset == 0 and validate:
+        raise PredictionsFormatError(f"{path}: no predictions (0 rows)")
+
+
+def _parquet_layout(schema, path: str) -> tuple[list[str], str, bool]:
+    """(columns in layout order, kind, binary) of a Parquet partition, or an error naming the file."""
+    import pyarrow as pa
+
+    names = list(schema.names)
+    if "label" not in names:
+        raise PredictionsFormatError(f"{path}: no 'label' column (found: {', '.join(names) or 'nothing'})")
+    for field in schema:
+        if not (pa.types.is_integer(field.type) or pa.types.is_floating(field.type)):
+            raise PredictionsFormatError(f"{path}: column '{field.name}' holds {field.type}, not numbers")
+    # any column order: label first, then by class number (p2 before p10)
+    ordered = sorted(names, key=lambda name: (name != "label", len(name), name))
+    kind, binary = column_layout(ordered, path, where="columns")
+    return ordered, kind, binary
+
+
 def _delayed_map(fn, blocks: list[tuple], *args):
     dask = _dask()
     return [dask.delayed(fn, pure=True)(block, labels, scores, *args) for block, labels, scores in blocks]
@@ -141,7 +205,9 @@ def _tree(combine, parts):
 
 def _accumulate_block(block, labels, scores, bins, classwise):
     accumulator = CalibrationAccumulator(bins=bins, classwise=classwise)
-    return accumulator.add(_preds(block, labels, scores, validate=True))
+    for preds in _block_predictions(block, labels, scores, validate=True):
+        accumulator.add(preds)
+    return accumulator
 
 
 def _merge(*accumulators):
@@ -163,8 +229,9 @@ def accumulate(labels=None, probs=None, logits=None, *, partitions=None, bins: i
         Exactly one of ``probs`` and ``logits``. Rows are split as the array's row
         chunks; columns are gathered so every block holds whole rows.
     partitions : sequence of path, optional
-        Instead of arrays: ``.npy`` partition files (any file of each
-        ``NAME.labels.npy`` / ``NAME.probs.npy`` or ``NAME.logits.npy`` set).
+        Instead of arrays: partition files, each ``.npy`` (any file of a
+        ``NAME.labels.npy`` / ``NAME.probs.npy`` or ``NAME.logits.npy`` set) or
+        ``.parquet`` (the columns of the CSV layout; see the module docstring).
     bins : int
         Equal-width bins (equal-mass bins are not mergeable).
     classwise : bool
@@ -201,7 +268,8 @@ def calibration_metrics(labels=None, probs=None, logits=None, *, partitions=None
 
 def _temperature_sums(block, labels, scores, temperature, validate):
     """Sums (5,) of one block at ``temperature`` (see :func:`advisor.calibration.scaling.temperature_sums`)."""
-    return temperature_sums(_preds(block, labels, scores, validate), temperature)
+    pieces = _block_predictions(block, labels, scores, validate)
+    return functools.reduce(np.add, (temperature_sums(preds, temperature) for preds in pieces))
 
 
 def _add_sums(*parts):

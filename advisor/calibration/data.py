@@ -33,6 +33,17 @@ larger than memory never count toward the resident set). Stored ``.npz`` members
 read in place; compressed ones are decompressed as a stream, block after block.
 Every pass over the data (checks, metrics, temperature fits) goes through
 :meth:`Predictions.blocks`, so memory stays a few blocks plus the 1-D per-row arrays.
+
+A ``.csv`` or ``.jsonl`` file of at least :data:`TEXT_STREAM_BYTES` is parsed once,
+line by line; each block of parsed rows is appended to a temporary file of float64
+rows (in ``tempfile.gettempdir()``, so ``TMPDIR`` needs 8 bytes per value), which a
+:class:`RowFile` then reads like a large ``.npy``. The checks run on that file after
+parsing, in the order of the in-memory path, so the error for a bad file is the same
+either way; the temporary folder is removed on an error, or once the
+:class:`Predictions` are no longer referenced (at the latest when Python exits).
+Re-parsing the text on every pass would avoid the disk space but cost a text parse
+per pass (a temperature fit makes several), and row gathers would need a second
+indexing scheme.
 """
 
 from __future__ import annotations
@@ -40,19 +51,28 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import re
+import shutil
 import struct
+import tempfile
 import threading
+import weakref
 import zipfile
+from array import array
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
-from .block import CHUNK_ELEMENTS, EPS, SUM_TOLERANCE, ordered_map, row_chunks, scan_block
+from . import block as block_module
+from .block import CHUNK_ELEMENTS, EPS, SUM_TOLERANCE, ordered_map, row_chunks, scan_block  # noqa: F401  (re-exported)
 
 STREAM_BYTES = 1 << 28  # 2-D file arrays this large are read block by block instead of loaded
+# CSV/JSONL files this large keep their scores in a temporary file: parsed into Python
+# lists, a value costs about 30 bytes, a few times its text
+TEXT_STREAM_BYTES = 1 << 25
 
 
 class PredictionsFormatError(ValueError):
@@ -126,10 +146,14 @@ class RowFile:
         Byte offset of the first value (in the file, or in the member's stream).
     member : str, optional
         Name of a compressed ``.npz`` member, decompressed as a stream.
+    owner : object, optional
+        Kept alive as long as this object (the temporary file of a large CSV/JSONL
+        input is removed when its owner is collected).
     """
 
-    def __init__(self, path, shape, dtype, offset: int, member: str | None = None):
+    def __init__(self, path, shape, dtype, offset: int, member: str | None = None, owner=None):
         self.path = str(path)
+        self.owner = owner
         self.shape = tuple(int(n) for n in shape)
         self.dtype = np.dtype(dtype)
         self.ndim = len(self.shape)
@@ -352,7 +376,7 @@ def _as_label_array(values, source: str, where) -> np.ndarray:
         bad = ~np.isfinite(array) | (array != np.round(array))
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise _fail(source, f"label {array[row]!r} is not an integer", where(row))
+            raise _fail(source, f"label {_shown(array[row])} is not an integer", where(row))
         return array.astype(np.int64)
     raise _fail(source, f"labels must be integers; got an array of {array.dtype}")
 
@@ -372,10 +396,10 @@ def _raise_first_bad(block: np.ndarray, kind: str, start: int, source: str, wher
     with np.errstate(all="ignore"):
         if kind == "probs":
             tests = [(np.isnan(x), lambda v, c: "probability is NaN" + column(c)),
-                     (x < 0, lambda v, c: f"probability {v!r} is negative" + column(c)),
-                     (x > 1, lambda v, c: f"probability {v!r} is greater than 1" + column(c))]
+                     (x < 0, lambda v, c: f"probability {_shown(v)} is negative" + column(c)),
+                     (x > 1, lambda v, c: f"probability {_shown(v)} is greater than 1" + column(c))]
         else:
-            tests = [(~np.isfinite(x), lambda v, c: f"logit {v!r} is not finite" + column(c))]
+            tests = [(~np.isfinite(x), lambda v, c: f"logit {_shown(v)} is not finite" + column(c))]
         bad_rows = np.zeros(x.shape[0], dtype=bool)
         for mask, _ in tests:
             bad_rows |= mask.any(axis=1)
@@ -417,7 +441,7 @@ def load_predictions(path) -> Predictions:
     loaders = {".npz": _load_npz, ".npy": _load_npy, ".csv": _load_csv, ".jsonl": _load_jsonl}
     suffix = path.suffix.lower()
     if suffix not in loaders:
-        raise _fail(source, f"unsupported file type {suffix or '(none)'!r}; use .npz, .npy, .csv or .jsonl")
+        raise _fail(source, f"unsupported file type {repr(suffix) if suffix else '(none)'}; use .npz, .npy, .csv or .jsonl")
     if not path.exists():
         raise _fail(source, "file not found")
     if path.is_dir():
@@ -526,20 +550,121 @@ def _read_npy(path: Path):
 _CSV_COLUMNS = {"p": "probs", "logit": "logits"}
 
 
-def _csv_layout(header: list[str], source: str) -> tuple[str, bool]:
-    """(kind, binary) from the header, or an error naming line 1."""
-    names = [name.strip().lower() for name in header]
+def column_layout(names, source: str, where: str = "line 1") -> tuple[str, bool]:
+    """(kind, binary) of the column names ``label,p0,...`` / ``label,logit0,...`` / ``label,prob`` / ``label,logit``.
+
+    Shared by the CSV header and by Parquet partitions (:mod:`advisor.calibration.dask`);
+    ``where`` locates the names in error messages.
+    """
+    names = [str(name).strip().lower() for name in names]
     if not names or names[0] != "label":
-        raise _fail(source, "the header must start with 'label' (e.g. label,p0,p1,p2)", "line 1")
+        raise _fail(source, "the header must start with 'label' (e.g. label,p0,p1,p2)", where)
     rest = names[1:]
     if rest in (["prob"], ["logit"]):
         return ("probs" if rest == ["prob"] else "logits"), True
     for prefix, kind in _CSV_COLUMNS.items():
         if rest and rest == [f"{prefix}{k}" for k in range(len(rest))]:
             return kind, False
-    raise _fail(source, "after 'label' the header must be p0,p1,...,p{K-1} or logit0,...,logit{K-1} "
-                        f"(or 'prob' / 'logit' for a binary task); got {','.join(header[1:]) or 'nothing'}",
-                "line 1")
+    raise _fail(source, "after 'label' the columns must be p0,p1,...,p{K-1} or logit0,...,logit{K-1} "
+                        f"(or 'prob' / 'logit' for a binary task); got {','.join(rest) or 'nothing'}",
+                where)
+
+
+class _TextRows:
+    """Rows parsed from a text file, gathered block by block in bounded memory.
+
+    Labels and line numbers are kept as compact 1-D arrays (8 bytes a row each). The
+    (N, K) scores of a file of at least :data:`TEXT_STREAM_BYTES` go, block after
+    block, to a temporary file of float64 rows that a :class:`RowFile` then reads: the
+    second pass of the checks and every later pass read it like a large ``.npy``. Rows
+    of one value (a binary task) stay in memory: they are a per-row array like the labels.
+    The temporary folder goes when the last reader of it does, or at once on an error.
+
+    Use as a context manager around the parsing; call :meth:`predictions` inside it.
+    """
+
+    def __init__(self, path: Path, source: str):
+        self.source = source
+        self.labels = array("q")
+        self.lines = array("q")
+        self._pending: list[list[float]] = []
+        self._blocks: list[np.ndarray] = []
+        self._large = path.stat().st_size >= TEXT_STREAM_BYTES
+        self._spill = None
+
+    def __enter__(self) -> _TextRows:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is not None and self._spill is not None:
+            self._spill.remove()
+
+    @property
+    def count(self) -> int:
+        return len(self.labels)
+
+    def append(self, label: int, values: list[float], line: int) -> None:
+        self.labels.append(label)
+        self.lines.append(line)
+        self._pending.append(values)
+        if len(self._pending) * len(values) >= block_module.CHUNK_ELEMENTS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        rows = np.asarray(self._pending, dtype=np.float64)
+        self._pending = []
+        if self._large and not self._blocks and self._spill is None and rows.shape[1] > 1:
+            self._spill = _Spill()  # decided at the first block: every row has the same width
+        if self._spill is None:
+            self._blocks.append(rows)
+        else:
+            self._spill.write(rows)
+
+    def predictions(self, kind: str, binary: bool) -> Predictions:
+        """Validate everything gathered (as :func:`from_arrays`) and return it."""
+        if not self.count:
+            raise _fail(self.source, "no predictions (0 rows)")
+        self._flush()
+        lines = self.lines
+
+        def where(row: int) -> str:
+            return f"line {lines[row]} (row {row + 1})"
+
+        labels = np.array(self.labels, dtype=np.int64)
+        return from_arrays(labels, source=self.source, where=where, **{kind: self._scores(binary)})
+
+    def _scores(self, binary: bool):
+        if self._spill is None:
+            scores = np.concatenate(self._blocks)
+            self._blocks = []
+            return scores[:, 0] if binary else scores
+        return self._spill.finish(self.count)
+
+
+class _Spill:
+    """A temporary file of float64 rows, removed when the :class:`RowFile` reading it is gone."""
+
+    def __init__(self):
+        self.folder = tempfile.mkdtemp(prefix="advisor-rows-")
+        self.path = os.path.join(self.folder, "rows.f64")
+        self.handle = open(self.path, "wb")  # noqa: SIM115  (written block by block, closed by finish)
+        self.width = 0
+        self.remove = weakref.finalize(self, _remove_folder, self.handle, self.folder)
+
+    def write(self, rows: np.ndarray) -> None:
+        self.width = rows.shape[1]
+        self.handle.write(rows.tobytes())
+
+    def finish(self, n_rows: int) -> RowFile:
+        self.handle.close()
+        return RowFile(self.path, (n_rows, self.width), np.float64, 0, owner=self)
+
+
+def _remove_folder(handle, folder: str) -> None:
+    handle.close()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _load_csv(path: Path, source: str) -> Predictions:
@@ -548,86 +673,93 @@ def _load_csv(path: Path, source: str) -> Predictions:
         header = next(reader, None)
         if header is None:
             raise _fail(source, "no predictions (the file is empty)")
-        kind, binary = _csv_layout(header, source)
-        width = len(header)
-        labels, rows, lines = [], [], []
-        for fields in reader:
-            if not fields or all(not f.strip() for f in fields):
-                continue
-            where = f"line {reader.line_num} (row {len(rows) + 1})"
-            if len(fields) != width:
-                raise _fail(source, f"has {len(fields)} fields, expected {width} as in the header", where)
-            labels.append(_parse_label(fields[0], source, where))
-            rows.append([_parse_number(text, header[j + 1].strip(), source, where)
-                         for j, text in enumerate(fields[1:])])
-            lines.append(reader.line_num)
-    return _from_rows(labels, rows, lines, kind, binary, source)
+        kind, binary = column_layout(header, source)
+        names = [name.strip() for name in header[1:]]
+        with _TextRows(path, source) as rows:
+            for fields in reader:
+                if not fields or all(not f.strip() for f in fields):
+                    continue
+                where = f"line {reader.line_num} (row {rows.count + 1})"
+                if len(fields) != len(header):
+                    raise _fail(source, f"has {len(fields)} fields, expected {len(header)} as in the header", where)
+                label = _parse_label(fields[0], source, where)
+                rows.append(label, [_parse_number(text, names[j], source, where)
+                                    for j, text in enumerate(fields[1:])], reader.line_num)
+            return rows.predictions(kind, binary)
 
 
-def _from_rows(labels, rows, lines, kind, binary, source) -> Predictions:
-    if not rows:
-        raise _fail(source, "no predictions (0 rows)")
-    scores = np.asarray(rows, dtype=np.float64)
-    if binary:
-        scores = scores[:, 0]
-
-    def where(row: int) -> str:
-        return f"line {lines[row]} (row {row + 1})"
-
-    return from_arrays(np.asarray(labels, dtype=np.int64), source=source, where=where, **{kind: scores})
+def _shown(value) -> str:
+    """A value as the user wrote it: JSON spelling for JSON values, quotes around text."""
+    if isinstance(value, str):
+        return repr(value)  # quoted, with control characters escaped
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        return json.dumps(None if value is None else bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return json.dumps(value, default=str)
 
 
 def _parse_label(text, source: str, where: str) -> int:
     if isinstance(text, bool):
-        raise _fail(source, f"label {text!r} is not an integer", where)
-    if isinstance(text, int):
-        return text
+        raise _fail(source, f"label {_shown(text)} is not an integer", where)
     try:
-        value = float(text)
+        value = text if isinstance(text, int) else float(text)  # a JSON int stays exact
     except (TypeError, ValueError):
-        raise _fail(source, f"label {text!r} is not an integer", where) from None
-    if not math.isfinite(value) or value != round(value):
-        raise _fail(source, f"label {text!r} is not an integer", where)
+        raise _fail(source, f"label {_shown(text)} is not an integer", where) from None
+    if isinstance(value, float) and (not math.isfinite(value) or value != round(value)):
+        raise _fail(source, f"label {_shown_number(text)} is not an integer", where)
+    if not -2**63 <= value < 2**63:  # no class has such an index, and it would not fit an int64
+        raise _fail(source, f"label {_shown_number(text)} is far outside the class range", where)
     return int(value)
+
+
+def _shown_number(text) -> str:
+    """A number as written: the text of a CSV field unquoted, a JSON number as JSON would."""
+    return text.strip() if isinstance(text, str) else _shown(text)
 
 
 def _parse_number(text, column: str, source: str, where: str) -> float:
     if isinstance(text, bool) or text is None:
-        raise _fail(source, f"{column}: {text!r} is not a number", where)
+        raise _fail(source, f"{column}: {_shown(text)} is not a number", where)
     try:
         return float(text)
     except (TypeError, ValueError):
-        raise _fail(source, f"{column}: {text!r} is not a number", where) from None
+        raise _fail(source, f"{column}: {_shown(text)} is not a number", where) from None
 
 
 _JSON_KEYS = {"probs": ("probs", False), "logits": ("logits", False), "prob": ("probs", True),
               "logit": ("logits", True)}
 
 
+def _json_record(text: str, source: str, where: str) -> tuple[dict, str]:
+    """The object of one JSONL line and its one score key, or an error naming the line."""
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _fail(source, f"not valid JSON ({exc.msg} at column {exc.colno})", where) from None
+    if not isinstance(record, dict):
+        raise _fail(source, "each line must be a JSON object like {\"label\": 2, \"probs\": [...]}", where)
+    if "label" not in record:
+        raise _fail(source, "no 'label'", where)
+    keys = [key for key in _JSON_KEYS if key in record]
+    if len(keys) != 1:
+        found = "both " + " and ".join(repr(k) for k in keys) if keys else "none"
+        raise _fail(source, f"give exactly one of 'probs', 'logits', 'prob', 'logit' (found {found})", where)
+    return record, keys[0]
+
+
 def _load_jsonl(path: Path, source: str) -> Predictions:
-    labels, rows, lines = [], [], []
     layout = None  # (key, width, first line)
-    with open(path, encoding="utf-8-sig") as handle:
+    with open(path, encoding="utf-8-sig") as handle, _TextRows(path, source) as rows:
         for number, text in enumerate(handle, start=1):
             if not text.strip():
                 continue
-            where = f"line {number} (row {len(rows) + 1})"
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise _fail(source, f"not valid JSON ({exc.msg} at column {exc.colno})", where) from None
-            if not isinstance(record, dict):
-                raise _fail(source, "each line must be a JSON object like {\"label\": 2, \"probs\": [...]}", where)
-            if "label" not in record:
-                raise _fail(source, "no 'label'", where)
-            keys = [key for key in _JSON_KEYS if key in record]
-            if len(keys) != 1:
-                found = "both " + " and ".join(repr(k) for k in keys) if keys else "none"
-                raise _fail(source, f"give exactly one of 'probs', 'logits', 'prob', 'logit' (found {found})", where)
-            key = keys[0]
+            where = f"line {number} (row {rows.count + 1})"
+            record, key = _json_record(text, source, where)
             values = record[key]
-            binary = _JSON_KEYS[key][1]
-            if binary:
+            if _JSON_KEYS[key][1]:
                 values = [values]
             elif not isinstance(values, list):
                 raise _fail(source, f"'{key}' must be a list of numbers", where)
@@ -638,13 +770,11 @@ def _load_jsonl(path: Path, source: str) -> Predictions:
             elif len(values) != layout[1]:
                 raise _fail(source, f"has {len(values)} values in '{key}', expected {layout[1]} "
                                     f"as on line {layout[2]}", where)
-            labels.append(_parse_label(record["label"], source, where))
+            label = _parse_label(record["label"], source, where)
             for j, value in enumerate(values):
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise _fail(source, f"{key}[{j}]: {value!r} is not a number", where)
-            rows.append([float(v) for v in values])
-            lines.append(number)
-    if layout is None:
-        raise _fail(source, "no predictions (the file is empty)")
-    kind, binary = _JSON_KEYS[layout[0]]
-    return _from_rows(labels, rows, lines, kind, binary, source)
+                    raise _fail(source, f"{key}[{j}]: {_shown(value)} is not a number", where)
+            rows.append(label, [float(v) for v in values], number)
+        if layout is None:
+            raise _fail(source, "no predictions (the file is empty)")
+        return rows.predictions(*_JSON_KEYS[layout[0]])

@@ -11,20 +11,34 @@ def _interval(pair) -> str:
     return "n/a" if not pair else f"[{pair[0]:.4f}, {pair[1]:.4f}]"
 
 
+SCHEME_NAMES = {"width": "equal-width", "mass": "equal-mass"}
+
+
+def _headline(result: dict) -> tuple[str, float, float, list]:
+    """(scheme name, ECE, MCE, reliability rows) of the requested scheme.
+
+    JSON ``ece``, ``mce`` and ``bins`` are always equal-width (section 5); with
+    ``scheme="mass"`` the headline is the equal-mass ``ece_mass``, ``mce_mass``, ``mass_bins``.
+    """
+    if result.get("scheme") == "mass":
+        return SCHEME_NAMES["mass"], result["ece_mass"], result["mce_mass"], result["mass_bins"]
+    return SCHEME_NAMES["width"], result["ece"], result["mce"], result["bins"]
+
+
 def _metric_rows(result: dict) -> list[tuple[str, str, str]]:
     """(name, value, note) rows shared by both formats."""
     iv = result["intervals"]
     sig = result["significance"]
     level = f"{round(iv['level'] * 100)}% CI"
+    scheme, ece, mce, _ = _headline(result)
     rows = [
         ("accuracy", _num(result["accuracy"]), f"{level} {_interval(iv['accuracy'])}"),
-        (f"ECE ({result['scheme']}, {result['n_bins']} bins)", _num(result["ece"]),
-         f"{level} {_interval(iv['ece'])}"),
-        ("MCE", _num(result["mce"]), ""),
+        (f"ECE ({scheme}, {result['n_bins']} bins)", _num(ece), f"{level} {_interval(iv['ece'])}"),
+        (f"MCE ({scheme})", _num(mce), ""),
         ("NLL", _num(result["nll"]), ""),
         ("Brier", _num(result["brier"]), "sum over classes"),
         ("temperature", _num(result["temperature"], 3), "minimizes NLL on all rows"),
-        ("ECE equal-width", _num(result["ece_width"]), ""),
+        ("ECE equal-width", _num(result["ece_width"]), "JSON ece (section 5)"),
         ("ECE equal-mass", _num(result["ece_mass"]), ""),
         ("debiased L2 error", _num(result["debiased_l2_error"]), "Kumar et al. 2019"),
     ]
@@ -44,10 +58,11 @@ def _verdict(result: dict) -> str:
     sig = result["significance"]
     if sig.get("p_value") is None:
         return "No significance test was run."
+    scheme, ece, _, _ = _headline(result)
     if sig["p_value"] < 0.05:
-        return (f"The ECE of {result['ece']:.4f} is larger than a perfectly calibrated model of this size "
+        return (f"The {scheme} ECE of {ece:.4f} is larger than a perfectly calibrated model of this size "
                 f"would show (p = {sig['p_value']:.3f}): the miscalibration is real.")
-    return (f"The ECE of {result['ece']:.4f} is within what a perfectly calibrated model of this size "
+    return (f"The {scheme} ECE of {ece:.4f} is within what a perfectly calibrated model of this size "
             f"shows (typically {sig['ece_if_calibrated']:.4f}; p = {sig['p_value']:.3f}): "
             "no evidence of miscalibration.")
 
@@ -82,8 +97,9 @@ def format_text(result: dict) -> str:
                      f"{values['accuracy']:>10.4f}")
     lines.append(f"  * equal-width, {result['n_bins']} bins")
     lines += [f"  note: {note}" for note in post.get("notes", [])]
-    lines += ["", "Reliability bins:", f"  {'bin':<18}{'count':>8}{'confidence':>12}{'accuracy':>10}"]
-    for row in result["bins"]:
+    scheme, _, _, table = _headline(result)
+    lines += ["", f"Reliability bins ({scheme}):", f"  {'bin':<18}{'count':>8}{'confidence':>12}{'accuracy':>10}"]
+    for row in table:
         cells = _bin_cells(row)
         lines.append(f"  {cells[0]:<18}{cells[1]:>8}{cells[2]:>12}{cells[3]:>10}")
     return "\n".join(lines) + "\n"
@@ -104,6 +120,8 @@ def format_markdown(result: dict) -> str:
     lines += ["", f"Post-hoc results are {post['folds']}-fold cross-fitted (seed {post['seed']}): "
                   "each row is scored by a calibrator fitted without it."]
     lines += [f"Note: {note}" for note in post.get("notes", [])]
-    lines += ["", "| bin | count | confidence | accuracy |", "| --- | ---: | ---: | ---: |"]
-    lines += ["| " + " | ".join(_bin_cells(row)) + " |" for row in result["bins"]]
+    scheme, _, _, table = _headline(result)
+    lines += ["", f"Reliability bins ({scheme}):", "",
+              "| bin | count | confidence | accuracy |", "| --- | ---: | ---: | ---: |"]
+    lines += ["| " + " | ".join(_bin_cells(row)) + " |" for row in table]
     return "\n".join(lines) + "\n"

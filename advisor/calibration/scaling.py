@@ -46,6 +46,14 @@ GRADIENT_TOLERANCE = 1e-10
 PASS_ELEMENTS = 1 << 17  # values per block of a temperature pass: its float64 buffers stay in L2
 WARM_START_ELEMENTS = 1 << 21  # values in the warm-start subsample (a few thousand rows at K = 1000)
 WARM_START_TOLERANCE = 1e-6  # the subsample's own optimum is only known to its sampling error anyway
+# Shifted log-scores z - max z below this are clipped: beta * (z - max z) must stay finite for
+# beta up to 1/T_MIN (logits near +-1e308 overflow otherwise), and a row with such a gap has
+# an astronomically large NLL whether the gap is 1e200 or 1e308.
+SHIFT_FLOOR = -1e200
+# A stop whose remaining Newton step in ln T is below this is a well-located interior optimum;
+# a larger one (a flat stretch, e.g. a vanishing exponential tail) is first checked against
+# the bound it points to, so a boundary optimum is never reported as an interior point.
+CONFIDENT_STEP = 1e-8
 
 
 def _log_scores(chunk: np.ndarray, kind: str) -> np.ndarray:
@@ -63,6 +71,27 @@ def _top_and_label_score(labels: np.ndarray, chunk: np.ndarray, kind: str):
     if kind == "probs":
         top, at_label = np.log(np.maximum(top, EPS)), np.log(np.maximum(at_label, EPS))
     return top, at_label
+
+
+def _shifted_label(at_label: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """The label's log-score minus the row max, clipped at :data:`SHIFT_FLOOR` (n,)."""
+    with np.errstate(over="ignore"):  # -1e308 - 1e308 is -inf: the clip makes it finite
+        return np.maximum(at_label - top, SHIFT_FLOOR)
+
+
+def _strictly_correct(labels: np.ndarray, chunk: np.ndarray) -> np.ndarray:
+    """(n,) bool: the label's score is the row maximum and no other class ties it.
+
+    Compared in the input's own values: ln(max(p, eps)) keeps the strict order of the
+    label's probability (>= 1/K > eps) over the others. When every row is strictly
+    correct each row's NLL ln(1 + sum_k exp((z_k - z_y) / T)) increases with T, so the
+    minimizer is T_MIN; a tie (or an error) in any row breaks that argument.
+    """
+    at_label = chunk[np.arange(labels.shape[0]), labels]
+    strict = at_label == np.max(chunk, axis=1)
+    if strict.any():
+        strict &= np.count_nonzero(chunk == at_label[:, None], axis=1) == 1
+    return strict
 
 
 def _row_cumulants(x: np.ndarray, beta: float):
@@ -86,19 +115,19 @@ def _row_cumulants(x: np.ndarray, beta: float):
 
 
 def _scaled(source: np.ndarray, beta: float, top: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(x, shift): x = beta * source - shift, shift (n,) per row, exp(x) safe from overflow.
+    """(x, offset): x = beta * (source - offset), offset (n,) per row, exp(x) safe from overflow.
 
-    Shifting by beta * row max costs a pass; it is skipped (shift 0) when no exp can
-    overflow and no row's largest term can fall below exp(-650), where dropping terms
-    smaller than 1e-280 of it changes nothing.
+    The offset is the row max (``top``) or 0: shifting costs a pass, so it is skipped
+    when no exp can overflow and no row's largest term can fall below exp(-650), where
+    dropping terms smaller than 1e-280 of it changes nothing.
     """
     x = np.empty(source.shape)
     np.copyto(x, source)
     x *= beta
     shift = beta * top
-    if shift.size and (shift.max() > 700.0 or shift.min() < -650.0):
+    if shift.size and not (shift.max() <= 700.0 and shift.min() >= -650.0):  # NaN: shifted
         x -= shift[:, None]
-        return x, shift
+        return x, top
     return x, np.zeros_like(shift)
 
 
@@ -109,10 +138,19 @@ class _Rows:
     on T; ``group`` (N,) int assigns each row to a fold (or None: one group).
     """
 
-    def __init__(self, blocks, kind, top, shifted_label, group, n_groups):
+    def __init__(self, blocks, kind, top, shifted_label, group, n_groups, strict=None):
         self.blocks, self.kind = blocks, kind
         self.top, self.shifted_label = top, shifted_label
         self.group, self.n_groups = group, n_groups
+        self.strict = strict  # (N,) bool of :func:`_strictly_correct`, or None (unknown)
+
+    def all_strict(self, excluded=None) -> bool:
+        """Every row (outside group ``excluded``) is strictly correct: the optimum is T_MIN."""
+        if self.strict is None:
+            return False
+        if excluded is None or self.group is None:
+            return bool(self.strict.all())
+        return bool(self.strict[self.group != excluded].all())
 
     def evaluate(self, evaluations) -> np.ndarray:
         """Sums over rows at several (beta, excluded group) pairs: (E, n_groups, 5).
@@ -132,11 +170,10 @@ class _Rows:
         rows = slice(start, start + labels.shape[0])
         if self.top is None:
             top, at_label = _top_and_label_score(labels, chunk, self.kind)
-            shifted_label = at_label - top
+            shifted_label = _shifted_label(at_label, top)
         else:
             top, shifted_label = self.top[rows], self.shifted_label[rows]
         group = np.zeros(labels.shape[0], dtype=np.intp) if self.group is None else self.group[rows]
-        at_label = shifted_label + top
         source = chunk if self.kind == "logits" else _log_scores(chunk, self.kind)
         out = np.zeros((len(evaluations), self.n_groups, 5))
         for j, (beta, excluded) in enumerate(evaluations):
@@ -144,18 +181,44 @@ class _Rows:
             if keep is not None and not keep.any():
                 continue
             if keep is None:
-                x, shift = _scaled(source, beta, top)
-                y, g = at_label, group
+                values, g = _row_values(source, beta, top, shifted_label), group
             else:
-                x, shift = _scaled(source[keep], beta, top[keep])
-                y, g = at_label[keep], group[keep]
-            log_s, k1, k2, k3 = _row_cumulants(x, beta)
-            # NLL_i = ln sum exp(beta z) - beta z_y; dNLL_i/dbeta = E[z] - z_y
-            values = (log_s + shift - beta * y, k1 + shift / beta - y, k2, k3)
+                values, g = _row_values(source[keep], beta, top[keep], shifted_label[keep]), group[keep]
             for column, value in enumerate(values, start=1):
                 out[j, :, column] = np.bincount(g, weights=value, minlength=self.n_groups)
             out[j, :, 0] = np.bincount(g, minlength=self.n_groups)
         return out
+
+
+def _row_values(source, beta: float, top, shifted_label) -> tuple:
+    """Per-row (NLL, dNLL/dbeta, d2NLL/dbeta2, d3NLL/dbeta3) at ``beta``, each (n,), all finite.
+
+    NLL_i = ln sum exp(beta z) - beta z_y and dNLL_i/dbeta = E[z] - z_y, with z_y taken
+    relative to the per-row offset the pass subtracted (so beta * z_y is never formed).
+    The fast path may overflow on extreme but finite scores (|z| near 1e308); only the
+    rows it leaves non-finite are recomputed by :func:`_safe_row_values`.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        x, offset = _scaled(source, beta, top)
+        log_s, k1, k2, k3 = _row_cumulants(x, beta)
+        label = shifted_label + (top - offset)  # z_y - offset: exactly the shifted label when offset = top
+        values = (log_s - beta * label, k1 - label, k2, k3)
+        bad = ~(np.isfinite(values[0]) & np.isfinite(values[1]) & np.isfinite(k2) & np.isfinite(k3))
+    if bad.any():
+        fixed = _safe_row_values(source[bad], beta, top[bad], shifted_label[bad])
+        for value, good in zip(values, fixed):
+            value[bad] = good
+    return values
+
+
+def _safe_row_values(source, beta: float, top, shifted_label) -> tuple:
+    """:func:`_row_values` by way of max(z - max z, SHIFT_FLOOR) * beta: no product can overflow."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = np.subtract(source, top[:, None], dtype=np.float64)
+        np.maximum(x, SHIFT_FLOOR, out=x)  # also turns an overflowed -inf into a finite value
+        x *= beta
+        log_s, k1, k2, k3 = _row_cumulants(x, beta)
+    return log_s - beta * shifted_label, k1 - shifted_label, k2, k3
 
 
 def _rows_of(preds: Predictions, group=None, n_groups: int = 1, constants: bool = True) -> tuple:
@@ -170,13 +233,15 @@ def _rows_of(preds: Predictions, group=None, n_groups: int = 1, constants: bool 
     if not constants:
         return _Rows(blocks, preds.kind, None, None, group, n_groups), None
     stride = max(1, math.ceil(n * k / WARM_START_ELEMENTS))
-    top, shifted_label = np.empty(n), np.empty(n)
+    top, shifted_label, strict = np.empty(n), np.empty(n), np.empty(n, dtype=bool)
     sample = []
 
     def work(item):
         start, labels, chunk = item
         t, at_label = _top_and_label_score(labels, chunk, preds.kind)
-        top[start:start + t.shape[0]], shifted_label[start:start + t.shape[0]] = t, at_label - t
+        rows = slice(start, start + t.shape[0])
+        top[rows], shifted_label[rows] = t, _shifted_label(at_label, t)
+        strict[rows] = _strictly_correct(labels, chunk)
         first = (-start) % stride
         return np.arange(start + first, start + labels.shape[0], stride), np.array(chunk[first::stride])
 
@@ -187,8 +252,8 @@ def _rows_of(preds: Predictions, group=None, n_groups: int = 1, constants: bool 
     labels = preds.labels[index]
     sub_group = None if group is None else group[index]
     warm = _Rows(lambda: _array_blocks(labels, scores), preds.kind, top[index], shifted_label[index],
-                 sub_group, n_groups)
-    return _Rows(blocks, preds.kind, top, shifted_label, group, n_groups), warm
+                 sub_group, n_groups, strict[index])
+    return _Rows(blocks, preds.kind, top, shifted_label, group, n_groups, strict), warm
 
 
 def _array_blocks(labels, scores):
@@ -212,7 +277,11 @@ class _Search:
     f1; a step leaving it is replaced by a bisection, or by a look at the bound itself
     when f1 has not been seen there (the optimum may lie beyond it: the bound is then
     the answer). It stops when |df/dT| < ``tolerance`` at the current t, or when the
-    bracket collapses.
+    bracket collapses. A small gradient alone does not prove an interior optimum (the
+    NLL of separable rows flattens exponentially towards T_MIN), so unless the bracket
+    already holds the root on the descent side, or the Newton step says it is within
+    :data:`CONFIDENT_STEP`, the bound on the descent side is looked at first: f1 is
+    monotone in sign (f is convex in beta), so its sign there decides.
     """
 
     def __init__(self, t: float = 0.0, tolerance: float = GRADIENT_TOLERANCE, excluded=None):
@@ -221,6 +290,7 @@ class _Search:
         self.t = min(max(t, LOG_T_MIN), LOG_T_MAX)
         self.tolerance, self.excluded = tolerance, excluded
         self.result: float | None = None
+        self.pending: float | None = None  # a small-gradient t awaiting the bound check
         self.steps = 0
 
     def observe(self, sums) -> None:
@@ -235,9 +305,15 @@ class _Search:
             self.result = T_MAX
         elif t <= LOG_T_MIN and f1 >= 0:
             self.result = T_MIN
+        elif self.pending is not None:  # the bound pointed back inside: the optimum is interior
+            self.result = _temperature(self.pending)
         elif abs(f1 * beta) < self.tolerance:  # df/dT = f1 / T
-            self.result = _temperature(t)
-        if self.result is not None:
+            bound = self._unchecked_bound(f1, f2)
+            if bound is None:
+                self.result = _temperature(t)
+            else:
+                self.pending, self.t = t, bound
+        if self.result is not None or self.pending is not None:
             return
         if f1 < 0:
             self.lo, self.lo_seen = t, True
@@ -247,6 +323,14 @@ class _Search:
             self.result = _temperature(t)
             return
         self.t = self._next(t, f1, f2, f3)
+
+    def _unchecked_bound(self, f1: float, f2: float) -> float | None:
+        """The bound the descent points to, when it could still hold the optimum; else None."""
+        if f1 == 0 or (self.lo_seen if f1 > 0 else self.hi_seen):
+            return None  # stationary, or the root is bracketed on the descent side
+        if f2 > 0 and abs(f1 / f2) <= CONFIDENT_STEP:
+            return None
+        return LOG_T_MIN if f1 > 0 else LOG_T_MAX
 
     def _next(self, t, f1, f2, f3) -> float:
         step = math.nan
@@ -326,6 +410,8 @@ def nll_gradient_in_t(preds: Predictions, temperature: float, weights=None) -> f
 
 
 def _warm_start(warm: _Rows, excluded=None) -> float:
+    if warm.all_strict(excluded):  # the subsample alone would be fitted at T_MIN
+        return LOG_T_MIN
     search = _Search(0.0, WARM_START_TOLERANCE, excluded)
     _solve(warm.evaluate, [search])
     t = math.log(search.result)
@@ -352,6 +438,8 @@ def fit_temperature(labels, logits=None, probs=None, weights=None, max_iter: int
     group = None if weights is None else (np.asarray(weights) <= 0).astype(np.intp)
     excluded = None if group is None else 1
     rows, warm = _rows_of(preds, group, 1 if group is None else 2)
+    if rows.all_strict(excluded):
+        return T_MIN
     search = _Search(_warm_start(warm, excluded), GRADIENT_TOLERANCE, excluded)
     _solve(rows.evaluate, [search], max_iter)
     return float(search.result)
@@ -383,21 +471,27 @@ def fit_fold_temperatures(preds: Predictions, folds: np.ndarray, n_folds: int,
     group = np.asarray(folds, dtype=np.intp)
     rows, warm = _rows_of(preds, group, n_folds)
     overall = _Search(_warm_start(warm), GRADIENT_TOLERANCE)
+    overall.result = T_MIN if rows.all_strict() else None
     last = _solve(rows.evaluate, [overall], max_iter)
     per_fold = [_Search(math.log(overall.result), GRADIENT_TOLERANCE, j) for j in range(n_folds)]
+    for j, search in enumerate(per_fold):
+        search.result = T_MIN if rows.all_strict(j) else None
     if last is not None and T_MIN < overall.result < T_MAX:
         # the last all-rows pass was at T*: reuse its per-fold sums
         total = last[0].sum(axis=0)
         for j, search in enumerate(per_fold):
-            if last[0][j, 0] < total[0]:
+            if search.result is None and last[0][j, 0] < total[0]:
                 search.observe(total - last[0][j])
     _solve(rows.evaluate, per_fold, max_iter)
     return float(overall.result), np.array([s.result for s in per_fold])
 
 def apply_temperature(scores: np.ndarray, kind: str, temperature: float) -> np.ndarray:
     """softmax(z / T) of a chunk (n, K) as float64 probabilities."""
-    z = _log_scores(scores, kind) / temperature
-    z -= z.max(axis=1, keepdims=True)
+    z = _log_scores(scores, kind)
+    with np.errstate(over="ignore"):  # z - max z of +-1e308 logits is -inf: clipped below
+        z -= z.max(axis=1, keepdims=True)
+    np.maximum(z, SHIFT_FLOOR, out=z)  # (z - max z) / T then cannot overflow
+    z /= temperature
     p = np.exp(z)
     p /= p.sum(axis=1, keepdims=True)
     return p
@@ -405,10 +499,15 @@ def apply_temperature(scores: np.ndarray, kind: str, temperature: float) -> np.n
 
 # ---------------------------------------------------------------- Platt
 
+PLATT_LIMIT = 1e100
+
 def positive_logit(preds_scores: np.ndarray, kind: str) -> np.ndarray:
     """x = logit of the positive class from (n, 2) probabilities or logits, shape (n,)."""
     z = _log_scores(preds_scores, kind)
-    return z[:, 1] - z[:, 0]
+    with np.errstate(over="ignore"):
+        x = z[:, 1] - z[:, 0]
+    # beyond 1e100 the sigmoid is saturated anyway; the clip keeps x * x and a * x finite
+    return np.clip(x, -PLATT_LIMIT, PLATT_LIMIT)
 
 
 def _platt_loss(a, b, x, target):

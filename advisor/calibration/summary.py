@@ -32,8 +32,10 @@ def measure(preds: Predictions, *, bins: int = 15, scheme: str = "width", n_boot
     bins : int
         Number of bins B (default 15, Guo et al. 2017).
     scheme : {"width", "mass"}
-        Binning of ``ece``, ``mce`` and ``bins`` ("width" is interface section 5);
-        ``ece_width`` and ``ece_mass`` are always both reported.
+        Binning of ``intervals`` and ``significance`` (each says its ``scheme``) and of
+        the text/Markdown headline. ``ece``, ``mce`` and ``bins`` always keep their
+        interface-section-5 meaning (equal-width, B = ``bins``); "mass" adds
+        ``mass_bins`` and ``mce_mass``. ``ece_width`` and ``ece_mass`` are always both reported.
     n_bootstrap, n_consistency : int
         Resamples of the bootstrap intervals and of the consistency test (0 skips).
     folds : int
@@ -46,7 +48,8 @@ def measure(preds: Predictions, *, bins: int = 15, scheme: str = "width", n_boot
     dict
         The result documented in the team plan (section-5 metrics, ``bins``,
         ``ece_width``, ``ece_mass``, ``classwise_ece``, ``debiased_l2_error``,
-        ``binary_positive_ece``, ``intervals``, ``significance``, ``post_calibration``).
+        ``binary_positive_ece``, ``intervals``, ``significance``, ``post_calibration``;
+        with ``scheme="mass"`` also ``mass_bins`` and ``mce_mass``).
     """
     if scheme not in SCHEMES:
         raise ValueError(f"unknown binning scheme {scheme!r}; use 'width' or 'mass'")
@@ -64,39 +67,41 @@ def measure(preds: Predictions, *, bins: int = 15, scheme: str = "width", n_boot
     base = acc.result()
     mass_edges = binning.mass_edges(conf, bins)
     mass_stats = bin_statistics(conf, correct, mass_edges)
-    ece_mass = ece_from_statistics(*mass_stats)
-    if scheme == "width":
-        ece, mce, table = base["ece"], base["mce"], base["bins"]
-    else:
-        ece, mce, table = ece_mass, mce_from_statistics(*mass_stats), bins_table(mass_edges, *mass_stats)
     significance = consistency_test(conf, correct, bins, scheme, n_consistency, seed)
     significance.pop("ece")
+    significance["scheme"] = scheme
+    intervals = bootstrap_intervals(conf, correct, bins, scheme, n_bootstrap, seed, LEVEL)
+    intervals["scheme"] = scheme
     # the main pass already measured the uncalibrated predictions, and the joint fold fit
     # finds the all-rows temperature on its way: neither needs passes of its own
     before = {key: base[key] for key in SUMMARY_KEYS}
     post, temperature = cross_fit_with_temperature(preds, folds=folds, seed=seed, n_bins=bins, before=before)
     if temperature is None:
         temperature = fit_temperature(preds)
-    return {
+    result = {
         "source": preds.source,
         "n_samples": preds.n_samples,
         "n_classes": preds.n_classes,
         "input": preds.kind,
         "accuracy": base["accuracy"],
-        "ece": ece,
-        "mce": mce,
+        "ece": base["ece"],
+        "mce": base["mce"],
         "nll": base["nll"],
         "brier": base["brier"],
         "temperature": temperature,
         "n_bins": int(bins),
         "scheme": scheme,
-        "bins": table,
+        "bins": base["bins"],
         "ece_width": base["ece"],
-        "ece_mass": ece_mass,
+        "ece_mass": ece_from_statistics(*mass_stats),
         "classwise_ece": base["classwise_ece"],
         "debiased_l2_error": debiased_l2_error(conf, correct, bins),
         "binary_positive_ece": base["binary_positive_ece"],
-        "intervals": bootstrap_intervals(conf, correct, bins, scheme, n_bootstrap, seed, LEVEL),
+        "intervals": intervals,
         "significance": significance,
         "post_calibration": post,
     }
+    if scheme == "mass":  # added keys only: section-5 keys never change meaning with the scheme
+        result["mass_bins"] = bins_table(mass_edges, *mass_stats)
+        result["mce_mass"] = mce_from_statistics(*mass_stats)
+    return result
