@@ -278,7 +278,13 @@ def summary(rub: Rubric, decision: Decision, margin: float, provisional: bool) -
     primary = rub.strategy(decision.primary)
     runner = rub.strategy(decision.ranking[1]) if len(decision.ranking) > 1 else None
     text = f"{primary.name} is the strategy to pursue now (score {decision.scores[primary.id]:.2f}"
-    text += f"; margin {margin:+.2f} over {runner.name.lower()})." if runner else ")."
+    if runner and margin < 0:
+        # A blocked strategy can outscore the primary; say why it still is not the answer.
+        rules = ", ".join(decision.blocked_by[runner.id])
+        text += (f"; {runner.name.lower()} scores higher ({decision.scores[runner.id]:.2f}) but is "
+                 f"{decision.status[runner.id]} by {rules} until its prerequisites are met).")
+    else:
+        text += f"; margin {margin:+.2f} over {runner.name.lower()})." if runner else ")."
     reason = main_reason(decision)
     if reason:
         text += f" Main reason: {reason}"

@@ -15,10 +15,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from advisor.errors import TemplateError
 from advisor.resource import template_dir
+from advisor.sandbox import MAX_OUTPUT, LimitedSandbox
 
 REPORT_TEMPLATE = "report.md.j2"
 FIGURE_TEMPLATES = {"reliability": "reliability.svg.j2", "scores": "scores.svg.j2"}
@@ -49,8 +50,16 @@ class Safe(str):
 # them literal. "(" and "!" need no escape once "[" and "]" have one.
 _MD_PUNCT = re.compile(r"([\\`*_\[\]|~#$])")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters, and everything XML 1.0 forbids (surrogates, U+FFFE, U+FFFF): a
+# terminal escape in a report or a NUL in an SVG is never what the user meant.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SAFE_CODE = re.compile(r"^[A-Za-z0-9_.:/+=-]+$")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control or XML-forbidden character (bar tab, LF, CR) made a space."""
+    return _UNPRINTABLE.sub(" ", text)
 
 
 def md(value) -> Safe:
@@ -121,7 +130,7 @@ def link(target) -> Safe:
 
 def raw(value) -> Safe:
     """Opt out of escaping (for user templates that produce something other than Markdown)."""
-    return Safe("" if value is None else str(value))
+    return Safe("" if value is None else printable(str(value)))
 
 
 def _finalize(value):
@@ -158,9 +167,10 @@ def markdown_environment(assessment: dict | None = None) -> jinja2.Environment:
     return _configure(env, assessment)
 
 
-def user_environment(folder: Path, assessment: dict | None = None) -> SandboxedEnvironment:
-    """A sandboxed environment for ``--template``: no attribute tricks, strict undefined names."""
-    env = SandboxedEnvironment(
+def user_environment(folder: Path, assessment: dict | None = None) -> LimitedSandbox:
+    """A sandboxed environment for ``--template``: no attribute tricks, no changes to the
+    assessment, bounded value sizes, strict undefined names."""
+    env = LimitedSandbox(
         loader=jinja2.FileSystemLoader(str(folder)),
         autoescape=False, finalize=_finalize, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
@@ -168,11 +178,18 @@ def user_environment(folder: Path, assessment: dict | None = None) -> SandboxedE
     return _configure(env, assessment)
 
 
+def _svg_finalize(value):
+    # Escaping alone cannot make a control character legal XML: it has to go.
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return printable(value)
+    return value
+
+
 def svg_environment() -> jinja2.Environment:
     # XML autoescaping: the SVG only contains numbers and escaped text.
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir())),
-        autoescape=True, undefined=jinja2.StrictUndefined,
+        autoescape=True, undefined=jinja2.StrictUndefined, finalize=_svg_finalize,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
 
@@ -217,7 +234,7 @@ def render_markdown(assessment: dict, template_path=None, figure_links: dict | N
     context = report_context(assessment, figure_links)
     if template_path is None:
         template = markdown_environment(assessment).get_template(REPORT_TEMPLATE)
-        return template.render(context)
+        return printable(template.render(context))
     return _render_user_template(Path(template_path), context, assessment)
 
 
@@ -227,7 +244,7 @@ def _render_user_template(path: Path, context: dict, assessment: dict) -> str:
     env = user_environment(path.resolve().parent, assessment)
     try:
         template = env.get_template(path.name)
-        return template.render(context)
+        return printable(_render_bounded(template, context, path))
     except jinja2.TemplateSyntaxError as exc:
         where = _template_location(str(path), exc.lineno)
         raise TemplateError(f"template syntax error: {exc.message}", file=where) from None
@@ -241,6 +258,30 @@ def _render_user_template(path: Path, context: dict, assessment: dict) -> str:
         # A filter called with the wrong kind of value, a division by zero, and so on.
         raise TemplateError(f"template error: {type(exc).__name__}: {exc}",
                             file=_location_from_traceback(path, exc)) from None
+
+
+def _render_bounded(template: jinja2.Template, context: dict, path: Path) -> str:
+    """Render piece by piece, stopping as soon as the output passes ``MAX_OUTPUT``."""
+    pieces, size = [], 0
+    stream = template.generate(context)
+    for piece in stream:
+        size += len(piece)
+        if size > MAX_OUTPUT:
+            where = _template_location(str(path), _current_line(stream, template))
+            stream.close()
+            raise TemplateError(f"template error: output exceeds {MAX_OUTPUT} characters", file=where)
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+def _current_line(stream, template: jinja2.Template) -> int | None:
+    """The template line a suspended render generator is at (innermost nested generator)."""
+    frame = None
+    while stream is not None and getattr(stream, "gi_frame", None) is not None:
+        frame, stream = stream.gi_frame, stream.gi_yieldfrom
+    if frame is None or frame.f_code.co_filename != template.filename:
+        return None
+    return template.get_corresponding_lineno(frame.f_lineno)
 
 
 def _template_location(path: str, lineno: int | None) -> str:
@@ -314,7 +355,7 @@ def reliability_geometry(assessment: dict) -> dict | None:
         gaps.append({"x": _r(x0 + 1), "y": _r(y(hi)), "w": _r(max(x1 - x0 - 2, 0.5)), "h": _r(size * (hi - lo)),
                      "over": conf > acc})
     ticks = [{"v": f"{t / 5:.1f}", "x": _r(x(t / 5)), "y": _r(y(t / 5))} for t in range(6)]
-    scheme = "equal-width" if measured.get("scheme", "width") == "width" else "equal-mass"
+    scheme = "equal-width"  # `bins` and `ece` always follow interface section 5
     ece = measured.get("ece")
     acc_all = measured.get("accuracy")
     return {

@@ -231,3 +231,49 @@ def test_assessment_has_the_contract_keys():
     assert names[:4] == ["task success", "human correction rate", "p95 latency", "cost per successful outcome"]
     assert result["calibration"] is None
     assert result["recommendation"]["primary"] not in result["recommendation"]["companions"]
+
+
+# Reviewer case f215: control 5 and a claimed data moat, but no labeled data at all.
+F215 = ([4, 4, 4, 5, 3, 5], dict(labeled_examples=0, sovereignty_required=False, proprietary_data_moat=True,
+                                 has_eval_set=True, failure_classes_known=False, launch_weeks=12))
+
+
+def test_data_moat_without_labeled_data_vetoes_from_scratch_and_warns():
+    result = run(*F215)
+    scratch = next(s for s in result["strategies"] if s["id"] == "from_scratch")
+    assert scratch["status"] == "vetoed" and scratch["blocked_by"] == ["from-scratch-needs-data-at-scale"]
+    assert result["recommendation"]["primary"] != "from_scratch"
+    assert any("data moat is claimed" in w for w in result["warnings"])
+
+
+@pytest.mark.parametrize("scores, context", [
+    ([3, 2, 2, 2, 2, 5], dict(proprietary_data_moat=True, sovereignty_required=True)),  # data not ready
+    ([3, 5, 2, 2, 2, 5], dict(proprietary_data_moat=True, labeled_examples=999)),      # too few labels
+])
+def test_from_scratch_needs_data_even_with_a_moat(scores, context):
+    scratch = next(s for s in run(scores, context)["strategies"] if s["id"] == "from_scratch")
+    assert scratch["status"] == "vetoed"
+
+
+def test_gated_companions_are_staged_after_now():
+    # fine_tune is gated here (no failure analysis) but still offered: only as a later roadmap stage.
+    result = run(*F215)
+    assert result["recommendation"]["companions"] == ["fine_tune"]
+    stages = {stage["strategy"]: stage["when"] for stage in result["roadmap"]}
+    assert stages["fine_tune"] != "now" and stages[result["recommendation"]["primary"]] == "now"
+    assert "later stage" in next(r["rationale"] for r in result["rules"] if r["id"] == "stage-fine-tune-next")
+
+
+def test_calibrate_is_never_primary_when_nobody_uses_the_confidences():
+    # Reviewer case: sovereign-leaning profile with a claimed moat but no labels and no failure analysis.
+    result = run(
+        [4, 4, 4, 5, 3, 5],
+        context={"confidence_used_downstream": False, "failure_classes_known": False, "has_eval_set": True,
+                 "labeled_examples": 0, "proprietary_data_moat": True, "sovereignty_required": False,
+                 "launch_weeks": 12, "monthly_volume": 8},
+        baseline={"ece": 0.82, "target_accuracy": 0.129},
+    )
+    status = {s["id"]: s["status"] for s in result["strategies"]}
+    assert result["recommendation"]["primary"] == "pretrained"
+    assert status["calibrate"] == "gated" and status["from_scratch"] == "vetoed"
+    assert "scores higher" in result["recommendation"]["summary"]

@@ -124,10 +124,10 @@ def test_sections_in_reading_order(calibrated):
 def test_recommendation_sentence(calibrated, plain):
     text = report.render_markdown(calibrated)
     assert ("**Post-hoc calibration** (`calibrate`) is the strategy to pursue now, then "
-            "Fine-tune a pre-trained model (`fine_tune`). It leads the runner-up by 0.85 points and is not "
-            "provisional.") in text
+            "Fine-tune a pre-trained model (`fine_tune`). It leads the runner-up by 0.85 points. The recommendation "
+            "is not provisional.") in text
     text = report.render_markdown(plain)
-    assert "**provisional**" in text
+    assert "The recommendation is **provisional** until the first steps below are done." in text
     assert "1. Build an eval set.\n2. Measure the baseline.\n" in text
 
 
@@ -310,3 +310,43 @@ def test_svg_escapes_hostile_names(calibrated):
 
 def test_figures_are_deterministic(calibrated):
     assert report.render_figures(calibrated) == report.render_figures(copy.deepcopy(calibrated))
+
+
+# ---------------------------------------------------------------- control characters
+
+# Characters XML 1.0 forbids (besides tab, newline, carriage return) and C1 controls.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+@pytest.mark.parametrize("name", ["bell\a here", "nul\0", "esc\x1b[31m red", "nonchar\ufffe\uffff"])
+def test_svg_survives_control_characters_by_hand(calibrated, name):
+    calibrated["inputs"]["profile"]["name"] = name
+    for _, svg in report.render_figures(calibrated).values():
+        assert parse_svg(svg).find(f"{SVG}title").text.endswith(_FORBIDDEN.sub(" ", name))
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.text(st.characters(codec=None, exclude_categories=())), strategy=st.text())
+def test_any_user_text_gives_well_formed_svg_and_clean_markdown(name, strategy):
+    data = load("calibrated")
+    data["inputs"]["profile"]["name"] = name
+    data["inputs"]["profile"]["summary"] = name
+    data["strategies"][0]["name"] = strategy
+    for _, svg in report.render_figures(data).values():
+        parse_svg(svg)
+    text = report.render_markdown(data)
+    assert not _FORBIDDEN.search(text.replace("\t", "")), repr(text)
+
+
+def test_raw_filter_still_drops_control_characters(tmp_path, calibrated):
+    template = tmp_path / "t.j2"
+    template.write_text("{{ a.inputs.profile.name | raw }}")
+    calibrated["inputs"]["profile"]["name"] = "a\x1bb\0c\td"
+    assert report.render_markdown(calibrated, template_path=template) == "a b c\td"
+
+
+def test_blocked_runner_up_with_a_higher_score_is_explained_not_shown_as_negative_margin(calibrated):
+    blocked = dict(calibrated, recommendation=dict(calibrated["recommendation"], margin=-2.5))
+    text = report.render_markdown(blocked)
+    assert "leads the runner-up by -" not in text
+    assert "A strategy that is blocked by a rule scores higher" in text

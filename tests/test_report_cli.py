@@ -159,3 +159,34 @@ def test_custom_rubric_is_recorded_in_the_report(calib):
     result = run("assess", "profile.yaml", "--rubric", "house.yaml")
     assert result.exit_code == 0, result.output
     assert "| Rubric | house | 1 | house.yaml |" in result.output
+
+
+@pytest.mark.parametrize("body, line, words", [
+    ("ok\n{{ 'a' * 1000000000 }}\n", 2, "too large"),
+    ("{{ 1000000000 * [0] }}", 1, "too large"),
+    ("{{ 2 ** 100000000 }}", 1, "exponent"),
+    ("{{ '%1000000000s' % 'x' }}", 1, "too wide"),
+    ("{% set s = 'a' * 900000 %}\n{{ s + s }}", 2, "too large"),
+    ("{% macro grow(s, n) %}{{ grow(s ~ s, n - 1) if n else s | length }}{% endmacro %}\n"
+     "{{ grow('ab', 40) }}", 1, "too large"),
+    ("{{ ('a' * 900000) | replace('a', 'bb') }}", 1, "too large"),
+    ("{{ 'a' | center(1000000000) }}", 1, "too large"),
+    ("{{ a.strategies.append(1) }}", 1, "unsafe"),
+    ("{% set s = 'x' * 900000 %}\n{% for i in range(30) %}{{ s }}{% endfor %}", 2, "20000000 characters"),
+])
+def test_template_resource_bombs_fail_cleanly(calib, body, line, words):
+    (calib / "r.md").write_text("old report\n")
+    (calib / "t.j2").write_text(body)
+    result = run("assess", "profile.yaml", "-o", "r.md", "--template", "t.j2")
+    assert result.exit_code == 1, result.output[:200]
+    assert result.output.startswith(f"Error: t.j2:{line}: template error:"), result.output[:300]
+    assert words in result.output
+    assert "Traceback" not in result.output
+    assert (calib / "r.md").read_text() == "old report\n"
+    assert not list(calib.glob("*.svg"))
+
+
+def test_template_arithmetic_within_limits_still_works(calib):
+    (calib / "t.j2").write_text("{{ '-' * 3 }} {{ 2 ** 10 }} {{ [1] * 2 }} {{ '%05d' % 7 }} {{ 'a' ~ 'b' }}")
+    result = run("assess", "profile.yaml", "--template", "t.j2")
+    assert result.output == "\\--- 1024 \\[1, 1\\] 00007 ab\n"
