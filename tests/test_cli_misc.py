@@ -78,3 +78,21 @@ def test_starter_profile_matches_schema_keys():
 def test_starter_profile_against_json_schema_if_available():
     jsonschema = __import__("pytest").importorskip("jsonschema")
     jsonschema.validate(yaml.safe_load(starter_profile()), profile.json_schema())
+
+
+def test_every_example_profile_satisfies_the_json_schema():
+    jsonschema = __import__("pytest").importorskip("jsonschema")
+    from pathlib import Path
+
+    examples = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*/profile.yaml"))
+    assert len(examples) >= 4
+    for path in examples:
+        jsonschema.validate(yaml.safe_load(path.read_text()), profile.json_schema())
+
+
+def test_json_schema_rejects_what_the_loader_rejects():
+    jsonschema = __import__("pytest").importorskip("jsonschema")
+    bad = yaml.safe_load(starter_profile())
+    bad["scores"]["cost"] = 7
+    with __import__("pytest").raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, profile.json_schema())
