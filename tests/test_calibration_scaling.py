@@ -8,7 +8,6 @@ from scipy.optimize import minimize_scalar
 from sklearn.isotonic import IsotonicRegression
 
 from advisor import calibration as cal
-from advisor.calibration import scaling
 
 
 def softmax(z):

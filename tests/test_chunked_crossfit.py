@@ -7,21 +7,9 @@ import pytest
 
 from advisor import calibration as cal
 from advisor.calibration import accumulator, block, crossfit, data, scaling, summary
+from helpers import overconfident
 
 KEYS = ("ece", "nll", "brier", "accuracy")
-
-
-def overconfident(n, k, seed, scale=2.0):
-    """Labels drawn from softmax(z), logits reported as scale * z (so the best T is near ``scale``)."""
-    rng = np.random.default_rng(seed)
-    z = rng.standard_normal((n, k)) * 1.5
-    p = np.exp(z - z.max(axis=1, keepdims=True))
-    p /= p.sum(axis=1, keepdims=True)
-    labels = (p.cumsum(axis=1) < rng.random((n, 1))).sum(axis=1).clip(0, k - 1)
-    logits = scale * z
-    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probs /= probs.sum(axis=1, keepdims=True)
-    return labels, logits, probs
 
 
 def streamed(tmp_path, monkeypatch, labels, kind, scores):

@@ -14,22 +14,10 @@ da = pytest.importorskip("dask.array")
 
 from advisor import calibration as cal  # noqa: E402
 from advisor.calibration import dask as cal_dask  # noqa: E402
+from helpers import overconfident  # noqa: E402
 
 SYNC = "synchronous"
 METRICS = ("n_samples", "n_classes", "accuracy", "ece", "mce", "nll", "brier")
-
-
-def overconfident(n, k, seed, scale=2.0):
-    """Labels drawn from softmax(z), reported logits scale * z: the best T is near ``scale``."""
-    rng = np.random.default_rng(seed)
-    z = rng.standard_normal((n, k)) * 1.5
-    p = np.exp(z - z.max(axis=1, keepdims=True))
-    p /= p.sum(axis=1, keepdims=True)
-    labels = (p.cumsum(axis=1) < rng.random((n, 1))).sum(axis=1).clip(0, k - 1)
-    logits = scale * z
-    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probs /= probs.sum(axis=1, keepdims=True)
-    return labels, logits, probs
 
 
 def assert_same(result, expected):

@@ -3,22 +3,13 @@ sections 2-4, the calibration document's case, the common mistakes and readiness
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from advisor import engine, profile, rubric
+from advisor import engine, rubric
+from helpers import loaded_profile
 
 RUBRIC = rubric.load_rubric()
-
-
-def loaded_profile(scores, context=None, baseline=None) -> profile.LoadedProfile:
-    data = {"version": 1, "project": {"name": "test"}, "scores": dict(zip(profile.DIMENSIONS, scores)),
-            "context": context or {}}
-    if baseline is not None:
-        data["baseline"] = baseline
-    return profile.LoadedProfile(profile=profile.validate_profile_data(data, "test.yaml"), path=Path("test.yaml"),
-                                 text="", sha256="0" * 64)
 
 
 def run(scores, context=None, baseline=None, measured=None) -> dict:

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 
 from advisor import engine, profile, rubric, rule, sensitivity
+from helpers import loaded_profile
 
 RUBRIC = rubric.load_rubric()
-
-
-def loaded_profile(scores, context=None, baseline=None):
-    data = {"version": 1, "project": {"name": "t"}, "scores": dict(zip(profile.DIMENSIONS, scores)),
-            "context": context or {}}
-    if baseline is not None:
-        data["baseline"] = baseline
-    return profile.LoadedProfile(profile=profile.validate_profile_data(data, "t.yaml"), path=Path("t.yaml"),
-                                 text="", sha256="0" * 64)
 
 
 def assess(scores, context=None, baseline=None, measured=None):
