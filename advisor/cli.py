@@ -123,7 +123,8 @@ def assess(profile, output, fmt, rubric_path, template_path, no_figures):
               help="Consistency resamples for the calibration significance test (0 to skip).")
 @click.option("--folds", type=click.IntRange(0, 100), default=5, show_default=True,
               help="Cross-fitting folds for the post-calibration results (0 to skip).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random draw.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of every random draw (a whole number of 0 or more).")
 @output_option
 @handle_errors
 def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, folds, seed, output):

@@ -74,6 +74,12 @@ class Context(Model):
         Field(json_schema_extra={"expect": "a list of strategy ids (" + ", ".join(STRATEGIES) + ")"}),
     ] = Field(default_factory=list, description="strategies already tried that failed to meet the target")
 
+    @field_validator("adaptation_tried", mode="before")
+    @classmethod
+    def _null_means_none_tried(cls, value):
+        # Every other context fact takes `null` for "unknown"; here that is an empty list.
+        return [] if value is None else value
+
 
 class Baseline(Model):
     accuracy: Optional[Fraction] = Field(None, description="claimed baseline accuracy, 0..1")

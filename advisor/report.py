@@ -146,8 +146,17 @@ def _finalize(value):
     return md(value)
 
 
+def fact(value) -> Safe:
+    """A context fact as a reader says it: yes/no, unknown, or the escaped value."""
+    if isinstance(value, bool):
+        return Safe("yes" if value else "no")
+    if value is None:
+        return Safe("unknown")
+    return md(value) if isinstance(value, str) else num(value, 4) if isinstance(value, float) else md(value)
+
+
 FILTERS = {"md": md, "code": code, "num": num, "pct": pct, "interval": interval,
-           "label": label, "link": link, "raw": raw}
+           "label": label, "link": link, "raw": raw, "fact": fact}
 
 
 def _configure(env: jinja2.Environment, assessment: dict | None = None) -> jinja2.Environment:

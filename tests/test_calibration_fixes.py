@@ -43,7 +43,7 @@ def test_mass_headline_is_labelled_and_uses_the_mass_values():
     result = cal.measure(mass_differs_from_width(), bins=2, scheme="mass", **FAST)
     text, md = cal.format_text(result), cal.format_markdown(result)
     assert "ECE (equal-mass, 2 bins)" in text and f"{0.96 / 6:.4f}" in text
-    assert "Reliability bins (equal-mass):" in text and "(0.000, 0.775]" in text
+    assert "Reliability bins (equal-mass):" in text and "[0.000, 0.775]" in text
     assert "| ECE (equal-mass, 2 bins) | 0.1600 |" in md and "| (0.775, 1.000] | 3 |" in md
 
 

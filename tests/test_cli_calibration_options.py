@@ -46,3 +46,22 @@ def test_bad_input_leaves_existing_output_untouched(tmp_path):
     result = CliRunner().invoke(cli.main, ["calibration", str(bad), "-o", str(target)])
     assert result.exit_code == 1 and "bad.csv" in result.output
     assert target.read_text() == "keep me"
+
+
+def test_negative_seed_is_a_usage_error_not_a_traceback():
+    result = CliRunner().invoke(cli.main, ["calibration", EXAMPLE, "--seed", "-5"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "--seed" in result.output
+
+
+def test_skipped_cross_fitting_says_so_instead_of_zero_folds():
+    for fmt in ("text", "markdown"):
+        result = CliRunner().invoke(cli.main, ["calibration", EXAMPLE, "--folds", "0", "--format", fmt])
+        assert result.exit_code == 0
+        assert "Post-hoc calibration: not run" in result.output and "0-fold" not in result.output
+        assert "cross-fitting needs at least 2 folds: 0 fold(s) requested" in result.output
+
+
+def test_first_bin_is_closed_on_the_left_because_it_holds_zero():
+    text = CliRunner().invoke(cli.main, ["calibration", EXAMPLE, "--bootstrap", "0", "--resamples", "0"]).output
+    assert "[0.000, 0.067]" in text and "(0.067, 0.133]" in text

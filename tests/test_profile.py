@@ -189,3 +189,9 @@ def test_yaml_alias_bomb_is_refused_quickly(tmp_path):
     with pytest.raises(Exception) as info:
         load_profile(path)
     assert "aliases" in str(info.value) and ":2:" in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["null", "", "[]"])
+def test_adaptation_tried_left_blank_means_nothing_tried(tmp_path, value):
+    loaded = load_profile(write(tmp_path, GOOD.replace("adaptation_tried: [pretrained]", f"adaptation_tried: {value}")))
+    assert loaded.profile.context.adaptation_tried == []

@@ -350,3 +350,8 @@ def test_blocked_runner_up_with_a_higher_score_is_explained_not_shown_as_negativ
     text = report.render_markdown(blocked)
     assert "leads the runner-up by -" not in text
     assert "A strategy that is blocked by a rule scores higher" in text
+
+
+def test_fact_values_read_as_words():
+    assert (report.fact(True), report.fact(False), report.fact(None)) == ("yes", "no", "unknown")
+    assert report.fact(0.5) == "0.5000" and report.fact("a|b") == report.md("a|b")

@@ -197,7 +197,12 @@ def cross_fit_with_temperature(preds: Predictions, folds: int = 5, seed: int = 0
     result = {"folds": k, "seed": int(seed), "before": {key: before[key] for key in SUMMARY_KEYS},
               "temperature": None, "platt": None, "isotonic": None, "notes": []}
     if k < 2:
-        result["notes"].append("cross-fitting skipped: fewer than 2 folds")
+        why = (f"{int(folds)} fold(s) requested" if int(folds) < 2
+               else f"only {preds.n_samples} row(s) to split into folds")
+        result["notes"].append(f"cross-fitting needs at least 2 folds: {why}")
+    elif k < int(folds):
+        result["notes"].append(f"{k} folds instead of {int(folds)}: only {preds.n_samples} rows")
+    if k < 2:
         return result, None
     ids = fold_ids(preds.n_samples, k, seed)
     overall = None

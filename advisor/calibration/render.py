@@ -77,8 +77,31 @@ def _post_rows(result: dict) -> list[tuple[str, dict]]:
 
 
 def _bin_cells(row: dict) -> list[str]:
-    return [f"({row['lower']:.3f}, {row['upper']:.3f}]", str(row["count"]),
+    # Bin 0 also holds c == 0 (section 5), so its interval is closed on the left.
+    opening = "[" if row["lower"] == 0.0 else "("
+    return [f"{opening}{row['lower']:.3f}, {row['upper']:.3f}]", str(row["count"]),
             _num(row["confidence"]), _num(row["accuracy"])]
+
+
+def _post_was_run(post: dict) -> bool:
+    return any(post.get(name) is not None for name in ("temperature", "platt", "isotonic"))
+
+
+def _post_heading(post: dict) -> str:
+    if not _post_was_run(post):
+        return "Post-hoc calibration: not run"
+    return (f"Post-hoc calibration ({post['folds']}-fold cross-fitted, seed {post['seed']}; "
+            "each row is scored by a calibrator fitted without it)")
+
+
+def _accuracy_note(result: dict) -> list[str]:
+    """Say why isotonic accuracy can differ, since calibration is supposed to leave it alone."""
+    post = result["post_calibration"]
+    iso = post.get("isotonic")
+    if iso is None or iso["accuracy"] == post["before"]["accuracy"]:
+        return []
+    return ["isotonic regression is fitted one class against the rest and then renormalized, which can "
+            "change the predicted class, so its accuracy differs; temperature and Platt scaling never change it"]
 
 
 def format_text(result: dict) -> str:
@@ -90,13 +113,14 @@ def format_text(result: dict) -> str:
     lines += [f"  {name:<{width}}  {value:>8}  {note}".rstrip() for name, value, note in rows]
     lines += ["", _verdict(result), ""]
     post = result["post_calibration"]
-    lines.append(f"Post-hoc calibration ({post['folds']}-fold cross-fitted, seed {post['seed']}):")
-    lines.append(f"  {'method':<13}{'ECE*':>8}{'NLL':>9}{'Brier':>9}{'accuracy':>10}")
-    for name, values in _post_rows(result):
-        lines.append(f"  {name:<13}{values['ece']:>8.4f}{values['nll']:>9.4f}{values['brier']:>9.4f}"
-                     f"{values['accuracy']:>10.4f}")
-    lines.append(f"  * equal-width, {result['n_bins']} bins")
-    lines += [f"  note: {note}" for note in post.get("notes", [])]
+    lines.append(_post_heading(post) + ":")
+    if _post_was_run(post):
+        lines.append(f"  {'method':<13}{'ECE*':>8}{'NLL':>9}{'Brier':>9}{'accuracy':>10}")
+        for name, values in _post_rows(result):
+            lines.append(f"  {name:<13}{values['ece']:>8.4f}{values['nll']:>9.4f}{values['brier']:>9.4f}"
+                         f"{values['accuracy']:>10.4f}")
+        lines.append(f"  * equal-width, {result['n_bins']} bins")
+    lines += [f"  note: {note}" for note in post.get("notes", []) + _accuracy_note(result)]
     scheme, _, _, table = _headline(result)
     lines += ["", f"Reliability bins ({scheme}):", f"  {'bin':<18}{'count':>8}{'confidence':>12}{'accuracy':>10}"]
     for row in table:
@@ -111,15 +135,14 @@ def format_markdown(result: dict) -> str:
              f"{result['n_samples']} samples, {result['n_classes']} classes, input: {result['input']}.", "",
              "| metric | value | note |", "| --- | ---: | --- |"]
     lines += [f"| {name} | {value} | {note} |" for name, value, note in _metric_rows(result)]
-    lines += ["", _verdict(result), "", "| calibration | ECE (equal-width) | NLL | Brier | accuracy |",
-              "| --- | ---: | ---: | ---: | ---: |"]
-    for name, values in _post_rows(result):
-        lines.append(f"| {name} | {values['ece']:.4f} | {values['nll']:.4f} | {values['brier']:.4f} "
-                     f"| {values['accuracy']:.4f} |")
     post = result["post_calibration"]
-    lines += ["", f"Post-hoc results are {post['folds']}-fold cross-fitted (seed {post['seed']}): "
-                  "each row is scored by a calibrator fitted without it."]
-    lines += [f"Note: {note}" for note in post.get("notes", [])]
+    lines += ["", _verdict(result), "", _post_heading(post) + "."]
+    if _post_was_run(post):
+        lines += ["", "| calibration | ECE (equal-width) | NLL | Brier | accuracy |", "| --- | ---: | ---: | ---: | ---: |"]
+        for name, values in _post_rows(result):
+            lines.append(f"| {name} | {values['ece']:.4f} | {values['nll']:.4f} | {values['brier']:.4f} "
+                         f"| {values['accuracy']:.4f} |")
+    lines += [f"Note: {note}" for note in post.get("notes", []) + _accuracy_note(result)]
     scheme, _, _, table = _headline(result)
     lines += ["", f"Reliability bins ({scheme}):", "",
               "| bin | count | confidence | accuracy |", "| --- | ---: | ---: | ---: |"]
