@@ -17,14 +17,14 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 import click
 import yaml
 
 from advisor import profile as prof
-from advisor.errors import AnswersError, PredictionsError
-from advisor.output import write_file_atomically
+from advisor.errors import AnswersError, InputError, PredictionsError
+from advisor.output import check_target, write_file_atomically
 
 PROGRESS_FILE = ".advisor-questionnaire.yaml"
 SCHEMA_FILE = "advisor-profile.schema.json"
@@ -32,6 +32,16 @@ DEFAULT_OUTPUT = "profile.yaml"
 FORCE_INTERACTIVE_ENV = "ADVISOR_FORCE_INTERACTIVE"
 UNKNOWN_WORDS = {"-", "unknown", "null", "~", "none"}
 PLACEHOLDER_NAME = "placeholder"
+UNKNOWN_NOTE = ("A value shown as [-] is unknown: press Enter (or type -) to leave a fact blank "
+                "when you do not know it; this holds for the baseline metrics too.")
+YES_WORDS = ("y", "yes")
+NO_WORDS = ("n", "no")
+# How to answer, shown in the prompt itself so nobody has to guess before typing ?.
+ANSWER_HINTS = {"score": " (0-5)", "flag": " (y/n/-)", "yesno": " (y/n)"}
+PROFILE_PATH_HELP = ("The profile is a YAML file holding your answers; name the file to write "
+                     "(a folder that exists, plus a file name).")
+REPORT_PATH_HELP = ("The report is a Markdown file (its figures are written next to it as .svg files); "
+                    "name the file to write.")
 
 
 @dataclass
@@ -89,7 +99,7 @@ def build_questions(rubric) -> list[Question]:
     questions = [
         Question("project.name", "text", "Project name", "Shown as the report's title.", required=True),
         Question("project.summary", "text", "One-sentence summary of what the model does (optional)",
-                 "Shown under the title. Type - to leave it out."),
+                 "Shown under the title."),
     ]
     dimensions = {d.id: d for d in rubric.dimensions}
     for dim_id in prof.DIMENSIONS:
@@ -117,14 +127,15 @@ def build_questions(rubric) -> list[Question]:
         ("ece", "fraction", "Baseline expected calibration error (ECE), 0 to 1", None),
         ("target_accuracy", "fraction", "Target accuracy, 0 to 1", None),
         ("target_ece", "fraction", "Target ECE, 0 to 1", 0.05),
-        ("predictions", "path", "Predictions file to attach (.npz, .csv or .jsonl)", None),
+        ("predictions", "path", ("Predictions file to attach (.npz, .csv, .jsonl, or a NAME.labels.npy "
+                                 "+ NAME.probs.npy or NAME.logits.npy pair)"), None),
     ]
     for name, kind, text, default in baseline_fields:
         description = prof.Baseline.model_fields[name].description or ""
-        help_text = description + ("." if description else "") + " Type - for unknown."
+        help_text = description + ("." if description else "")
         if name == "predictions":
             help_text = ("A file of labels and probabilities (or logits) from the current model on held-out data; "
-                         "advisor measures its accuracy and calibration. Type - for none.")
+                         "advisor measures its accuracy and calibration. For a .npy pair, give either file.")
         questions.append(Question(f"baseline.{name}", kind, text, help_text, default=default, when=_has_baseline))
     return questions
 
@@ -357,6 +368,76 @@ def load_progress(path: Path) -> dict:
     return state
 
 
+# ---------------------------------------------------------------- prompts
+
+def ask_line(text: str, help_text: str, default: str = "", show_default: bool = True) -> str:
+    """``click.prompt``, except that ``?`` shows ``help_text`` and asks again.
+
+    ``?`` is the help key at every prompt, so it must never become an answer
+    (before this, ``?`` at a path prompt wrote a file named ``?``).
+    """
+    while True:
+        reply = click.prompt(text, default=default, show_default=show_default and bool(default))
+        if reply.strip() != "?":
+            return reply
+        click.echo(f"  {_one_line(help_text)}")
+
+
+def ask_yes_no(text: str, default: bool, help_text: str = "") -> bool:
+    """A y/n question whose refusal says what is accepted (click's says only "invalid input")."""
+    hint = "Y/n" if default else "y/N"
+    default_word = "yes" if default else "no"
+    help_text = f"{help_text} Answer y (yes) or n (no); Enter means {default_word}.".strip()
+    while True:
+        reply = ask_line(f"{text} [{hint}]", help_text, show_default=False).strip().lower()
+        if not reply:
+            return default
+        if reply in YES_WORDS or reply in NO_WORDS:
+            return reply in YES_WORDS
+        click.echo(f"  Error: answer y (yes) or n (no), or press Enter for {default_word}; ? shows help")
+
+
+def ask_path(text: str, default: str, help_text: str) -> Path:
+    """A file name to write: blank names, folders and missing folders are refused and asked again."""
+    while True:
+        reply = ask_line(text, help_text, default).strip()
+        problem = path_problem(reply)
+        if problem is None:
+            return Path(reply)
+        click.echo(f"  Error: {problem}")
+
+
+def path_problem(text: str) -> str | None:
+    if not text or text == "-":
+        return "type a file name (? shows help)"
+    if text.endswith(("/", os.sep)):
+        return f"{text}: cannot write here: it names a folder, not a file"
+    try:
+        check_target(Path(text))
+    except InputError as exc:
+        return exc.render()
+    return None
+
+
+def ask_new_file(text: str, default: str, help_text: str) -> Path:
+    """A file name to write; an existing file is replaced only if the user says so."""
+    while True:
+        target = ask_path(text, default, help_text)
+        if not target.exists() or ask_yes_no(f"{target} exists. Overwrite it?", False,
+                                             "n asks for another file name."):
+            return target
+
+
+def stop(message: str) -> NoReturn:
+    """End an interrupted questionnaire with exit status 1 and only ``message``.
+
+    Raising click's ``Exit`` instead of ``Abort`` keeps click from adding "Aborted!"
+    after the message that says what was kept.
+    """
+    click.echo(f"\n{message}", err=True)
+    raise click.exceptions.Exit(1)
+
+
 # ---------------------------------------------------------------- running
 
 def is_interactive() -> bool:
@@ -382,6 +463,8 @@ def run(output: str | None = None, answers_path: str | None = None, resume: bool
     answers: dict = {}
     if resume or progress.exists():
         answers, output, rubric_path = _resume_state(progress, resume, output, rubric_path)
+    if output is not None:
+        check_target(Path(output))  # before any question: a bad -o would waste every answer
     rubric = _load_rubric(rubric_path)
     return Session(rubric, rubric_path, answers, output, progress).run()
 
@@ -391,17 +474,25 @@ def _resume_state(progress: Path, resume: bool, output, rubric_path):
         raise AnswersError("there is no unfinished questionnaire to resume here", file=str(progress))
     state = load_progress(progress)
     answers = state["answers"]
-    if not resume and not click.confirm(
-            f"An unfinished questionnaire ({len(answers)} answers) is saved in {progress}. Resume it?",
-            default=True):
+    if not resume and not _confirm_resume(progress, len(answers)):
         return {}, output, rubric_path
     click.echo(f"Resuming with {len(answers)} saved answers.")
     return answers, output or state.get("output"), rubric_path or state.get("rubric")
 
 
+def _confirm_resume(progress: Path, count: int) -> bool:
+    try:
+        return ask_yes_no(f"An unfinished questionnaire ({count} answers) is saved in {progress}. Resume it?",
+                          True, "y continues from the saved answers; n starts over and replaces them.")
+    except click.Abort:
+        stop(f"Stopped. The saved answers are still in {progress}.")
+
+
 def run_from_file(answers_path: str, output: str | None, rubric_path: str | None) -> Outcome:
     """Non-interactive: the answers file is a profile, checked exactly as a profile is."""
     source = Path(answers_path)
+    if answers_path != "-" and source.is_dir():
+        raise AnswersError("cannot read the answers: it is a directory", file=answers_path)
     try:
         text = sys.stdin.read() if answers_path == "-" else source.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -444,27 +535,42 @@ class Session:
         self.answers = dict(answers)
         self.output = output
         self.progress = progress
+        self.written: Path | None = None
+        self.unknown_explained = False
 
     def run(self) -> Outcome:
         try:
             self.intro()
-            for q in self.questions:
-                if q.applies(self.answers) and q.key not in self.answers:
-                    self.ask(q)
+            self.ask_pending()
             self.revise()
             path = self.write()
             return Outcome(path, self.offer_report(path), self.rubric_path)
         except (click.Abort, KeyboardInterrupt):
-            # Every answer was saved when it was given; say how to pick up from here.
-            if self.answers:
-                click.echo(f"\nStopped. {len(self.answers)} answers are saved in {self.progress}; "
-                           f"run `advisor questionnaire --resume` to continue.", err=True)
-            raise click.Abort() from None
+            stop(self.stopped_message())
+
+    def stopped_message(self) -> str:
+        """What survives the interruption, and how to carry on from it."""
+        if self.written is not None:
+            return (f"Stopped. {self.written} was written; render the report later with "
+                    f"`advisor assess {self.written} -o report.md`.")
+        if self.answers:  # every answer was saved when it was given
+            return (f"Stopped. {len(self.answers)} answers are saved in {self.progress}; "
+                    f"run `advisor questionnaire --resume` to continue.")
+        return "Stopped. No answers were given, so nothing was saved."
 
     def intro(self) -> None:
         click.echo(f"advisor questionnaire (rubric {self.rubric.name!r}, version {self.rubric.version}).")
         click.echo("Type ? for help on a question; press Enter to keep the value in [brackets]; "
                    "Ctrl-C stops, and --resume continues later.\n")
+
+    def ask_pending(self) -> None:
+        # A revision can make new questions apply (baseline: yes), so this runs again after each.
+        for q in self.questions:
+            if q.applies(self.answers) and q.key not in self.answers:
+                if q.key.startswith("context.") and not self.unknown_explained:
+                    click.echo(f"\n{UNKNOWN_NOTE}")
+                    self.unknown_explained = True
+                self.ask(q)
 
     def ask(self, q: Question) -> None:
         """Ask ``q`` until the answer validates; store it and save progress."""
@@ -475,25 +581,29 @@ class Session:
         while True:
             current = self.answers.get(q.key, q.default)
             shown = "" if current is None and q.required else display(current)
-            text = click.prompt(f"  {q.key}", default=shown, show_default=bool(shown))
+            text = click.prompt(f"  {q.key}{ANSWER_HINTS.get(q.kind, '')}", default=shown,
+                                show_default=bool(shown))
             if text.strip() == "?":
-                click.echo(f"  {_one_line(q.help) or 'No further help for this question.'}")
-                if q.kind in ("flag", "yesno"):
-                    click.echo("  Answer y or n" + ("; - for unknown." if q.kind == "flag" else "."))
+                self.show_help(q)
                 continue
-            if text == shown:
-                value = current  # Enter keeps the default or the previous answer
-            else:
-                value = parse_answer(q, text)
+            value = current if text == shown else parse_answer(q, text)  # Enter keeps [current]
             problems = check_answer(q, value, self.answers, self.questions)
-            if problems:
-                for problem in problems:
-                    click.echo(f"  Error: {problem}")
-                continue
-            self.answers[q.key] = value
-            self.forget_inapplicable()
-            save_progress(self.progress, self.answers, self.output, self.rubric_path)
-            return
+            for problem in problems:
+                click.echo(f"  Error: {problem}")
+            if not problems:
+                self.answers[q.key] = value
+                self.forget_inapplicable()
+                save_progress(self.progress, self.answers, self.output, self.rubric_path)
+                return
+
+    def show_help(self, q: Question) -> None:
+        click.echo(f"  {_one_line(q.help) or 'No further help for this question.'}")
+        if q.kind == "flag":
+            click.echo("  Answer y (yes) or n (no); - means unknown (the fact is left blank).")
+        elif q.kind == "yesno":
+            click.echo("  Answer y (yes) or n (no).")
+        elif not q.required:
+            click.echo("  - means unknown or none (the answer is left blank).")
 
     def forget_inapplicable(self) -> None:
         # Answering "no baseline" drops the baseline answers given before.
@@ -503,15 +613,14 @@ class Session:
 
     def revise(self) -> None:
         while True:
-            for q in self.questions:  # a revision can make new questions apply (baseline: yes)
-                if q.applies(self.answers) and q.key not in self.answers:
-                    self.ask(q)
+            self.ask_pending()
             shown = [q for q in self.questions if q.applies(self.answers)]
             click.echo("\nSummary of your answers:")
             for i, q in enumerate(shown, 1):
                 click.echo(f"  {i:2}. {q.key}: {display(self.answers.get(q.key, q.default))}")
-            choice = click.prompt("Number of an answer to revise (Enter to finish)", default="",
-                                  show_default=False).strip()
+            choice = ask_line("Number of an answer to revise (Enter to finish)",
+                              "Type the number of an answer to change it, or press Enter to write the profile.",
+                              show_default=False).strip()
             if not choice:
                 return
             if not choice.isdigit() or not 1 <= int(choice) <= len(shown):
@@ -520,25 +629,26 @@ class Session:
             self.ask(shown[int(choice) - 1])
 
     def write(self) -> Path:
-        target = Path(self.output) if self.output else None
-        while target is None:
-            target = Path(click.prompt("Write the profile to", default=DEFAULT_OUTPUT))
-            if target.exists() and not click.confirm(f"{target} exists. Overwrite it?", default=False):
-                target = None
+        if self.output:
+            target = Path(self.output)
+        else:
+            target = ask_new_file("Write the profile to", DEFAULT_OUTPUT, PROFILE_PATH_HELP)
         data = profile_data(self.answers, self.questions)
         data = rebased(data, Path.cwd(), target.parent)
         prof.validate_profile_data(data, "questionnaire answers")
         write_file_atomically(target, profile_yaml(data, self.rubric, _written_header(self.rubric)))
         self.progress.unlink(missing_ok=True)
+        self.written = target
         click.echo(f"Wrote {target}")
         return target
 
     def offer_report(self, profile_path: Path) -> Path | None:
-        if not click.confirm("Render the report now?", default=True):
+        if not ask_yes_no("Render the report now?", True,
+                          "y writes the Markdown report (advisor assess) now; n shows the command for later."):
             click.echo(f"Later: advisor assess {profile_path} -o report.md")
             return None
         default = profile_path.with_name(profile_path.stem + "-report.md")
-        return Path(click.prompt("Write the report to", default=str(default)))
+        return ask_new_file("Write the report to", str(default), REPORT_PATH_HELP)
 
 
 def display(value: Any) -> str:

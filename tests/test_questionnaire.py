@@ -315,3 +315,111 @@ def test_bad_rubric_is_an_input_error(here):
     assert result.exit_code == 1
     assert result.output.startswith("Error: ")
     assert "bad.yaml" in result.output
+
+
+# ---------------------------------------------------------------- prompts: help, hints, refusals
+
+def test_question_mark_is_help_at_every_prompt_never_a_file_name(here):
+    (here / "sub").mkdir()
+    answers = ALL + ["?", "",  # revise prompt
+                     "?", "",  # profile path
+                     "?", "y",  # render the report?
+                     "?", "   ", "sub", "-", "nowhere/r.md", ""]  # report path
+    result = invoke([], answers)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in here.iterdir() if "?" in p.name) == []
+    out = result.output
+    assert "Type the number of an answer to change it" in out
+    assert "The profile is a YAML file" in out
+    assert "The report is a Markdown file" in out
+    assert "Answer y (yes) or n (no)" in out
+    assert "Error: type a file name" in out
+    assert "Error: sub: cannot write here: it is a directory" in out
+    assert "Error: nowhere/r.md: cannot write here: the folder 'nowhere' does not exist" in out
+    assert (here / "profile-report.md").is_file() and (here / "profile.yaml").is_file()
+
+
+def test_question_mark_at_the_resume_and_overwrite_questions(here):
+    invoke(["-o", "p.yaml"], ALL[:3])
+    result = invoke([], ["?", "y"] + ALL[3:] + ["", "n"])
+    assert result.exit_code == 0, result.output
+    assert "y continues from the saved answers" in result.output
+
+
+def test_report_path_that_exists_asks_before_overwriting(here):
+    (here / "p-report.md").write_text("old\n")
+    result = invoke(["-o", "p.yaml"], ALL + ["", "y", "", "n", "new.md"])
+    assert result.exit_code == 0, result.output
+    assert (here / "p-report.md").read_text() == "old\n"
+    assert (here / "new.md").is_file()
+
+
+def test_dash_means_unknown_is_explained_and_yes_no_questions_show_how_to_answer(here):
+    result = invoke(["-o", "p.yaml"], ALL[:11] + ["?"] + ALL[11:] + FINISH)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.count(q.UNKNOWN_NOTE) == 1  # once, before the first context fact
+    assert out.index(q.UNKNOWN_NOTE) < out.index("context.launch_weeks")
+    assert "context.has_eval_set (y/n/-) [-]:" in out
+    assert "baseline (y/n) [n]:" in out
+    assert "scores.cost (0-5):" in out
+    assert "Answer y (yes) or n (no); - means unknown" in out  # the ? help on a fact
+
+
+def test_yes_no_confirmation_says_what_it_accepts(here):
+    result = invoke(["-o", "p.yaml"], ALL + ["", "maybe", "n"])
+    assert result.exit_code == 0, result.output
+    assert "invalid input" not in result.output
+    assert "Error: answer y (yes) or n (no), or press Enter for yes" in result.output
+
+
+def test_interrupt_prints_one_message_and_exits_1(here):
+    result = invoke(["-o", "p.yaml"], ALL[:5])
+    assert result.exit_code == 1
+    assert "Aborted!" not in result.output
+    assert result.output.count("Stopped.") == 1
+    first = invoke([], [], env=TTY)  # nothing answered yet: nothing saved, still one message
+    assert first.exit_code == 1
+    assert "Aborted!" not in first.output
+
+
+def test_interrupt_after_the_profile_is_written_says_so(here):
+    result = invoke(["-o", "p.yaml"], ALL + ["", "y"])  # input ends at the report path
+    assert result.exit_code == 1
+    assert "Aborted!" not in result.output
+    assert "p.yaml was written" in result.output
+    assert "answers are saved" not in result.output
+
+
+def test_predictions_prompt_mentions_npy_pairs_and_accepts_one(here):
+    import numpy as np
+
+    np.save(here / "m.labels.npy", np.array([0, 1, 1, 0]))
+    np.save(here / "m.probs.npy", np.array([[0.8, 0.2], [0.3, 0.7], [0.4, 0.6], [0.9, 0.1]]))
+    result = invoke(["-o", "p.yaml"], ALL[:-1] + ["m.probs.npy"] + FINISH)
+    assert result.exit_code == 0, result.output
+    assert "NAME.labels.npy" in result.output
+    assert yaml.safe_load((here / "p.yaml").read_text())["baseline"]["predictions"] == "m.probs.npy"
+
+
+def test_answers_path_that_is_a_directory(here):
+    (here / "d").mkdir()
+    result = invoke(["--answers", "d"], env={})
+    assert result.exit_code == 1
+    assert result.output == "Error: d: cannot read the answers: it is a directory\n"
+
+
+def test_output_that_is_a_directory_is_refused_before_any_question(here):
+    (here / "d").mkdir()
+    result = invoke(["-o", "d"], ALL)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: d: cannot write here: it is a directory")
+
+
+def test_interrupt_at_the_resume_question_keeps_the_saved_answers(here):
+    invoke(["-o", "p.yaml"], ALL[:3])
+    result = CliRunner().invoke(main, ["questionnaire"], input="", env=TTY)  # input ends at "Resume it?"
+    assert result.exit_code == 1
+    assert "Aborted!" not in result.output
+    assert "The saved answers are still in" in result.output
+    assert len(yaml.safe_load((here / q.PROGRESS_FILE).read_text())["answers"]) == 3
