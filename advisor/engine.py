@@ -8,6 +8,7 @@ list whose order is not meaningful sorted.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,6 +156,9 @@ def finish(decision: Decision, rub: Rubric) -> None:
     rank = {sid: index for index, sid in enumerate(decision.ranking)}
     wanted = {c for c in decision.companions if c != decision.primary and decision.status[c] != "vetoed"}
     decision.companions = sorted(wanted, key=rank.get)
+    # A companion effect aimed at the primary (or at a vetoed strategy) changes nothing;
+    # listing it as fired would explain an outcome that did not happen.
+    decision.fired = [f for f in decision.fired if f["effect"] != "companion" or f["target"] in wanted]
     decision.warnings = list(dict.fromkeys(decision.warnings))
 
 
@@ -217,8 +221,7 @@ def build_assessment(loaded, rub, decision, self_scores, facts, metrics, measure
             "reason": main_reason(decision),
             "provisional": provisional,
             "margin": margin,
-            "first_steps": (list(rub.readiness.first_steps) if provisional else [])
-            + list(rub.strategy(primary).first_steps),
+            "first_steps": first_steps(rub, primary, provisional),
         },
         "strategies": strategy_rows(rub, decision),
         "dimensions": dimension_rows(rub, decision, self_scores),
@@ -295,6 +298,31 @@ def summary(rub: Rubric, decision: Decision, margin: float, provisional: bool) -
     if provisional:
         text += " " + " ".join(rub.readiness.summary.split())
     return text
+
+
+# Above this difflib ratio two normalized steps say the same thing (a copy with light edits).
+DUPLICATE_STEP_RATIO = 0.8
+
+
+def first_steps(rub: Rubric, primary: str, provisional: bool) -> list[str]:
+    """Readiness steps (when provisional), then the primary's steps that do not repeat them.
+
+    The shipped rubric keeps the two apart; the check protects custom rubrics whose
+    strategy steps restate "build an eval set" or "measure the baseline".
+    """
+    readiness = list(rub.readiness.first_steps) if provisional else []
+    own = [step for step in rub.strategy(primary).first_steps
+           if not any(near_duplicate(step, other) for other in readiness)]
+    return readiness + own
+
+
+def near_duplicate(first: str, second: str) -> bool:
+    return difflib.SequenceMatcher(None, normalized(first), normalized(second)).ratio() > DUPLICATE_STEP_RATIO
+
+
+def normalized(text: str) -> str:
+    """Lower case, punctuation to spaces, single spaces: only the words are compared."""
+    return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
 def main_reason(decision: Decision) -> str | None:

@@ -76,26 +76,43 @@ Standing = Callable[[dict], tuple]   # scores -> (ranking, {strategy: score})
 
 
 def closest_values(standing_for: Standing, scores: dict[str, int], primary: str) -> dict[str, dict]:
-    """For each dimension, the other score (0..5) at which the primary's lead is smallest.
+    """For each dimension, the other score (0..5) where the decision is closest to (or past) a change.
 
-    ``standing_for(scores)`` returns the ranking and the strategy scores. The margin is the
-    primary's score minus that of the best-ranked other strategy (as in the
-    recommendation), so it goes negative when a rival overtakes. Values where the primary
-    no longer ranks first come before any value where it holds: a gate can take the first
-    place away without touching the scores. Ties go to the smaller change, then the lower score.
+    ``standing_for(scores)`` returns the re-run's ranking and strategy scores. ``margin`` is
+    that re-run's recommendation margin (its primary's score minus the runner-up's, in rank
+    order), signed by outcome:
+
+    * while the current primary still ranks first it is the primary's lead (and can be
+      negative only when a gated or vetoed rival outscores it), ``alternative`` the runner-up;
+    * once another strategy takes the first place it is minus the new primary's lead over
+      its own runner-up, never positive, and ``alternative`` is the new primary.
+
+    Where the primary can be lost, the value is the one ``dimension_flips`` reports (smallest
+    change, then the lower score), so the two columns always agree; otherwise it is the
+    value with the smallest margin, then the smaller change, then the lower score.
     """
     result = {}
     for dimension, current in scores.items():
-        rows = []
-        for value in (v for v in range(6) if v != current):
-            ranking, totals = standing_for({**scores, dimension: value})
-            rival = next(s for s in ranking if s != primary)
-            margin = round(totals[primary] - totals[rival], 4)
-            rows.append(((ranking[0] == primary, margin, abs(value - current), value),
-                         {"to": value, "change": value - current, "margin": margin, "alternative": rival,
-                          "primary_holds": ranking[0] == primary}))
-        result[dimension] = min(rows, key=lambda row: row[0])[1]
+        rows = [standing_row(standing_for({**scores, dimension: value}), primary, value, current)
+                for value in range(6) if value != current]
+        result[dimension] = min(rows, key=closeness)
     return result
+
+
+def standing_row(standing: tuple, primary: str, value: int, current: int) -> dict:
+    ranking, totals = standing
+    holds = ranking[0] == primary
+    lead = round(totals[ranking[0]] - totals[ranking[1]], 4)
+    # 0.0 - abs(...) rather than -abs(...): a tie must read 0.0, not -0.0, in the JSON.
+    margin = lead if holds else 0.0 - abs(lead)
+    return {"to": value, "change": value - current, "margin": margin,
+            "alternative": ranking[1] if holds else ranking[0], "primary_holds": holds}
+
+
+def closeness(row: dict) -> tuple:
+    if row["primary_holds"]:
+        return (1, row["margin"], abs(row["change"]), row["to"])
+    return (0, 0.0, abs(row["change"]), row["to"])
 
 
 # --- single-fact changes ---------------------------------------------------------------------
@@ -273,11 +290,15 @@ def closest_sentence(closest: dict[str, dict], primary: str, name, dimension_nam
             f"{name(primary)} would lead {name(row['alternative'])} by {row['margin']:.2f}.")
 
 
+# How the baseline reached the assessment, for "If no baseline were given (it is now ...)".
+BASELINE_ORIGIN = {"measured": "measured from the attached predictions", "claimed": "claimed in the profile"}
+
+
 def condition_phrase(entry: dict) -> str:
     fact, before, after = entry["fact"], entry["from"], entry["to"]
     subject = pretty(fact)
     if fact == "baseline" and after is None:
-        return f"Without a baseline (now {before})"
+        return f"If no baseline were given (it is now {BASELINE_ORIGIN.get(before, before)})"
     if isinstance(after, list):
         added = [item for item in after if item not in (before or [])]
         return f"If {subject} also included {', '.join(pretty(item) for item in added)}"

@@ -86,8 +86,9 @@ def test_closest_value_on_the_near_tie():
     assert closest["governance"] == {"to": 5, "change": 3, "margin": 0.0, "alternative": "fine_tune",
                                      "primary_holds": True}
     assert next(r for r in result["sensitivity"] if r["dimension"] == "governance")["flip"] is None
-    # quality_gap 5: pretrained 3.6 - 1.5 = 2.1, fine_tune 3.0 + 1.2 = 4.2 -> margin -2.1 (primary lost).
-    assert closest["quality_gap"] == {"to": 5, "change": 3, "margin": -2.1, "alternative": "fine_tune",
+    # The primary is lost from quality_gap 3 on; the closest value is that flip. There pretrained 3.1,
+    # fine_tune 3.4: fine_tune's re-run margin 0.3, signed negative because the primary changed.
+    assert closest["quality_gap"] == {"to": 3, "change": 1, "margin": -0.3, "alternative": "fine_tune",
                                       "primary_holds": False}
 
 
@@ -98,8 +99,19 @@ def test_closest_values_prefers_lost_primary_then_smallest_margin_then_smallest_
         ranking = ["same", "other"] if a != 5 else ["other", "same"]  # a gate at 5
         return ranking, totals
 
+    # "other" wins at 5 by the gate although it scores 3 less: the re-run margin 2 - 5 = -3 stays
+    # negative (the primary is lost), never the +3 of the primary's raw lead.
     assert sensitivity.closest_values(standing_for, {"a": 2}, "same") == {
-        "a": {"to": 5, "change": 3, "margin": 3.0, "alternative": "other", "primary_holds": False}}
+        "a": {"to": 5, "change": 3, "margin": -3.0, "alternative": "other", "primary_holds": False}}
+
+    def overtaken(scores):
+        a = scores["a"]
+        totals = {"same": 5.0, "other": 5.0 + a - 2}
+        return sorted(totals, key=lambda s: -totals[s]), totals
+
+    # Lost at 3, 4 and 5; the closest is the flip (3, margin -1), not the widest loss (5, margin -3).
+    assert sensitivity.closest_values(overtaken, {"a": 2}, "same")["a"] == {
+        "to": 3, "change": 1, "margin": -1.0, "alternative": "other", "primary_holds": False}
 
     def no_gate(scores):
         ranking, totals = standing_for(scores)
@@ -223,7 +235,7 @@ def test_claims_moved_across_their_targets():
     words = result["what_would_change"]
     assert words[0] == ("If baseline ece were 0.05 instead of 0.1, Pre-trained model with prompting and retrieval "
                         "would become the primary strategy.")
-    assert words[2].startswith("Without a baseline (now claimed), Pre-trained model")
+    assert words[2].startswith("If no baseline were given (it is now claimed in the profile), Pre-trained model")
 
 
 def test_measured_evidence_is_moved_without_measuring_again(monkeypatch, tmp_path):
