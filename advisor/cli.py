@@ -160,7 +160,8 @@ def validate(profile, rubric_path):
 
 
 @main.command()
-@output_option
+@click.option("-o", "--output", type=click.Path(), default=None,
+              help="Write the profile here (default: profile.yaml; written only at the end).")
 @click.option("--answers", "answers_path", type=click.Path(), default=None,
               help="Take the answers from this YAML/JSON file instead of the terminal.")
 @click.option("--resume", is_flag=True, help="Continue a questionnaire that was interrupted.")
