@@ -68,3 +68,12 @@ def test_failed_write_leaves_existing_file_intact(tmp_path, monkeypatch):
         cli.write_file_atomically(target, "partial")
     assert target.read_text() == "precious"
     assert [p.name for p in tmp_path.iterdir()] == ["out.md"]
+
+
+def test_calibration_module_stands_alone():
+    # It is documented as a numpy-only library: importing it must pull in nothing else of advisor.
+    code = ("import sys, advisor.calibration, advisor.calibration.dask; "
+            "print(sorted(m for m in sys.modules if m.startswith('advisor') and not m.startswith('advisor.calibration')"
+            " and m != 'advisor'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
