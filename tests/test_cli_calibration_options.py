@@ -65,3 +65,17 @@ def test_skipped_cross_fitting_says_so_instead_of_zero_folds():
 def test_first_bin_is_closed_on_the_left_because_it_holds_zero():
     text = CliRunner().invoke(cli.main, ["calibration", EXAMPLE, "--bootstrap", "0", "--resamples", "0"]).output
     assert "[0.000, 0.067]" in text and "(0.067, 0.133]" in text
+
+
+def test_tiny_inputs_do_not_print_meaningless_rows(tmp_path):
+    import numpy as np
+
+    path = tmp_path / "five.npz"
+    np.savez(path, labels=np.array([1, 0, 1, 1, 0]), probs=np.array([0.9, 0.2, 0.8, 0.6, 0.7]))
+    text = CliRunner().invoke(cli.main, ["calibration", str(path), "--scheme", "mass", "--bootstrap", "1"]).output
+    assert "from only 1 resample(s), not reliable" in text
+    table = text.split("Reliability bins (equal-mass):")[1]
+    rows = [line.split()[:3] for line in table.splitlines()[2:] if line.strip()]
+    assert sum(int(count) for _, _, count in rows) == 5
+    # 15 bins were asked for; the edges that repeat (zero-width, empty) are not listed
+    assert len(rows) < 15 and all(low.strip("[(,") != high.strip("]") for low, high, _ in rows)

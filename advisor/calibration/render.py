@@ -12,6 +12,7 @@ def _interval(pair) -> str:
 
 
 SCHEME_NAMES = {"width": "equal-width", "mass": "equal-mass"}
+MIN_RELIABLE_RESAMPLES = 100  # below this a percentile interval's ends are mostly noise
 
 
 def _headline(result: dict) -> tuple[str, float, float, list]:
@@ -21,7 +22,9 @@ def _headline(result: dict) -> tuple[str, float, float, list]:
     ``scheme="mass"`` the headline is the equal-mass ``ece_mass``, ``mce_mass``, ``mass_bins``.
     """
     if result.get("scheme") == "mass":
-        return SCHEME_NAMES["mass"], result["ece_mass"], result["mce_mass"], result["mass_bins"]
+        # With fewer rows than bins, equal-mass edges repeat: such empty, zero-width bins say nothing.
+        rows = [row for row in result["mass_bins"] if row["count"] or row["upper"] > row["lower"]]
+        return SCHEME_NAMES["mass"], result["ece_mass"], result["mce_mass"], rows
     return SCHEME_NAMES["width"], result["ece"], result["mce"], result["bins"]
 
 
@@ -30,6 +33,8 @@ def _metric_rows(result: dict) -> list[tuple[str, str, str]]:
     iv = result["intervals"]
     sig = result["significance"]
     level = f"{round(iv['level'] * 100)}% CI"
+    if 0 < iv.get("n_resamples", 0) < MIN_RELIABLE_RESAMPLES:
+        level = f"{level} from only {iv['n_resamples']} resample(s), not reliable:"
     scheme, ece, mce, _ = _headline(result)
     rows = [
         ("accuracy", _num(result["accuracy"]), f"{level} {_interval(iv['accuracy'])}"),
