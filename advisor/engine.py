@@ -203,7 +203,12 @@ def measure_attached(loaded) -> dict | None:
 
 
 def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of a file read in 1 MB pieces: predictions files can be larger than memory."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for piece in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(piece)
+    return digest.hexdigest()
 
 
 # --- the assessment dict -------------------------------------------------------------------

@@ -162,34 +162,33 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     return data, lines
 
 
-def refuse_aliases(text: str, source: str) -> None:
+def refuse_aliases(text: str, source: str, error: type[InputError] = ProfileError) -> None:
     """Refuse YAML aliases where they are written: a few lines of them expand exponentially."""
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
-            raise ProfileError(f"{source}:{event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not "
-                               "supported in advisor files; write the value out")
+            raise error(f"{source}:{event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not "
+                        "supported in advisor files; write the value out")
 
 
-def map_lines(node, path: tuple, lines: dict, duplicates: list, source: str, seen: set | None = None) -> None:
-    """Record the line of every field path; refuse aliases (a few lines of them expand exponentially)."""
-    seen = set() if seen is None else seen
-    if id(node) in seen:
-        raise InputError(f"{source}:{node.start_mark.line + 1}: {dotted(path)}: YAML aliases (*name) are not "
-                         "supported in advisor files; write the value out")
-    seen.add(id(node))
+def map_lines(node, path: tuple, lines: dict, duplicates: list, source: str) -> None:
+    """Record the 1-based line of every field path and collect duplicate keys.
+
+    Call :func:`refuse_aliases` first: the node graph of an alias-heavy file is shared,
+    and walking it as a tree would take exponential time.
+    """
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
-        seen = set()
+        keys = set()
         for key_node, value_node in node.value:
             key = key_node.value
-            if key in seen:
+            if key in keys:
                 duplicates.append(f"{source}:{key_node.start_mark.line + 1}: {dotted(path + (key,))}: duplicate key")
-            seen.add(key)
-            map_lines(value_node, path + (key,), lines, duplicates, source, seen)
+            keys.add(key)
+            map_lines(value_node, path + (key,), lines, duplicates, source)
             lines[("__key__",) + path + (key,)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            map_lines(item, path + (index,), lines, duplicates, source, seen)
+            map_lines(item, path + (index,), lines, duplicates, source)
 
 
 def validate_profile_data(data: Any, source: str, lines: dict[tuple, int] | None = None) -> Profile:

@@ -185,6 +185,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
 
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     try:
+        profile.refuse_aliases(text, source, RubricError)
         node = yaml.compose(text, Loader=FAST_LOADER)
         data = yaml.load(text, Loader=FAST_LOADER)
     except yaml.YAMLError as exc:

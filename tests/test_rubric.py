@@ -242,3 +242,13 @@ def test_describe_text_and_yaml():
     assert "quality_gap - Quality gap" in text and "from-scratch-needs-a-hard-reason" in text
     again = yaml.safe_load(rubric.describe(loaded, fmt="yaml"))
     assert [rule["id"] for rule in again["rules"]] == [r.id for r in loaded.rules]
+
+
+def test_rubric_with_a_nested_alias_is_refused_at_the_alias(tmp_path):
+    from advisor.errors import RubricError
+
+    path = tmp_path / "r.yaml"
+    path.write_text("x: &a foo\ny: {z: *a}\n")
+    with pytest.raises(RubricError) as info:
+        rubric.load_rubric(str(path))
+    assert info.value.render().startswith(f"{path}:2: YAML aliases (*a)")

@@ -33,6 +33,8 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
 
+from .binning import assign
+
 EPS = float(np.finfo(np.float64).eps)
 LOG_EPS = float(np.log(EPS))
 SUM_TOLERANCE = 1e-4
@@ -199,12 +201,6 @@ def class_statistics(p: np.ndarray, labels: np.ndarray, edges: np.ndarray) -> np
     truth = labels * b + assign(p[np.arange(n), labels], edges)
     out[2] = np.bincount(truth, minlength=k * b).reshape(k, b)
     return out
-
-
-def assign(values, edges: np.ndarray) -> np.ndarray:
-    """Bin index with ``edges[m] < v <= edges[m+1]`` and 0 -> bin 0 (as :func:`binning.assign`)."""
-    index = np.searchsorted(edges, np.asarray(values, dtype=np.float64), side="left") - 1
-    return np.clip(index, 0, len(edges) - 2)
 
 
 # ---------------------------------------------------------------- blocks in parallel

@@ -67,7 +67,7 @@ from pathlib import Path
 import numpy as np
 
 from . import block as block_module
-from .block import CHUNK_ELEMENTS, EPS, SUM_TOLERANCE, ordered_map, row_chunks, scan_block  # noqa: F401  (re-exported)
+from .block import EPS, SUM_TOLERANCE, ordered_map, row_chunks, scan_block  # noqa: F401  (re-exported)
 
 STREAM_BYTES = 1 << 28  # 2-D file arrays this large are read block by block instead of loaded
 # CSV/JSONL files this large keep their scores in a temporary file: parsed into Python

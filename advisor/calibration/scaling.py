@@ -104,11 +104,11 @@ def _row_cumulants(x: np.ndarray, beta: float):
     """
     e = np.exp(x)
     s0 = e.sum(axis=1)
-    m1 = np.vecdot(e, x) / s0
+    m1 = np.einsum("ij,ij->i", e, x) / s0
     e *= x
-    m2 = np.vecdot(e, x) / s0
+    m2 = np.einsum("ij,ij->i", e, x) / s0
     e *= x
-    m3 = np.vecdot(e, x) / s0
+    m3 = np.einsum("ij,ij->i", e, x) / s0
     k2 = np.maximum(m2 - m1 * m1, 0.0)
     k3 = m3 - 3.0 * m1 * m2 + 2.0 * m1 ** 3
     return np.log(s0), m1 / beta, k2 / beta ** 2, k3 / beta ** 3
