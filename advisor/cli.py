@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from advisor import __version__
-from advisor.errors import AdvisorError, InputError, PredictionsError
+from advisor.errors import AdvisorError, InputError, Interrupted, PredictionsError
 from advisor.output import write_file_atomically, write_files_atomically
 
 
@@ -33,6 +33,10 @@ def handle_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except Interrupted as exc:
+            # Only what was kept; click's own "Aborted!" would add nothing.
+            click.echo(f"\n{exc.message}", err=True)
+            raise click.exceptions.Exit(1) from None
         except AdvisorError as exc:
             raise AdvisorClickError(exc.render()) from None
         except OSError as exc:

@@ -47,3 +47,7 @@ class TemplateError(InputError):
 
 class AnswersError(InputError):
     """Questionnaire answers (from a file or the terminal) are invalid."""
+
+
+class Interrupted(AdvisorError):
+    """The user stopped an interactive flow; the message says what was kept (exit status 1)."""

@@ -23,7 +23,7 @@ import click
 import yaml
 
 from advisor import profile as prof
-from advisor.errors import AnswersError, InputError, PredictionsError
+from advisor.errors import AnswersError, InputError, Interrupted, PredictionsError
 from advisor.output import check_target, write_file_atomically
 
 PROGRESS_FILE = ".advisor-questionnaire.yaml"
@@ -429,13 +429,8 @@ def ask_new_file(text: str, default: str, help_text: str) -> Path:
 
 
 def stop(message: str) -> NoReturn:
-    """End an interrupted questionnaire with exit status 1 and only ``message``.
-
-    Raising click's ``Exit`` instead of ``Abort`` keeps click from adding "Aborted!"
-    after the message that says what was kept.
-    """
-    click.echo(f"\n{message}", err=True)
-    raise click.exceptions.Exit(1)
+    """End an interrupted questionnaire; the CLI shows only ``message`` and exits 1."""
+    raise Interrupted(message)
 
 
 # ---------------------------------------------------------------- running
