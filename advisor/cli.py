@@ -102,17 +102,10 @@ def assess(profile, output, fmt, rubric_path, template_path, no_figures):
     if fmt == "json":
         write_output(dump_json(assessment), output)
         return
-    to_stdout = output in (None, "-")
-    figures = {} if (no_figures or to_stdout) else report.render_figures(assessment)
-    figure_links = {kind: Path(output).stem + suffix for kind, (suffix, _) in figures.items()}
-    text = report.render_markdown(assessment, template_path=template_path, figure_links=figure_links)
-    if to_stdout:
-        write_output(text, output)
+    if output in (None, "-"):  # standard output has nowhere to put figures
+        write_output(report.render_markdown(assessment, template_path=template_path), output)
         return
-    report_path = Path(output)
-    files = {report_path: text}
-    files.update({report_path.with_name(report_path.stem + suffix): svg for suffix, svg in figures.values()})
-    write_files_atomically(files)
+    write_files_atomically(report.report_files(assessment, Path(output), template_path, figures=not no_figures))
 
 
 @main.command()

@@ -311,6 +311,18 @@ def _location_from_traceback(path: Path, exc: BaseException) -> str:
 
 # ---------------------------------------------------------------- figures
 
+def report_files(assessment: dict, report_path: Path, template_path=None, figures: bool = True) -> dict[Path, str]:
+    """The report and its SVG figures (named after the report, linked relatively), path -> text.
+
+    The report comes first, so a problem with its own path is the one reported.
+    """
+    drawn = render_figures(assessment) if figures else {}
+    links = {kind: report_path.stem + suffix for kind, (suffix, _) in drawn.items()}
+    files = {report_path: render_markdown(assessment, template_path=template_path, figure_links=links)}
+    files.update({report_path.with_name(report_path.stem + suffix): svg for suffix, svg in drawn.values()})
+    return files
+
+
 def render_figures(assessment: dict) -> dict[str, tuple[str, str]]:
     """SVG figures keyed by kind: ``{kind: (file suffix, svg text)}``.
 

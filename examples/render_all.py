@@ -44,12 +44,7 @@ def render_example(folder: Path) -> dict[str, str]:
     """File name -> content of everything ``assess -o report.md`` writes for this example."""
     with working_directory(folder):
         assessment = engine.assess_file("profile.yaml")
-    stem = Path(REPORT).stem
-    figures = report.render_figures(assessment)
-    links = {kind: stem + suffix for kind, (suffix, _) in figures.items()}
-    files = {REPORT: report.render_markdown(assessment, figure_links=links)}
-    files.update({stem + suffix: svg for suffix, svg in figures.values()})
-    return files
+    return {path.name: text for path, text in report.report_files(assessment, Path(REPORT)).items()}
 
 
 def expected_files() -> dict[Path, str]:
