@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from advisor.profile import DEFAULT_TARGET_ECE
 from advisor.rule import Subject
 
 # Below this consistency-resampling p-value the measured ECE is unlikely to come
 # from a perfectly calibrated model of the same size (the usual 5% level).
 SIGNIFICANCE_LEVEL = 0.05
-# The calibration source document treats an ECE above 0.05 as worth fixing.
-DEFAULT_TARGET_ECE = 0.05
 # Measured accuracy shortfall (target - measured) -> the least quality_gap it implies.
 SHORTFALL_LEVELS = ((0.0, 0), (0.02, 1), (0.05, 2), (0.10, 3), (0.20, 4))
 

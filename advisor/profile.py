@@ -20,6 +20,8 @@ from advisor.errors import InputError, ProfileError
 
 DIMENSIONS = ("quality_gap", "data_readiness", "latency", "cost", "governance", "control")
 STRATEGIES = ("pretrained", "fine_tune", "calibrate", "from_scratch")
+# The calibration source document treats an ECE above 0.05 as miscalibration worth fixing.
+DEFAULT_TARGET_ECE = 0.05
 StrategyId = Literal["pretrained", "fine_tune", "calibrate", "from_scratch"]
 
 # What a field accepts, in the words an error message uses ("must be ...").
@@ -85,7 +87,7 @@ class Baseline(Model):
     accuracy: Optional[Fraction] = Field(None, description="claimed baseline accuracy, 0..1")
     ece: Optional[Fraction] = Field(None, description="claimed expected calibration error, 0..1")
     target_accuracy: Optional[Fraction] = Field(None, description="target accuracy, 0..1")
-    target_ece: Fraction = Field(0.05, description="target expected calibration error, 0..1")
+    target_ece: Fraction = Field(DEFAULT_TARGET_ECE, description="target expected calibration error, 0..1")
     predictions: Annotated[
         Optional[str], Field(min_length=1, strict=True, json_schema_extra={"expect": "a file path"})
     ] = Field(None, description="attached predictions file, relative to the profile's folder")

@@ -84,7 +84,7 @@ class CalibrationAccumulator:
 
     def scan(self, preds: Predictions, **options):
         """The fused pass of :func:`advisor.calibration.metric.scan` with what this accumulator needs."""
-        self._set_classes(preds.n_classes)
+        self.set_classes(preds.n_classes)
         per_class = self.classwise and self.n_classes > 2
         return scan(preds, want_probs=self.n_classes == 2, edges=self.edges if per_class else None, **options)
 
@@ -108,7 +108,7 @@ class CalibrationAccumulator:
         if probs is not None and (self.classwise or self.n_classes == 2):
             self._add_class_stats(labels, probs)
 
-    def _set_classes(self, n_classes: int) -> None:
+    def set_classes(self, n_classes: int) -> None:
         if self.n_classes is None:
             self.n_classes = int(n_classes)
         elif self.n_classes != n_classes:
@@ -136,7 +136,7 @@ class CalibrationAccumulator:
             raise ValueError("can only merge accumulators with the same bins and classwise setting")
         if other.n_classes is None:
             return self
-        self._set_classes(other.n_classes)
+        self.set_classes(other.n_classes)
         self.n_samples += other.n_samples
         self.n_correct += other.n_correct
         self.nll_sum += other.nll_sum

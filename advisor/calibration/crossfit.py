@@ -56,7 +56,7 @@ def _temperature_folds(preds: Predictions, ids: np.ndarray, k: int, acc: Calibra
     def work(item):
         start, labels, chunk = item
         beta = betas[ids[start:start + labels.shape[0]]]
-        z = np.array(chunk, dtype=np.float64) if preds.kind == "logits" else scaling._log_scores(chunk, preds.kind)
+        z = scaling.log_scores(chunk, preds.kind)
         pred = np.argmax(z, axis=1)
         with np.errstate(over="ignore"):  # z - max z of +-1e308 logits is -inf: clipped below
             z -= z[np.arange(z.shape[0]), pred][:, None]
@@ -208,7 +208,7 @@ def cross_fit_with_temperature(preds: Predictions, folds: int = 5, seed: int = 0
     overall = None
     for method in _methods(preds.n_classes, result["notes"]):
         acc = CalibrationAccumulator(bins=n_bins)
-        acc._set_classes(preds.n_classes)
+        acc.set_classes(preds.n_classes)
         fitted = METHODS[method](preds, ids, k, acc)
         overall = fitted if method == "temperature" else overall
         result[method] = _summary(acc)

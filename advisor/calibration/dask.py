@@ -20,7 +20,8 @@ Partitions are files, one task each, so nothing but file names travels to the wo
 
 - the ``.npy`` layout of :func:`advisor.calibration.load_predictions`
   (``NAME.labels.npy`` next to ``NAME.probs.npy`` or ``NAME.logits.npy``), which the
-  task memory-maps;
+  first task loads with ``load_predictions`` (checked, read block by block) and later
+  passes memory-map;
 - ``.parquet`` files with the columns of the CSV layout (``label`` and ``p0..p{K-1}``,
   ``logit0..logit{K-1}``, ``prob`` or ``logit``; in any order, numeric types). The
   task reads its file with pyarrow in record batches of about
@@ -118,7 +119,7 @@ def _preds(block: _Block, labels, scores, validate: bool) -> Predictions:
     """The block's predictions: validated once, then wrapped as-is on later passes."""
     if block.kind == "file":
         if validate:
-            return load_predictions(block.source)  # memory-mapped and checked by CAL's loader
+            return load_predictions(block.source)  # checks every value; large arrays are read block by block
         labels, scores, kind = _open_npy(block.source)
         block = _Block(kind, block.source, 0)
     return _wrap(block, np.asarray(labels), np.asarray(scores), validate)

@@ -56,7 +56,7 @@ SHIFT_FLOOR = -1e200
 CONFIDENT_STEP = 1e-8
 
 
-def _log_scores(chunk: np.ndarray, kind: str) -> np.ndarray:
+def log_scores(chunk: np.ndarray, kind: str) -> np.ndarray:
     """A fresh float64 copy of the logits, or ln(max(p, eps)) for probabilities."""
     if kind == "logits":
         return np.array(chunk, dtype=np.float64)
@@ -174,7 +174,7 @@ class _Rows:
         else:
             top, shifted_label = self.top[rows], self.shifted_label[rows]
         group = np.zeros(labels.shape[0], dtype=np.intp) if self.group is None else self.group[rows]
-        source = chunk if self.kind == "logits" else _log_scores(chunk, self.kind)
+        source = chunk if self.kind == "logits" else log_scores(chunk, self.kind)
         out = np.zeros((len(evaluations), self.n_groups, 5))
         for j, (beta, excluded) in enumerate(evaluations):
             keep = None if excluded is None else group != excluded
@@ -487,7 +487,7 @@ def fit_fold_temperatures(preds: Predictions, folds: np.ndarray, n_folds: int,
 
 def apply_temperature(scores: np.ndarray, kind: str, temperature: float) -> np.ndarray:
     """softmax(z / T) of a chunk (n, K) as float64 probabilities."""
-    z = _log_scores(scores, kind)
+    z = log_scores(scores, kind)
     with np.errstate(over="ignore"):  # z - max z of +-1e308 logits is -inf: clipped below
         z -= z.max(axis=1, keepdims=True)
     np.maximum(z, SHIFT_FLOOR, out=z)  # (z - max z) / T then cannot overflow
@@ -503,7 +503,7 @@ PLATT_LIMIT = 1e100
 
 def positive_logit(preds_scores: np.ndarray, kind: str) -> np.ndarray:
     """x = logit of the positive class from (n, 2) probabilities or logits, shape (n,)."""
-    z = _log_scores(preds_scores, kind)
+    z = log_scores(preds_scores, kind)
     with np.errstate(over="ignore"):
         x = z[:, 1] - z[:, 0]
     # beyond 1e100 the sigmoid is saturated anyway; the clip keeps x * x and a * x finite
