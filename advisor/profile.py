@@ -1,4 +1,4 @@
-"""The project profile (interface section 2): models, loading and validation.
+"""The project profile (README, "Profile reference"): models, loading and validation.
 
 There is exactly one validation path, :func:`validate_profile_data`, shared by
 profile files and questionnaire answers. Problems are collected, never raised

@@ -376,7 +376,7 @@ def reliability_geometry(assessment: dict) -> dict | None:
         gaps.append({"x": _r(x0 + 1), "y": _r(y(hi)), "w": _r(max(x1 - x0 - 2, 0.5)), "h": _r(size * (hi - lo)),
                      "over": conf > acc})
     ticks = [{"v": f"{t / 5:.1f}", "x": _r(x(t / 5)), "y": _r(y(t / 5))} for t in range(6)]
-    scheme = "equal-width"  # `bins` and `ece` always follow interface section 5
+    scheme = "equal-width"  # JSON `bins` and `ece` are always equal-width
     ece = measured.get("ece")
     acc_all = measured.get("accuracy")
     return {

@@ -2,7 +2,9 @@
 
 Entry points: :func:`load_predictions` / :func:`from_arrays` -> :class:`Predictions`,
 :func:`measure` -> JSON-able dict, :func:`format_text` / :func:`format_markdown`.
-Definitions follow section 5 of the interface; see each module for the extras.
+Definitions follow the README's "Metric definitions" (section 5 of the public interface, which
+the code cites as "section 5"; "section 4" is the README's "Predictions files"); see each
+module for the extras.
 """
 
 from .accumulator import CalibrationAccumulator

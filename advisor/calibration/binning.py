@@ -2,7 +2,7 @@
 
 Every scheme produces float64 ``edges`` of length B+1 with ``edges[0] == 0`` and
 ``edges[-1] == 1``; a value c falls in bin m when ``edges[m] < c <= edges[m+1]``,
-and c == 0 falls in bin 0 (interface section 5).
+and c == 0 falls in bin 0 (README, "Metric definitions").
 
 Equal-width bins
     ``edges = linspace(0, 1, B+1)`` (Guo et al. 2017).

@@ -1,4 +1,4 @@
-"""Calibration metrics (interface section 5) and the extra estimators.
+"""Calibration metrics (README, "Metric definitions") and the extra estimators.
 
 All functions take ``labels`` (N,) and exactly one of ``probs`` (N, K) or ``logits``
 (N, K); inputs are validated by :func:`advisor.calibration.data.from_arrays`. The

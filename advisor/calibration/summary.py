@@ -46,7 +46,7 @@ def measure(preds: Predictions, *, bins: int = 15, scheme: str = "width", n_boot
     Returns
     -------
     dict
-        The result documented in the team plan (section-5 metrics, ``bins``,
+        The result documented in the README (section-5 metrics, ``bins``,
         ``ece_width``, ``ece_mass``, ``classwise_ece``, ``debiased_l2_error``,
         ``binary_positive_ece``, ``intervals``, ``significance``, ``post_calibration``;
         with ``scheme="mass"`` also ``mass_bins`` and ``mce_mass``).
