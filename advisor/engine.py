@@ -20,8 +20,7 @@ from advisor import __version__, crosscheck, profile, rule, sensitivity
 from advisor.errors import PredictionsError
 from advisor.rubric import Rubric, load_rubric, vocabulary
 
-DIGITS = 4
-TIER = sensitivity.TIERS
+DIGITS = sensitivity.DIGITS
 
 
 @dataclass
@@ -152,7 +151,7 @@ def finish(decision: Decision, rub: Rubric) -> None:
     for sid, rows in decision.contributions.items():
         decision.scores[sid] = round(sum(row["value"] for row in rows), DIGITS)
         decision.status[sid] = ("vetoed" if sid in vetoed else "gated" if decision.blocked_by[sid] else "eligible")
-    decision.ranking = sorted(order, key=lambda s: (TIER[decision.status[s]], -decision.scores[s], order[s]))
+    decision.ranking = sorted(order, key=lambda s: (sensitivity.TIERS[decision.status[s]], -decision.scores[s], order[s]))
     rank = {sid: index for index, sid in enumerate(decision.ranking)}
     wanted = {c for c in decision.companions if c != decision.primary and decision.status[c] != "vetoed"}
     decision.companions = sorted(wanted, key=rank.get)

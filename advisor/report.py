@@ -134,14 +134,8 @@ def raw(value) -> Safe:
 
 
 def _finalize(value):
-    # Runs on every {{ ... }} output: strings not already made safe are escaped.
-    if isinstance(value, Safe):
-        return value
-    if isinstance(value, str):
-        return md(value)
-    if isinstance(value, bool) or value is None:
-        return md(value)
-    if isinstance(value, (int, float)):
+    # Runs on every {{ ... }} output: numbers are formatted, everything else escaped (Safe passes).
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return num(value, 4)
     return md(value)
 
@@ -152,7 +146,7 @@ def fact(value) -> Safe:
         return Safe("yes" if value else "no")
     if value is None:
         return Safe("unknown")
-    return md(value) if isinstance(value, str) else num(value, 4) if isinstance(value, float) else md(value)
+    return num(value, 4) if isinstance(value, float) else md(value)
 
 
 FILTERS = {"md": md, "code": code, "num": num, "pct": pct, "interval": interval,
@@ -257,9 +251,7 @@ def _render_user_template(path: Path, context: dict, assessment: dict) -> str:
     except jinja2.TemplateSyntaxError as exc:
         where = _template_location(str(path), exc.lineno)
         raise TemplateError(f"template syntax error: {exc.message}", file=where) from None
-    except (jinja2.UndefinedError, jinja2.exceptions.SecurityError) as exc:
-        raise TemplateError(f"template error: {exc}", file=_location_from_traceback(path, exc)) from None
-    except jinja2.TemplateError as exc:
+    except jinja2.TemplateError as exc:  # also undefined names and sandbox refusals
         raise TemplateError(f"template error: {exc}", file=_location_from_traceback(path, exc)) from None
     except UnicodeDecodeError as exc:
         raise TemplateError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path)) from None

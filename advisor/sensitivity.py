@@ -20,6 +20,9 @@ TRIALS = 200
 RELATIVE = 0.2
 SEED = 20260601
 TIERS = {"eligible": 0, "gated": 1, "vetoed": 2}
+# Scores are rounded to this many digits before ranking; re-runs must round the same way
+# or a perturbed winner could differ from the one the engine would pick.
+DIGITS = 4
 
 
 def dimension_flips(primary_for: Callable[[dict], str], scores: dict[str, int], primary: str) -> list[dict]:
@@ -54,7 +57,7 @@ def weight_perturbation(strategies: list[str], dimensions: list[str], scores: di
     rng = np.random.default_rng(seed)
     factors = rng.uniform(1.0 - relative, 1.0 + relative, size=(trials,) + weights.shape)
     x = np.array([scores[d] for d in dimensions], dtype=float)
-    totals = np.round(fixed[None, :] + np.einsum("d,tds->ts", x, weights[None] * factors), 4)
+    totals = np.round(fixed[None, :] + np.einsum("d,tds->ts", x, weights[None] * factors), DIGITS)
     tiers = np.array([TIERS[status[s]] for s in strategies])
     totals[:, tiers != tiers.min()] = -np.inf
     winners = np.argmax(totals, axis=1)  # first maximum = earliest in rubric order
@@ -102,7 +105,7 @@ def closest_values(standing_for: Standing, scores: dict[str, int], primary: str)
 def standing_row(standing: tuple, primary: str, value: int, current: int) -> dict:
     ranking, totals = standing
     holds = ranking[0] == primary
-    lead = round(totals[ranking[0]] - totals[ranking[1]], 4)
+    lead = round(totals[ranking[0]] - totals[ranking[1]], DIGITS)
     # 0.0 - abs(...) rather than -abs(...): a tie must read 0.0, not -0.0, in the JSON.
     margin = lead if holds else 0.0 - abs(lead)
     return {"to": value, "change": value - current, "margin": margin,
