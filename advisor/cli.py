@@ -59,7 +59,7 @@ def write_output(text: str, output: str | None) -> None:
     write_file_atomically(Path(output), text)
 
 
-def printable(text: str) -> str:
+def escape_controls(text: str) -> str:
     """Show control characters from user text as escapes, so they cannot rewrite the terminal."""
     return "".join(ch if ch in "\n\t" or ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
@@ -153,7 +153,7 @@ def validate(profile, rubric_path):
     """Check PROFILE (and its attached predictions); report every problem found."""
     from advisor import engine
 
-    click.echo(printable(engine.validate_file(profile, rubric_path=rubric_path)))
+    click.echo(escape_controls(engine.validate_file(profile, rubric_path=rubric_path)))
 
 
 @main.command()

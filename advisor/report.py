@@ -57,7 +57,7 @@ _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\uf
 _SAFE_CODE = re.compile(r"^[A-Za-z0-9_.:/+=-]+$")
 
 
-def printable(text: str) -> str:
+def blank_unprintable(text: str) -> str:
     """``text`` with every control or XML-forbidden character (bar tab, LF, CR) made a space."""
     return _UNPRINTABLE.sub(" ", text)
 
@@ -130,7 +130,7 @@ def link(target) -> Safe:
 
 def raw(value) -> Safe:
     """Opt out of escaping (for user templates that produce something other than Markdown)."""
-    return Safe("" if value is None else printable(str(value)))
+    return Safe("" if value is None else blank_unprintable(str(value)))
 
 
 def _finalize(value):
@@ -184,7 +184,7 @@ def user_environment(folder: Path, assessment: dict | None = None) -> LimitedSan
 def _svg_finalize(value):
     # Escaping alone cannot make a control character legal XML: it has to go.
     if isinstance(value, str) and not isinstance(value, Markup):
-        return printable(value)
+        return blank_unprintable(value)
     return value
 
 
@@ -237,7 +237,7 @@ def render_markdown(assessment: dict, template_path=None, figure_links: dict | N
     context = report_context(assessment, figure_links)
     if template_path is None:
         template = markdown_environment(assessment).get_template(REPORT_TEMPLATE)
-        return printable(template.render(context))
+        return blank_unprintable(template.render(context))
     return _render_user_template(Path(template_path), context, assessment)
 
 
@@ -247,7 +247,7 @@ def _render_user_template(path: Path, context: dict, assessment: dict) -> str:
     env = user_environment(path.resolve().parent, assessment)
     try:
         template = env.get_template(path.name)
-        return printable(_render_bounded(template, context, path))
+        return blank_unprintable(_render_bounded(template, context, path))
     except jinja2.TemplateSyntaxError as exc:
         where = _template_location(str(path), exc.lineno)
         raise TemplateError(f"template syntax error: {exc.message}", file=where) from None

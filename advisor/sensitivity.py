@@ -226,10 +226,10 @@ def evidence_changes(facts: dict, measured: dict | None, claimed: dict) -> list[
     return found
 
 
-Outcome = Callable[[dict, Any, dict], tuple]   # (facts, measured, claimed) -> (primary, companions)
+Rerun = Callable[[dict, Any, dict], tuple]   # (facts, measured, claimed) -> (primary, companions)
 
 
-def fact_sensitivity(outcome: Outcome, conditions: list[rule.Condition], subjects: dict[str, rule.Subject],
+def fact_sensitivity(outcome: Rerun, conditions: list[rule.Condition], subjects: dict[str, rule.Subject],
                      facts: dict, measured: dict | None, claimed: dict) -> list[dict]:
     """Every single-fact (or single-claim) change that alters the primary or the companions.
 
