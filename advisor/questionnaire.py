@@ -505,7 +505,7 @@ def run_from_file(answers_path: str, output: str | None, rubric_path: str | None
     rubric = _load_rubric(rubric_path)
     target = Path(output) if output not in (None, "-") else None
     data = rebased(data, from_dir, target.parent if target else Path.cwd())
-    text = profile_yaml(data, rubric, _written_header(rubric))
+    text = profile_yaml(data, rubric, _written_header())
     if target is None:
         click.echo(text, nl=False)
         return Outcome(None, rubric_path=rubric_path)
@@ -514,7 +514,7 @@ def run_from_file(answers_path: str, output: str | None, rubric_path: str | None
     return Outcome(target, rubric_path=rubric_path)
 
 
-def _written_header(rubric) -> list[str]:
+def _written_header() -> list[str]:
     return ["Project profile for advisor, written by `advisor questionnaire`.",
             "Check it with `advisor validate FILE`; score it with `advisor assess FILE`.",
             f"Editor completion: `advisor schema -o {SCHEMA_FILE}` next to this file."]
@@ -631,7 +631,7 @@ class Session:
         data = profile_data(self.answers, self.questions)
         data = rebased(data, Path.cwd(), target.parent)
         prof.validate_profile_data(data, "questionnaire answers")
-        write_file_atomically(target, profile_yaml(data, self.rubric, _written_header(self.rubric)))
+        write_file_atomically(target, profile_yaml(data, self.rubric, _written_header()))
         self.progress.unlink(missing_ok=True)
         self.written = target
         click.echo(f"Wrote {target}")

@@ -327,7 +327,7 @@ def reference_problems(loaded: Rubric, data: dict) -> list[tuple[tuple, str]]:
             problems.append((("facts", name), f"unknown fact '{name}'{rule.hint(name, list(profile.CONTEXT_FACTS))}"))
     problems += weight_problems(loaded)
     problems += rule_problems(loaded)
-    problems += condition_problem(loaded.readiness, ("readiness", "when"))
+    problems += attach_condition(loaded.readiness, ("readiness", "when"))
     for name in loaded.roadmap:
         if name not in profile.STRATEGIES:
             problems.append((("roadmap", name), f"unknown strategy '{name}'{rule.hint(name, list(profile.STRATEGIES))}"))
@@ -369,7 +369,7 @@ def rule_problems(loaded: Rubric) -> list[tuple[tuple, str]]:
         if item.id in seen:
             problems.append((("rules", index, "id"), f"duplicate rule id (first used by rules[{seen[item.id]}])"))
         seen.setdefault(item.id, index)
-        problems += condition_problem(item, ("rules", index, "when"))
+        problems += attach_condition(item, ("rules", index, "when"))
         for number, effect in enumerate(item.effects):
             target = effect.target
             if target is not None and target not in profile.STRATEGIES:
@@ -378,7 +378,8 @@ def rule_problems(loaded: Rubric) -> list[tuple[tuple, str]]:
     return problems
 
 
-def condition_problem(owner, loc: tuple) -> list[tuple[tuple, str]]:
+def attach_condition(owner, loc: tuple) -> list[tuple[tuple, str]]:
+    """Parse ``owner.when`` into the condition the engine evaluates; the problem if it does not parse."""
     try:
         owner._condition = rule.parse_condition(owner.when, vocabulary(), ())
     except rule.ConditionProblem as problem:
