@@ -345,6 +345,7 @@ def strategy_rows(rub: Rubric, decision: Decision) -> list[dict]:
             "id": sid, "name": strategy.name, "score": decision.scores[sid], "rank": rank,
             "status": decision.status[sid], "blocked_by": decision.blocked_by[sid],
             "purpose": " ".join(strategy.purpose.split()), "indices": dict(strategy.indices),
+            "indices_note": " ".join(strategy.indices_note.split()) if strategy.indices_note else None,
             "contributions": decision.contributions[sid],
         })
     return rows

@@ -137,3 +137,9 @@ def test_engine_text_prints_booleans_as_yes_no(name):
     assert not any(word in text for text in texts for word in ("True", "False", "None"))
     flags = [e for e in result["fact_sensitivity"] if isinstance(e["to"], bool)]
     assert all(isinstance(e["from"], bool) or e["from"] is None for e in flags)
+
+
+def test_indices_not_taken_from_the_guide_say_where_they_come_from():
+    strategies = {s["id"]: s for s in example("calibrate")["strategies"]}
+    assert "Not in the decision guide" in strategies["calibrate"]["indices_note"]
+    assert strategies["fine_tune"]["indices_note"] is None

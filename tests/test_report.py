@@ -355,3 +355,10 @@ def test_blocked_runner_up_with_a_higher_score_is_explained_not_shown_as_negativ
 def test_fact_values_read_as_words():
     assert (report.fact(True), report.fact(False), report.fact(None)) == ("yes", "no", "unknown")
     assert report.fact(0.5) == "0.5000" and report.fact("a|b") == report.md("a|b")
+
+
+def test_indices_note_is_shown_under_the_indices_table(calibrated):
+    strategies = [dict(s, indices_note="Derived, not from the guide.") if s["id"] == "calibrate" else s
+                  for s in calibrated["strategies"]]
+    text = report.render_markdown(dict(calibrated, strategies=strategies))
+    assert ": Derived, not from the guide." in text

@@ -291,11 +291,9 @@ class _Search:
         self.tolerance, self.excluded = tolerance, excluded
         self.result: float | None = None
         self.pending: float | None = None  # a small-gradient t awaiting the bound check
-        self.steps = 0
 
     def observe(self, sums) -> None:
         """Take the sums (rows, f, g, c, k3) at ``self.t`` and move to the next t (or finish)."""
-        self.steps += 1
         t, beta = self.t, math.exp(-self.t)
         g, c, k3 = (float(v) / float(sums[0]) for v in sums[2:5])
         f1 = -beta * g
