@@ -8,7 +8,6 @@ list whose order is not meaningful sorted.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -304,29 +303,13 @@ def summary(rub: Rubric, decision: Decision, margin: float, provisional: bool) -
     return text
 
 
-# Above this difflib ratio two normalized steps say the same thing (a copy with light edits).
-DUPLICATE_STEP_RATIO = 0.8
-
-
 def first_steps(rub: Rubric, primary: str, provisional: bool) -> list[str]:
-    """Readiness steps (when provisional), then the primary's steps that do not repeat them.
+    """Readiness steps (when provisional), then the primary's steps, as the rubric writes them.
 
-    The shipped rubric keeps the two apart; the check protects custom rubrics whose
-    strategy steps restate "build an eval set" or "measure the baseline".
+    A strategy step that restates a readiness step is the rubric's to fix; `rubric lint` reports it.
     """
     readiness = list(rub.readiness.first_steps) if provisional else []
-    own = [step for step in rub.strategy(primary).first_steps
-           if not any(near_duplicate(step, other) for other in readiness)]
-    return readiness + own
-
-
-def near_duplicate(first: str, second: str) -> bool:
-    return difflib.SequenceMatcher(None, normalized(first), normalized(second)).ratio() > DUPLICATE_STEP_RATIO
-
-
-def normalized(text: str) -> str:
-    """Lower case, punctuation to spaces, single spaces: only the words are compared."""
-    return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+    return readiness + list(rub.strategy(primary).first_steps)
 
 
 def main_reason(decision: Decision) -> str | None:

@@ -9,6 +9,8 @@ finds rules that can never fire and effects that change nothing.
 
 from __future__ import annotations
 
+import difflib
+
 import hashlib
 import typing
 from pathlib import Path
@@ -409,8 +411,30 @@ def lint_rubric(loaded: Rubric) -> list[str]:
     for name in profile.STRATEGIES:
         if name not in loaded.roadmap:
             found.append((("roadmap",), f"no roadmap stage for strategy '{name}'"))
+    found += repeated_steps(loaded)
     problems = [format_problem(source, lines, data, loc, message) for loc, message in found]
     return sorted(set(problems), key=lambda text: (line_of(text), text))
+
+
+# Above this difflib ratio two steps say the same thing (a copy with light edits).
+DUPLICATE_STEP_RATIO = 0.8
+
+
+def repeated_steps(loaded: Rubric) -> list[tuple[tuple, str]]:
+    """Strategy first steps that restate a readiness step: a provisional report would list both."""
+    found = []
+    for index, strategy in enumerate(loaded.strategies):
+        for step in strategy.first_steps:
+            for other in loaded.readiness.first_steps:
+                if difflib.SequenceMatcher(None, words(step), words(other)).ratio() > DUPLICATE_STEP_RATIO:
+                    found.append((("strategies", index, "first_steps"),
+                                  f"strategy '{strategy.id}' repeats the readiness step {other!r}"))
+    return found
+
+
+def words(text: str) -> str:
+    """Lower case, punctuation to spaces, single spaces: only the words are compared."""
+    return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
 def rule_lint(item: Rule, loc: tuple, subjects: dict) -> list[tuple[tuple, str]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 
@@ -69,10 +68,6 @@ def test_closest_rows_agree_with_flips_and_reruns(name):
 # --- 2. first steps are not repeated -----------------------------------------------------------
 
 
-def normalized(text: str) -> str:
-    return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
-
-
 def test_urgent_launch_first_steps_do_not_repeat_the_readiness_steps():
     steps = example("urgent-launch")["recommendation"]["first_steps"]
     assert steps[:2] == list(RUBRIC.readiness.first_steps)
@@ -81,22 +76,20 @@ def test_urgent_launch_first_steps_do_not_repeat_the_readiness_steps():
     assert len(steps) > 2
 
 
-def test_a_strategy_step_near_identical_to_a_readiness_step_is_dropped(tmp_path):
+def test_lint_reports_a_strategy_step_that_restates_a_readiness_step(tmp_path):
     text = default_rubric_path().read_text(encoding="utf-8")
     readiness_step = RUBRIC.readiness.first_steps[0]
     copy = readiness_step.replace("Build", "Build up").rstrip(".") + "!"
-    assert difflib.SequenceMatcher(None, normalized(copy), normalized(readiness_step)).ratio() > 0.8
     first = RUBRIC.strategy("pretrained").first_steps[0]
     path = tmp_path / "rubric.yaml"
     path.write_text(text.replace(f"      - {first}\n", f"      - {first}\n      - \"{copy}\"\n", 1))
     custom = rubric.load_rubric(path)
-    assert copy in custom.strategy("pretrained").first_steps
+    problems = rubric.lint_rubric(custom)
+    assert any(f"strategy 'pretrained' repeats the readiness step {readiness_step!r}" in p for p in problems)
+    assert rubric.lint_rubric(RUBRIC) == []
+    # The engine renders what the rubric says; it does not second-guess the author's text.
     urgent = loaded_profile([2, 1, 2, 2, 1, 1], {"launch_weeks": 6, "has_eval_set": False})
-    steps = engine.assess(urgent, custom, measured=None)["recommendation"]["first_steps"]
-    assert copy not in steps and readiness_step in steps and first in steps
-    # Not provisional: nothing to repeat, so the strategy keeps the step.
-    ready = loaded_profile([2, 1, 2, 2, 1, 1], {"launch_weeks": 6, "has_eval_set": True})
-    assert copy in engine.assess(ready, custom, measured=None)["recommendation"]["first_steps"]
+    assert copy in engine.assess(urgent, custom, measured=None)["recommendation"]["first_steps"]
 
 
 # --- 3. companion effects on the primary itself did nothing -----------------------------------
