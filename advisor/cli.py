@@ -17,7 +17,7 @@ import click
 
 from advisor import __version__
 from advisor.errors import AdvisorError, InputError, Interrupted, PredictionsError
-from advisor.output import write_file_atomically, write_files_atomically
+from advisor.output import check_output, write_file_atomically, write_files_atomically
 
 
 class AdvisorClickError(click.ClickException):
@@ -98,6 +98,7 @@ def assess(profile, output, fmt, rubric_path, template_path, no_figures):
     """Score PROFILE and recommend a strategy."""
     from advisor import engine, report
 
+    check_output(output, [profile, rubric_path, template_path])
     assessment = engine.assess_file(profile, rubric_path=rubric_path)
     if fmt == "json":
         write_output(dump_json(assessment), output)
@@ -128,6 +129,7 @@ def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, fold
     """Measure the accuracy and calibration of a PREDICTIONS file (.npz, .npy pair, .csv, .jsonl)."""
     from advisor import calibration as cal
 
+    check_output(output, [predictions])  # before a measurement that may take minutes
     try:
         preds = cal.load_predictions(predictions)
         result = cal.measure(

@@ -174,8 +174,9 @@ def load_predictions(loaded):
 
     path = loaded.predictions_path
     where = predictions_line(loaded)
-    if not path.is_file():
-        raise PredictionsError(f"{where}: no such file: {loaded.profile.baseline.predictions} "
+    problem = profile.predictions_path_problem(path)
+    if problem is not None:
+        raise PredictionsError(f"{where}: {problem}: {loaded.profile.baseline.predictions} "
                                f"(paths are relative to the profile's folder)")
     try:
         return cal.load_predictions(path)

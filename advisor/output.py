@@ -32,7 +32,10 @@ def write_files_atomically(files: dict[Path, str]) -> None:
         for target, text in zip(targets, files.values()):
             staged.append((stage(target, text), target))
         for tmp, target in staged:
-            os.replace(tmp, target)
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise write_error(target, exc) from None
     finally:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
@@ -40,21 +43,45 @@ def write_files_atomically(files: dict[Path, str]) -> None:
 
 def check_target(path: Path) -> None:
     folder = path.parent if str(path.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"cannot write here: {str(folder)!r} is a file, not a folder", file=str(path))
     if not folder.is_dir():
         raise InputError(f"cannot write here: the folder {str(folder)!r} does not exist", file=str(path))
     if path.is_dir():
         raise InputError("cannot write here: it is a directory", file=str(path))
 
 
+def check_output(output: str | os.PathLike | None, inputs: list) -> None:
+    """Fail before any work if ``output`` (None or ``-`` is standard output) cannot be written,
+    or is one of the command's ``inputs``: a report written over its profile destroys it."""
+    if output is None or str(output) == "-":
+        return
+    check_target(Path(output))
+    for given in inputs:
+        if given is not None and os.path.exists(given) and os.path.exists(output) \
+                and os.path.samefile(output, given):
+            raise InputError(f"cannot write here: it is an input of this command ({given})", file=str(output))
+
+
+def write_error(path: Path, exc: OSError) -> InputError:
+    return InputError(f"cannot write here: {exc.strerror or exc}", file=str(path))
+
+
 def stage(path: Path, text: str) -> str:
     """Write ``text`` to a new temporary file next to ``path`` with the mode ``path`` should get."""
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise write_error(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         # mkstemp makes 0600 files; a report is meant to be shared like any file the user creates.
         os.chmod(tmp, target_mode(path))
+    except OSError as exc:  # a full disk, a quota
+        Path(tmp).unlink(missing_ok=True)
+        raise write_error(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

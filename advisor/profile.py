@@ -8,15 +8,15 @@ one at a time, and each is reported as ``file:line: field.path: message``.
 from __future__ import annotations
 
 import difflib
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from advisor.errors import InputError, ProfileError
+from advisor import document
+from advisor.document import dotted
+from advisor.errors import ProfileError
 
 DIMENSIONS = ("quality_gap", "data_readiness", "latency", "cost", "governance", "control")
 STRATEGIES = ("pretrained", "fine_tune", "calibrate", "from_scratch")
@@ -127,70 +127,18 @@ class LoadedProfile:
 def load_profile(path: str | Path) -> LoadedProfile:
     """Read, parse and validate a profile file; raise ProfileError listing every problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProfileError("no such file", file=str(path)) from None
-    except IsADirectoryError:
-        raise ProfileError("cannot read the file: it is a directory", file=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"cannot read the file ({exc})", file=str(path)) from None
-    data, lines = parse_yaml(text, str(path))
+    doc = document.read_document(path, ProfileError)
+    data, lines = parse_yaml(doc.text, str(path))
     problems = field_problems(data, str(path), lines) + missing_predictions(data, path, lines)
     if problems:
         raise_problems(str(path), sorted(problems, key=lambda text: (line_of(text), text)))
     profile = Profile.model_validate(data)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return LoadedProfile(profile=profile, path=path, text=text, sha256=digest, lines=lines)
+    return LoadedProfile(profile=profile, path=path, text=doc.text, sha256=doc.sha256, lines=lines)
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
-    """Parse YAML safely and map every field path to its 1-based line number."""
-    try:
-        refuse_aliases(text, source)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ProfileError(f"{where}: invalid YAML: {problem}") from None
-    lines: dict[tuple, int] = {}
-    duplicates: list[str] = []
-    if node is not None:
-        map_lines(node, (), lines, duplicates, source)
-    if duplicates:
-        raise ProfileError(f"{source}: duplicate keys (a typo must not silently win)", details=duplicates)
-    return data, lines
-
-
-def refuse_aliases(text: str, source: str, error: type[InputError] = ProfileError) -> None:
-    """Refuse YAML aliases where they are written: a few lines of them expand exponentially."""
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent):
-            raise error(f"{source}:{event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not "
-                        "supported in advisor files; write the value out")
-
-
-def map_lines(node, path: tuple, lines: dict, duplicates: list, source: str) -> None:
-    """Record the 1-based line of every field path and collect duplicate keys.
-
-    Call :func:`refuse_aliases` first: the node graph of an alias-heavy file is shared,
-    and walking it as a tree would take exponential time.
-    """
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        keys = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key in keys:
-                duplicates.append(f"{source}:{key_node.start_mark.line + 1}: {dotted(path + (key,))}: duplicate key")
-            keys.add(key)
-            map_lines(value_node, path + (key,), lines, duplicates, source)
-            lines[("__key__",) + path + (key,)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            map_lines(item, path + (index,), lines, duplicates, source)
+    """Parse profile YAML safely (see :mod:`advisor.document`) and map field paths to lines."""
+    return document.parse_yaml(text, source, ProfileError)
 
 
 def validate_profile_data(data: Any, source: str, lines: dict[tuple, int] | None = None) -> Profile:
@@ -210,10 +158,22 @@ def missing_predictions(data: Any, path: Path, lines: dict[tuple, int]) -> list[
     """A missing attached predictions file, listed with the other problems rather than after them."""
     baseline = data.get("baseline") if isinstance(data, dict) else None
     target = baseline.get("predictions") if isinstance(baseline, dict) else None
-    if not isinstance(target, str) or not target or (path.parent / target).exists():
+    if not isinstance(target, str) or not target:
+        return []
+    problem = predictions_path_problem(path.parent / target)
+    if problem is None:
         return []
     line = lines.get(("baseline", "predictions"), 1)
-    return [f"{path}:{line}: baseline.predictions: no such file: {target} (paths are relative to the profile's folder)"]
+    return [f"{path}:{line}: baseline.predictions: {problem}: {target} (paths are relative to the profile's folder)"]
+
+
+def predictions_path_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a predictions file, if it visibly cannot."""
+    if path.is_dir():
+        return "is a folder, not a file"
+    if not path.exists():
+        return "no such file"
+    return None
 
 
 def field_problems(data: Any, source: str, lines: dict[tuple, int] | None = None) -> list[str]:
@@ -333,13 +293,6 @@ def line_of(problem: str) -> int:
         return int(problem.split(":")[1])
     except (IndexError, ValueError):
         return 0
-
-
-def dotted(loc: tuple) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
 
 
 def show(value: Any) -> str:

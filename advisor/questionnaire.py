@@ -22,6 +22,7 @@ from typing import Any, Callable, NoReturn
 import click
 import yaml
 
+from advisor import document
 from advisor import profile as prof
 from advisor.errors import AnswersError, InputError, Interrupted, PredictionsError
 from advisor.output import check_target, write_file_atomically
@@ -222,6 +223,8 @@ def check_answer(q: Question, value: Any, answers: dict, questions: list[Questio
 
 
 def predictions_problems(path: Path) -> list[str]:
+    if path.is_dir():
+        return [f"{path}: is a folder, not a file"]
     if not path.is_file():
         return [f"{path}: no such file"]
     from advisor import calibration as cal
@@ -359,10 +362,7 @@ def save_progress(path: Path, answers: dict, output: str | None, rubric_path: st
 
 
 def load_progress(path: Path) -> dict:
-    try:
-        state = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise AnswersError(f"cannot read the saved progress ({exc})", file=str(path)) from None
+    state, _ = document.parse_yaml(document.read_document(path, AnswersError).text, str(path), AnswersError)
     if not isinstance(state, dict) or not isinstance(state.get("answers"), dict):
         raise AnswersError("not a questionnaire progress file", file=str(path))
     return state
@@ -486,14 +486,10 @@ def _confirm_resume(progress: Path, count: int) -> bool:
 def run_from_file(answers_path: str, output: str | None, rubric_path: str | None) -> Outcome:
     """Non-interactive: the answers file is a profile, checked exactly as a profile is."""
     source = Path(answers_path)
-    if answers_path != "-" and source.is_dir():
-        raise AnswersError("cannot read the answers: it is a directory", file=answers_path)
-    try:
-        text = sys.stdin.read() if answers_path == "-" else source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AnswersError("no such file", file=answers_path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnswersError(f"cannot read the file ({exc})", file=answers_path) from None
+    if answers_path == "-":
+        text = document.read_stream(sys.stdin.buffer, "<stdin>", AnswersError).text
+    else:
+        text = document.read_document(source, AnswersError).text
     data, lines = prof.parse_yaml(text, answers_path)
     prof.validate_profile_data(data, answers_path, lines)
     from_dir = Path.cwd() if answers_path == "-" else source.parent

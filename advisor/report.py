@@ -10,16 +10,19 @@ cannot break a table or inject HTML, even if a template forgets ``| md``.
 from __future__ import annotations
 
 import math
+import os
 import re
 from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
+from advisor import document
 from advisor.errors import TemplateError
 from advisor.resource import template_dir
-from advisor.sandbox import MAX_OUTPUT, LimitedSandbox
+from advisor.sandbox import MAX_OUTPUT, LimitedSandbox, time_limit
 
 REPORT_TEMPLATE = "report.md.j2"
 FIGURE_TEMPLATES = {"reliability": "reliability.svg.j2", "scores": "scores.svg.j2"}
@@ -174,11 +177,22 @@ def user_environment(folder: Path, assessment: dict | None = None) -> LimitedSan
     """A sandboxed environment for ``--template``: no attribute tricks, no changes to the
     assessment, bounded value sizes, strict undefined names."""
     env = LimitedSandbox(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        loader=DocumentLoader(str(folder)),
         autoescape=False, finalize=_finalize, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
     return _configure(env, assessment)
+
+
+class DocumentLoader(jinja2.FileSystemLoader):
+    """Loads user templates (and what they include) through :mod:`advisor.document`:
+    bounded size, UTF-8, no control characters, each problem named by file and line."""
+
+    def get_source(self, environment, template):
+        filename = os.path.normpath(os.path.join(self.searchpath[0], *split_template_path(template)))
+        if not os.path.isfile(filename):
+            raise jinja2.TemplateNotFound(template)
+        return document.read_document(filename, TemplateError).text, filename, lambda: False
 
 
 def _svg_finalize(value):
@@ -242,19 +256,23 @@ def render_markdown(assessment: dict, template_path=None, figure_links: dict | N
 
 
 def _render_user_template(path: Path, context: dict, assessment: dict) -> str:
-    if not path.is_file():
-        raise TemplateError("template file not found", file=str(path))
+    document.read_document(path, TemplateError)  # a missing, huge or binary file named as such
     env = user_environment(path.resolve().parent, assessment)
     try:
         template = env.get_template(path.name)
-        return blank_unprintable(_render_bounded(template, context, path))
+        with time_limit():
+            return blank_unprintable(_render_bounded(template, context, path))
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template error: no template {exc.name!r} in the template's folder (templates "
+                            "can include only files in their own folder)", file=_location_from_traceback(path, exc)) from None
     except jinja2.TemplateSyntaxError as exc:
         where = _template_location(str(path), exc.lineno)
         raise TemplateError(f"template syntax error: {exc.message}", file=where) from None
     except jinja2.TemplateError as exc:  # also undefined names and sandbox refusals
         raise TemplateError(f"template error: {exc}", file=_location_from_traceback(path, exc)) from None
-    except UnicodeDecodeError as exc:
-        raise TemplateError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path)) from None
+    except RecursionError:
+        raise TemplateError("template error: recursion too deep (a macro or include that calls itself?)",
+                            file=str(path)) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
         # A filter called with the wrong kind of value, a division by zero, and so on.
         raise TemplateError(f"template error: {type(exc).__name__}: {exc}",

@@ -10,8 +10,6 @@ finds rules that can never fire and effects that change nothing.
 from __future__ import annotations
 
 import difflib
-
-import hashlib
 import typing
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -19,7 +17,7 @@ from typing import Annotated, Any, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from advisor import crosscheck, profile, rule
+from advisor import crosscheck, document, profile, rule
 from advisor.errors import RubricError
 from advisor.resource import default_rubric_path
 
@@ -27,8 +25,6 @@ INDICES = ("quality", "relative_cost", "launch_speed", "control", "setup_complex
            "governance_burden")
 EFFECT_KEYS = ("adjust", "veto", "require", "companion", "warn")
 Text = Annotated[str, Field(min_length=1)]
-# libyaml's safe loader when present: the rubric is read on every assessment.
-FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Model(BaseModel):
@@ -171,36 +167,13 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     """Read and validate a rubric (None = the shipped default); RubricError lists every problem."""
     file = Path(path) if path is not None else default_rubric_path()
     source = str(path) if path is not None else default_rubric_name()
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RubricError("no such file", file=source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RubricError(f"cannot read the file ({exc})", file=source) from None
-    data, lines = parse_yaml(text, source)
+    doc = document.read_document(file, RubricError)
+    data, lines = document.parse_yaml(doc.text, source, RubricError)
     loaded = validate_rubric_data(data, source, lines)
     loaded._path = source
-    loaded._sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    loaded._sha256 = doc.sha256
     loaded._lines = lines
     return loaded
-
-
-def parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
-    try:
-        profile.refuse_aliases(text, source, RubricError)
-        node = yaml.compose(text, Loader=FAST_LOADER)
-        data = yaml.load(text, Loader=FAST_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        raise RubricError(f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
-    lines: dict[tuple, int] = {}
-    duplicates: list[str] = []
-    if node is not None:
-        profile.map_lines(node, (), lines, duplicates, source)
-    if duplicates:
-        raise RubricError(f"{source}: duplicate keys (a typo must not silently win)", details=duplicates)
-    return data, lines
 
 
 def validate_rubric_data(data: Any, source: str, lines: dict[tuple, int]) -> Rubric:
@@ -266,9 +239,9 @@ def label(loc: tuple, data: Any) -> str:
         item = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else None
         if isinstance(item, dict) and isinstance(item.get("id"), str):
             head += f" (id: {item['id']})"
-        rest = profile.dotted(loc[2:]) if loc[2:] else ""
+        rest = document.dotted(loc[2:]) if loc[2:] else ""
         return f"{head}.{rest}" if rest and not rest.startswith("[") else head + rest
-    return profile.dotted(loc)
+    return document.dotted(loc)
 
 
 def line_of(problem: str) -> int:

@@ -6,11 +6,17 @@ doubles a string forty times does the same in small steps. Every operation that
 can grow a value much faster than the template text is checked here *before*
 it allocates (repetition, powers, ``%`` widths, padding and ``replace``) or right
 after it (concatenation, ``+``), so no value grows far past ``MAX_ITEMS``.
+Loops that print nothing cannot be bounded by size, so a render also has a
+wall-clock budget, :data:`MAX_SECONDS` (enforced with ``SIGALRM`` where the
+platform has it and the render runs in the main thread, as it does in the CLI).
 """
 
 from __future__ import annotations
 
 import re
+import signal
+import threading
+from contextlib import contextmanager
 from numbers import Integral
 
 from jinja2.compiler import CodeGenerator
@@ -22,11 +28,40 @@ MAX_ITEMS = 1_000_000  # characters of a string, items of a list
 MAX_EXPONENT = 100
 MAX_INT_BITS = 100_000
 MAX_OUTPUT = 20_000_000  # characters of the rendered report
+MAX_SECONDS = 10.0  # the built-in report renders in about 50 ms
 
 # A printf width/precision or a str.format width: the digits that set a field's size.
 _PRINTF_WIDTH = re.compile(r"%[-#0 +]*(\d*)(?:\.(\d+))?")
 _FORMAT_WIDTH = re.compile(r"\{[^{}]*?:[^{}]*?(\d+)(?:\.(\d+))?[^{}]*\}")
 _SIZED = (str, bytes, list, tuple)
+
+
+class TimeLimitExceeded(SecurityError):
+    """The render ran past its wall-clock budget (raised from a signal handler)."""
+
+
+@contextmanager
+def time_limit(seconds: float = MAX_SECONDS):
+    """Raise :class:`TimeLimitExceeded` inside the block once ``seconds`` have passed.
+
+    A no-op where SIGALRM does not exist or off the main thread (signals are only
+    delivered there); an already-running timer of the caller's is left alone.
+    """
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TimeLimitExceeded(f"rendering took longer than {seconds:g} s (a loop too long for a report?)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def refuse(what: str) -> SecurityError:

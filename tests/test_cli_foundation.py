@@ -64,7 +64,7 @@ def test_failed_write_leaves_existing_file_intact(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(output.os, "replace", explode)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="out.md: cannot write here: No space left on device"):
         cli.write_file_atomically(target, "partial")
     assert target.read_text() == "precious"
     assert [p.name for p in tmp_path.iterdir()] == ["out.md"]

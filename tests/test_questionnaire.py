@@ -406,7 +406,7 @@ def test_answers_path_that_is_a_directory(here):
     (here / "d").mkdir()
     result = invoke(["--answers", "d"], env={})
     assert result.exit_code == 1
-    assert result.output == "Error: d: cannot read the answers: it is a directory\n"
+    assert result.output == "Error: d: is a folder, not a file\n"
 
 
 def test_output_that_is_a_directory_is_refused_before_any_question(here):

@@ -251,7 +251,7 @@ def test_user_template_errors_name_file_and_line(tmp_path, calibrated, body, lin
 
 
 def test_missing_template_file(tmp_path, calibrated):
-    with pytest.raises(TemplateError, match="not found"):
+    with pytest.raises(TemplateError, match="none.j2: no such file"):
         report.render_markdown(calibrated, template_path=tmp_path / "none.j2")
 
 

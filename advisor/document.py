@@ -1,0 +1,200 @@
+"""Reading the text documents advisor is handed: profiles, rubrics, answers, templates.
+
+These files come from other people, so reading them is bounded and suspicious:
+at most :data:`MAX_BYTES` are read (``/dev/zero`` or a 2 GB file fail at once),
+bytes must be UTF-8 and control characters are refused with their line and
+column, and YAML is plain data only: no aliases (a few lines of them expand to
+gigabytes), no tags beyond the standard scalar and collection ones (a
+``!!python/...`` tag is code), no nesting deeper than :data:`MAX_DEPTH` (the
+parser recurses and would overflow the stack), and no duplicate keys (YAML
+would silently keep the last one). Every problem raises the caller's own
+:class:`~advisor.errors.InputError` subclass, naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from advisor.errors import InputError
+
+MAX_BYTES = 1 << 20  # 1 MiB: the default rubric is 40 KB, a profile about 2 KB
+MAX_DEPTH = 32  # nested mappings and lists; the default rubric needs 9
+
+# libyaml when present: the rubric is read on every assessment.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Tags a plain-data file may spell out; anything else (``!!python/...``, ``!custom``) is refused.
+PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")}
+STR_TAG = "tag:yaml.org,2002:str"
+# C0 controls except tab, line feed and carriage return; DEL; C1 controls (ESC starts ANSI sequences).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Document:
+    text: str
+    sha256: str  # of the bytes on disk, so it matches ``sha256sum FILE``
+
+
+def read_document(path: str | Path, error: type[InputError], limit: int = MAX_BYTES) -> Document:
+    """Read a UTF-8 text file of at most ``limit`` bytes, or raise ``error`` naming the file."""
+    name = str(path)
+    try:
+        with open(path, "rb") as handle:
+            return read_stream(handle, name, error, limit)
+    except FileNotFoundError:
+        raise error("no such file", file=name) from None
+    except IsADirectoryError:
+        raise error("is a folder, not a file", file=name) from None
+    except OSError as exc:
+        raise error(f"cannot read the file: {exc.strerror or exc}", file=name) from None
+
+
+def read_stream(handle, name: str, error: type[InputError], limit: int = MAX_BYTES) -> Document:
+    """Like :func:`read_document`, from an open binary stream (standard input, say)."""
+    raw = handle.read(limit + 1)  # one byte more tells a file over the limit
+    if len(raw) > limit:
+        raise error(f"the file is larger than {size_text(limit)}; advisor reads documents up to that size",
+                    file=name)
+    return Document(text=decode(raw, name, error), sha256=hashlib.sha256(raw).hexdigest())
+
+
+def size_text(count: int) -> str:
+    return f"{count / (1 << 20):g} MiB" if count >= 1 << 20 else f"{count / 1024:g} KiB"
+
+
+def decode(raw: bytes, name: str, error: type[InputError]) -> str:
+    """UTF-8 text without a leading BOM; undecodable bytes and control characters named by line."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, column = position(raw, exc.start)
+        raise error(f"{name}:{line}: not UTF-8 text at column {column} (byte 0x{raw[exc.start]:02x}); "
+                    "save the file as UTF-8") from None
+    refuse_controls(text, name, error)
+    return text
+
+
+def refuse_controls(text: str, name: str, error: type[InputError]) -> None:
+    found = CONTROL.search(text)
+    if found:
+        line, column = position(text, found.start())
+        raise error(f"{name}:{line}: control character U+{ord(found.group()):04X} at column {column} "
+                    "is not allowed in the file")
+
+
+def position(text: str | bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of ``offset``."""
+    newline = "\n" if isinstance(text, str) else b"\n"
+    line_start = text.rfind(newline, 0, offset) + 1
+    return text.count(newline, 0, offset) + 1, offset - line_start + 1
+
+
+def parse_yaml(text: str, source: str, error: type[InputError]) -> tuple[Any, dict[tuple, int]]:
+    """Parse plain-data YAML; return the data and the 1-based line of every field path.
+
+    Keys of the line map are paths such as ``("scores", "latency")``; the line of a key
+    itself (rather than its value) is under ``("__key__", *path)``.
+    """
+    refuse_controls(text, source, error)
+    try:
+        check_events(text, source, error)
+        loader = LOADER(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        raise error(f"{yaml_location(exc, source)}: invalid YAML{yaml_column(exc)}: {yaml_problem(exc)}") from None
+    lines: dict[tuple, int] = {}
+    problems: list[str] = []
+    if node is not None:
+        map_lines(node, (), lines, problems, source)
+    if problems:
+        what = "duplicate keys (a typo must not silently win)" if all(p.endswith("duplicate key") for p in problems) \
+            else f"{len(problems)} problem{'s' if len(problems) > 1 else ''} with keys"
+        raise error(f"{source}: {what}", details=problems)
+    return data, lines
+
+
+def check_events(text: str, source: str, error: type[InputError]) -> None:
+    """Refuse aliases, foreign tags and deep nesting from the event stream, before any node exists.
+
+    The event parser keeps its own stack rather than recursing, so this pass is safe on
+    any input; composing nodes is not (it recurses once per nesting level).
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=LOADER):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise error(f"{source}:{line}: YAML aliases (*{event.anchor}) are not supported in advisor "
+                        "files; write the value out")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in PLAIN_TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            raise error(f"{source}:{line}: YAML tag {shown} is not allowed; advisor files hold plain data "
+                        "(text, numbers, true/false, lists and mappings)")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise error(f"{source}:{line}: nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def yaml_mark(exc: yaml.YAMLError):
+    return getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+
+
+def yaml_location(exc: yaml.YAMLError, source: str) -> str:
+    mark = yaml_mark(exc)
+    return f"{source}:{mark.line + 1}" if mark is not None else source
+
+
+def yaml_column(exc: yaml.YAMLError) -> str:
+    mark = yaml_mark(exc)
+    return f" at column {mark.column + 1}" if mark is not None else ""
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    return f"{problem} ({context})" if context and getattr(exc, "problem_mark", None) else problem
+
+
+def map_lines(node, path: tuple, lines: dict, problems: list, source: str) -> None:
+    """Record the 1-based line of every field path; collect duplicate and non-text keys.
+
+    Only for node trees that passed :func:`check_events`: without aliases the graph is a
+    tree, and its depth is bounded.
+    """
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        keys = set()
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
+            where = f"{source}:{key_node.start_mark.line + 1}: {dotted(path + (key,))}"
+            if key_node.tag != STR_TAG:
+                problems.append(f"{where}: a key must be text; write it in quotes if you mean the text")
+            elif key in keys:
+                problems.append(f"{where}: duplicate key")
+            keys.add(key)
+            map_lines(value_node, path + (key,), lines, problems, source)
+            lines[("__key__",) + path + (key,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            map_lines(item, path + (index,), lines, problems, source)
+
+
+def dotted(loc: tuple) -> str:
+    """``scores.latency``, ``context.adaptation_tried[1]``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
