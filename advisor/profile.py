@@ -176,11 +176,14 @@ def predictions_path_problem(path: Path) -> str | None:
     return None
 
 
+KINDS = {list: "a list", str: "text", int: "a number", float: "a number", bool: "true or false"}
+
+
 def field_problems(data: Any, source: str, lines: dict[tuple, int] | None = None) -> list[str]:
     """Every problem of ``data`` as a profile, as ``source:line: field.path: message`` lines."""
     lines = lines or {}
     if not isinstance(data, dict):
-        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        got = "an empty file" if data is None else KINDS.get(type(data), f"a {type(data).__name__}")
         return [f"{source}:{lines.get((), 1)}: the profile must be a YAML mapping with version, project and scores (got {got})"]
     try:
         Profile.model_validate(data)

@@ -41,12 +41,13 @@ class TimeLimitExceeded(SecurityError):
 
 
 @contextmanager
-def time_limit(seconds: float = MAX_SECONDS):
+def time_limit(seconds: float | None = None):
     """Raise :class:`TimeLimitExceeded` inside the block once ``seconds`` have passed.
 
     A no-op where SIGALRM does not exist or off the main thread (signals are only
     delivered there); an already-running timer of the caller's is left alone.
     """
+    seconds = MAX_SECONDS if seconds is None else seconds
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if not usable or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
         yield
