@@ -25,6 +25,9 @@ INDICES = ("quality", "relative_cost", "launch_speed", "control", "setup_complex
            "governance_burden")
 EFFECT_KEYS = ("adjust", "veto", "require", "companion", "warn")
 Text = Annotated[str, Field(min_length=1)]
+# Scores add bases, weights x anchors and adjustments: finite and bounded, so that no
+# rubric can make a score overflow to infinity or become NaN.
+Amount = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
 
 
 class Model(BaseModel):
@@ -48,7 +51,7 @@ class Strategy(Model):
     id: Text
     name: Text
     purpose: Text
-    base: float
+    base: Amount
     indices: dict[str, Annotated[int, Field(ge=0, le=100)]]
     indices_note: Optional[str] = None
     first_steps: list[Text] = Field(default_factory=list)
@@ -56,7 +59,7 @@ class Strategy(Model):
 
 class Effect(Model):
     adjust: Optional[str] = None
-    by: Optional[float] = None
+    by: Optional[Amount] = None
     veto: Optional[str] = None
     require: Optional[str] = None
     companion: Optional[str] = None
@@ -127,7 +130,7 @@ class Rubric(Model):
     dimensions: list[Dimension]
     facts: dict[str, Fact]
     strategies: list[Strategy]
-    weights: dict[str, dict[str, float]]
+    weights: dict[str, dict[str, Amount]]
     rules: list[Rule]
     readiness: Readiness
     roadmap: dict[str, Stage]
