@@ -26,10 +26,21 @@ from advisor.errors import InputError
 MAX_BYTES = 1 << 20  # 1 MiB: the default rubric is 40 KB, a profile about 2 KB
 MAX_DEPTH = 32  # nested mappings and lists; the default rubric needs 9
 
-# libyaml when present: the rubric is read on every assessment.
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# Tags a plain-data file may spell out; anything else (``!!python/...``, ``!custom``) is refused.
-PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")}
+
+
+class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: rubrics are read often
+    """The safe loader without implicit timestamps: ``name: 2024-06-01`` is text, not a date
+    (and ``2024-13-01`` is not an error deep inside the constructor)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+# Tags a plain-data file may spell out: ones that cannot fail to construct. ``!!int 1.5``,
+# ``!!python/...`` and ``!custom`` are refused.
+PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map")}
 STR_TAG = "tag:yaml.org,2002:str"
 # C0 controls except tab, line feed and carriage return; DEL; C1 controls (ESC starts ANSI sequences).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -104,10 +115,10 @@ def parse_yaml(text: str, source: str, error: type[InputError]) -> tuple[Any, di
     refuse_controls(text, source, error)
     try:
         check_events(text, source, error)
-        loader = LOADER(text)
+        loader = Loader(text)
         try:
             node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
+            data = construct(loader, node, source, error)
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
@@ -123,6 +134,36 @@ def parse_yaml(text: str, source: str, error: type[InputError]) -> tuple[Any, di
     return data, lines
 
 
+def construct(loader, node, source: str, error: type[InputError]) -> Any:
+    """The Python data of ``node``; a value Python cannot hold (an integer of 5,000 digits) named by line."""
+    if node is None:
+        return None
+    try:
+        return loader.construct_document(node)
+    except (ValueError, OverflowError) as exc:
+        line = node.start_mark.line + 1
+        probe = Loader("")  # the failed loader keeps half-built state
+        for scalar in scalars(node):
+            try:
+                probe.construct_object(scalar)
+            except (ValueError, OverflowError):
+                line = scalar.start_mark.line + 1
+                break
+        raise error(f"{source}:{line}: invalid YAML: a value cannot be read ({exc})") from None
+
+
+def scalars(node):
+    if isinstance(node, yaml.ScalarNode):
+        yield node
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from scalars(item)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from scalars(key)
+            yield from scalars(value)
+
+
 def check_events(text: str, source: str, error: type[InputError]) -> None:
     """Refuse aliases, foreign tags and deep nesting from the event stream, before any node exists.
 
@@ -130,7 +171,7 @@ def check_events(text: str, source: str, error: type[InputError]) -> None:
     any input; composing nodes is not (it recurses once per nesting level).
     """
     depth = 0
-    for event in yaml.parse(text, Loader=LOADER):
+    for event in yaml.parse(text, Loader=Loader):
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent):
             raise error(f"{source}:{line}: YAML aliases (*{event.anchor}) are not supported in advisor "

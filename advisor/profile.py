@@ -169,10 +169,14 @@ def missing_predictions(data: Any, path: Path, lines: dict[tuple, int]) -> list[
 
 def predictions_path_problem(path: Path) -> str | None:
     """Why ``path`` cannot be a predictions file, if it visibly cannot."""
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as exc:  # a name too long, a loop of links, a folder we may not enter
+        return f"cannot be read ({exc.strerror or exc})"
     if path.is_dir():
         return "is a folder, not a file"
-    if not path.exists():
-        return "no such file"
     return None
 
 
@@ -194,7 +198,7 @@ def field_problems(data: Any, source: str, lines: dict[tuple, int] | None = None
 
 
 def describe_error(err: dict, data: Any, source: str, lines: dict[tuple, int]) -> str:
-    loc = tuple(part for part in err["loc"] if not is_union_tag(part))
+    loc = data_loc(err["loc"], data)
     kind = err["type"]
     if kind == "extra_forbidden":
         line = lines.get(("__key__",) + loc, lines.get(loc, 1))
@@ -218,6 +222,22 @@ def describe_error(err: dict, data: Any, source: str, lines: dict[tuple, int]) -
 def is_union_tag(part) -> bool:
     # pydantic inserts the chosen type of Optional/Literal unions into error locations.
     return isinstance(part, str) and (part in ("int", "float", "bool", "str", "none") or part.startswith(("literal[", "function-")))
+
+
+def data_loc(loc: tuple, data: Any) -> tuple:
+    """A pydantic error location as a path in the data: union tags dropped, a user's key named ``int`` kept."""
+    path, current = [], data
+    for part in loc:
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        elif is_union_tag(part):
+            continue
+        else:
+            current = None
+        path.append(part)
+    return tuple(path)
 
 
 def expectation(loc: tuple) -> str | None:

@@ -202,7 +202,7 @@ def fail(source: str, problems: list[str]) -> None:
 
 
 def pydantic_problem(err: dict, data: Any, source: str, lines: dict) -> str:
-    loc = tuple(part for part in err["loc"] if not profile.is_union_tag(part))
+    loc = profile.data_loc(err["loc"], data)
     kind = err["type"]
     if kind == "extra_forbidden":
         valid = valid_keys(loc[:-1], data)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import math
 import operator
 from dataclasses import dataclass
 from typing import Any, Callable, Union
@@ -133,7 +134,7 @@ def parse_leaf(raw: dict, vocabulary, path: tuple) -> Leaf:
         raise ConditionProblem(path + (kind,), f"unknown {kind} {show(name)}{hint(name, list(subjects))}")
     subject = subjects[name]
     op = raw.get("op")
-    if op not in OPERATORS:
+    if not isinstance(op, str) or op not in OPERATORS:
         raise ConditionProblem(path + ("op",), f"unknown operator {show(op)}{hint(op, list(OPERATORS))}; operators: {', '.join(OPERATORS)}")
     spec = OPERATORS[op]
     if subject.type not in spec.subjects:
@@ -158,7 +159,7 @@ def check_value(raw: dict, op: str, spec: Operator, subject: Subject, path: tupl
             check_scalar(item, subject, where)
         return tuple(value)
     if spec.takes == "item":
-        if value not in subject.choices:
+        if not isinstance(value, str) or value not in subject.choices:
             raise ConditionProblem(where, f"{show(value)} is not one of {', '.join(subject.choices)}")
         return value
     check_scalar(value, subject, where)
@@ -168,11 +169,14 @@ def check_value(raw: dict, op: str, spec: Operator, subject: Subject, path: tupl
 def check_scalar(value: Any, subject: Subject, where: tuple) -> None:
     """The value's type must match the subject's; whether it can ever match is the linter's job."""
     if subject.type == "number":
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        # A NaN never compares true and an infinity cannot be linted against a range: both are mistakes.
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     elif subject.type == "flag":
         ok = isinstance(value, bool)
     else:
         ok = isinstance(value, str)
+    if not ok and subject.type == "number" and isinstance(value, float):
+        raise ConditionProblem(where, f"{show(value)} is not a finite number")
     if not ok:
         raise ConditionProblem(where, f"{subject.kind} '{subject.name}' is a {subject.type}; {show(value)} cannot be compared with it")
 

@@ -133,6 +133,17 @@ PROFILES = {
                           ["bad.yaml:11: scores.1: a key must be text"]),
     "a yes/no key": (replace_once(GOOD, "version: 1", "version: 1\nyes: 1").encode(),
                      ["bad.yaml:5: yes: a key must be text"]),
+    # Found by the fuzz harness (tests/fuzz): each was a traceback before.
+    "explicit int tag on a non-integer": (replace_once(GOOD, "version: 1", "version: !!int 1.5").encode(),
+                                          ["bad.yaml:4: YAML tag !!int is not allowed"]),
+    "explicit bool tag": (replace_once(GOOD, "version: 1", "version: !!bool maybe").encode(),
+                          ["bad.yaml:4: YAML tag !!bool is not allowed"]),
+    "a key that names a type": (replace_once(GOOD, "version: 1", "version: 1\nint: 1").encode(),
+                                ["bad.yaml:5: int: unknown key"]),
+    "an integer too long for Python": (replace_once(GOOD, "cost: 3", "cost: " + "9" * 5000).encode(),
+                                       ["bad.yaml:12: invalid YAML: a value cannot be read"]),
+    "a predictions name too long": (replace_once(GOOD, "baseline:\n", "baseline:\n  predictions: " + "a" * 300 + "\n").encode(),
+                                    ["bad.yaml:27: baseline.predictions: cannot be read (File name too long)"]),
     "missing predictions": (replace_once(GOOD, "baseline:\n", "baseline:\n  predictions: none.npz\n").encode(),
                             ["bad.yaml:27: baseline.predictions: no such file: none.npz"]),
     "predictions folder": (replace_once(GOOD, "baseline:\n", "baseline:\n  predictions: sub\n").encode(),
@@ -162,6 +173,13 @@ def test_bad_profile_is_refused_and_nothing_is_written(folder, case, command):
     result = run(folder, *args)
     assert_refused(result, "bad.yaml", *fragments)
     assert snapshot(folder) == before  # the old report intact, no new.json, no pwned, no temporary files
+
+
+def test_a_date_like_name_is_text_not_a_date(folder):
+    # Implicit timestamps are off: "2024-13-01" is a fine project name, not a broken date.
+    (folder / "p.yaml").write_text(replace_once(GOOD, "name: Claims intake extraction", "name: 2024-13-01"))
+    result = run(folder, "validate", "p.yaml")
+    assert result.exit_code == 0 and "project '2024-13-01'" in result.output, result.output
 
 
 def test_good_profile_passes_the_same_checks(folder):
@@ -281,6 +299,12 @@ RUBRICS = {
                        ["effects[0].by: Input should be a finite number"]),
     "huge base": (rubric_text(lambda d: d["strategies"][0].update(base=1e308)),
                   ["strategies[0]", "base: Input should be less than or equal to 100"]),
+    "operator given as a list": (rubric_text(set_rule(0, when={"dimension": "latency", "op": ["ge"], "value": 1})),
+                                 ["when.op: unknown operator ['ge']"]),
+    "infinite condition value": (rubric_text(set_rule(0, when={"dimension": "latency", "op": "ge", "value": float("inf")})),
+                                 ["when.value: inf is not a finite number"]),
+    "NaN condition value": (rubric_text(set_rule(0, when={"dimension": "latency", "op": "ge", "value": float("nan")})),
+                            ["when.value: nan is not a finite number"]),
     "python tag": ("name: !!python/object/apply:os.system ['touch pwned']\n",
                    ["bad-rubric.yaml:1: YAML tag !!python/object/apply:os.system is not allowed"]),
     "alias": ("a: &x 1\nb: *x\n", ["bad-rubric.yaml:2: YAML aliases"]),
