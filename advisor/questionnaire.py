@@ -204,9 +204,10 @@ def parse_answer(q: Question, text: str) -> Any:
 
 
 def _yaml_value(text: str) -> Any:
+    """A typed answer read as YAML (``12``, ``true``, ``[a, b]``), or the text itself if it is not plain YAML."""
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return document.parse_yaml(text, "<answer>", AnswersError)[0]
+    except AnswersError:
         return text
 
 

@@ -505,3 +505,20 @@ def test_outputs_are_byte_identical_across_runs_and_hash_seeds(tmp_path):
         runs.append((files, as_json, measured))
     assert sorted(runs[0][0]) == ["report.md", "report.reliability.svg", "report.scores.svg"]
     assert runs[0] == runs[1] == runs[2]
+
+
+# ---------------------------------------------------------------- the questionnaire at a terminal
+
+def test_hostile_answers_at_the_terminal_are_asked_again_and_progress_survives_end_of_input(folder, monkeypatch):
+    monkeypatch.setenv("ADVISOR_FORCE_INTERACTIVE", "1")
+    monkeypatch.chdir(folder)
+    hostile = ["9" * 5000, "!!python/object/apply:os.system ['touch pwned']", "&a [*a]", "2024-13-01", "\x1b[2J"]
+    answers = ["Name", "Summary", *hostile, "3"]  # then the input ends
+    result = CliRunner().invoke(main, ["questionnaire", "-o", "out.yaml"], input="\n".join(answers) + "\n")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert result.output.count("scores.quality_gap") >= len(hostile)  # each refused and asked again
+    # CliRunner echoes the typed input (a terminal would); advisor's own reply shows the escape inert.
+    assert result.output.count("\x1b") == 1 and "(got '\\x1b[2J')" in result.output
+    assert not (folder / "pwned").exists() and not (folder / "out.yaml").exists()
+    saved = yaml.safe_load((folder / ".advisor-questionnaire.yaml").read_text())
+    assert saved["answers"]["scores.quality_gap"] == 3
