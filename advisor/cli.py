@@ -38,10 +38,11 @@ def handle_errors(command):
             click.echo(f"\n{exc.message}", err=True)
             raise click.exceptions.Exit(1) from None
         except AdvisorError as exc:
-            raise AdvisorClickError(exc.render()) from None
+            # Messages quote file names and values from untrusted files: escape before the terminal.
+            raise AdvisorClickError(escape_controls(exc.render())) from None
         except OSError as exc:
             where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-            raise AdvisorClickError(f"{where}{exc.strerror or exc}") from None
+            raise AdvisorClickError(escape_controls(f"{where}{exc.strerror or exc}")) from None
 
     return wrapper
 

@@ -522,3 +522,13 @@ def test_hostile_answers_at_the_terminal_are_asked_again_and_progress_survives_e
     assert not (folder / "pwned").exists() and not (folder / "out.yaml").exists()
     saved = yaml.safe_load((folder / ".advisor-questionnaire.yaml").read_text())
     assert saved["answers"]["scores.quality_gap"] == 3
+
+
+def test_error_messages_never_carry_raw_control_characters(folder):
+    # A file name is untrusted text too: an ESC in it is shown escaped in the error.
+    name = "evil\x1b]0;owned\x07.yaml"
+    (folder / name).write_text("version: 2\n")
+    result = run(folder, "validate", name)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "evil\\x1b]0;owned\\x07.yaml" in result.output

@@ -24,6 +24,24 @@ the file and the first bad row, e.g.
 ``preds.csv: line 5 (row 4): probabilities sum to 0.93, not 1 (tolerance 1e-4)``.
 Rows are numbered from 1 in every format; text formats also give the line.
 
+Untrusted files
+---------------
+Every ``.npy`` header (a file, or an ``.npz`` member) is parsed by hand and checked
+before any data is read: the dtype must be plain numbers (booleans, integers or
+floats; an object dtype is refused), the shape must fit the array's role, and the declared data
+size must equal what the file or zip entry (``ZipInfo.file_size``) holds. An array
+loaded whole into memory (labels and every 1-D array always; a 2-D array that is
+small, Fortran-ordered or not floating-point) may need at most :data:`MEMORY_CAP`
+bytes (2 GiB) once widened to 64-bit numbers; a large C-ordered 2-D float array is
+streamed (below), so it needs no cap. The checks run before any byte of data is
+read or decompressed, so a zip bomb is refused from its header. Neither reader
+ever unpickles: no object array is read at all.
+
+A ``.csv`` / ``.jsonl`` line longer than :data:`LINE_LIMIT` characters (64 Mi), a
+CSV field longer than ``csv.field_size_limit()`` (131072 characters), JSON nested
+too deeply and bytes that are not UTF-8 are refused naming their line. A UTF-8 BOM
+and CRLF line ends are accepted.
+
 Large inputs
 ------------
 A 2-D array of at least :data:`STREAM_BYTES` in a ``.npy`` file or an ``.npz``
@@ -48,7 +66,10 @@ indexing scheme.
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import csv
+import itertools
 import json
 import math
 import os
@@ -59,7 +80,9 @@ import tempfile
 import threading
 import weakref
 import zipfile
+import zlib
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +96,22 @@ STREAM_BYTES = 1 << 28  # 2-D file arrays this large are read block by block ins
 # CSV/JSONL files this large keep their scores in a temporary file: parsed into Python
 # lists, a value costs about 30 bytes, a few times its text
 TEXT_STREAM_BYTES = 1 << 25
+# An array read whole into memory may declare at most this many bytes (2 GiB): a larger
+# declaration is refused from the header, before a byte of data is read or inflated
+MEMORY_CAP = 2 << 30
+# Characters in one CSV/JSONL line (64 Mi): a line is a label and K numbers, and reading
+# an endless line whole would exhaust memory before any check could run
+LINE_LIMIT = 1 << 26
+NPY_HEADER_LIMIT = 10_000  # bytes of a .npy header's text; numpy's np.load refuses longer too
+
+
+try:
+    from lzma import LZMAError
+except ImportError:  # a Python without lzma cannot open such zip members at all
+    LZMAError = zlib.error
+
+# What a damaged zip archive or member can raise: each codec has its own error type
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, LZMAError, NotImplementedError, EOFError, OSError)
 
 
 class PredictionsFormatError(ValueError):
@@ -209,10 +248,20 @@ class RowFile:
         out = np.empty((stop - start,) + self.shape[1:], self.dtype)
         view = memoryview(out.reshape(-1).view(np.uint8))
         with self._lock:
-            if self.member is None:
-                self._read_file(start, view)
-            else:
-                self._read_stream(start, stop, view)
+            try:
+                if self.member is None:
+                    self._read_file(start, view)
+                else:
+                    self._read_stream(start, stop, view)
+            except PredictionsFormatError:
+                self._close_stream()
+                raise
+            except _ZIP_ERRORS as exc:
+                # damage found on a later pass (a bad deflate block, a file cut meanwhile)
+                # is still an input error naming the file, not a traceback
+                self._close_stream()
+                where = _member_where(self.member) if self.member else None
+                raise _fail(self.path, f"cannot be read ({_zip_reason(exc)})", where) from None
         return out
 
     def _read_file(self, start: int, view: memoryview) -> None:
@@ -239,12 +288,24 @@ class RowFile:
             self._stream = None
 
 
-def _read_exactly(handle, view: memoryview, name: str) -> None:
+def _zip_reason(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    if isinstance(exc, EOFError):  # zipfile's own is blank
+        return "the compressed data ends early"
+    return str(exc) or type(exc).__name__
+
+
+_READ_SLICE = 1 << 24
+
+
+def _read_exactly(handle, view: memoryview, name: str, where: str | None = None) -> None:
     done = 0
     while done < len(view):
-        got = handle.readinto(view[done:])
+        # in slices: a zip member's readinto reads into a temporary bytes object first
+        got = handle.readinto(view[done:done + _READ_SLICE])
         if not got:
-            raise PredictionsFormatError(f"{name}: cannot be read (the file ends early)")
+            raise _fail(name, "cannot be read (the file ends early)", where)
         done += got
 
 
@@ -442,76 +503,266 @@ def load_predictions(path) -> Predictions:
     suffix = path.suffix.lower()
     if suffix not in loaders:
         raise _fail(source, f"unsupported file type {repr(suffix) if suffix else '(none)'}; use .npz, .npy, .csv or .jsonl")
+    try:
+        _check_regular_file(path, source)
+        return loaders[suffix](path, source)
+    except PredictionsFormatError:
+        raise
+    except OSError as exc:
+        raise _fail(source, f"cannot be read ({_os_reason(exc, source)})") from None
+    except (ValueError, EOFError) as exc:  # a last net: each loader names its own problems
+        raise _fail(source, f"cannot be read ({exc})") from None
+
+
+def _check_regular_file(path: Path, source: str) -> None:
     if not path.exists():
         raise _fail(source, "file not found")
     if path.is_dir():
         raise _fail(source, "is a folder, not a file")
-    try:
-        return loaders[suffix](path, source)
-    except PredictionsFormatError:
-        raise
-    except (OSError, ValueError, EOFError) as exc:
-        raise _fail(source, f"cannot be read ({exc})") from None
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise _fail(source, "is not a regular file")
 
+
+def _os_reason(exc: OSError, source: str) -> str:
+    """The OS's reason, naming the file only when it is not ``source`` (a sibling, say)."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is not None and os.fspath(exc.filename) != source:
+        return f"{reason}: {os.fspath(exc.filename)}"
+    return reason
+
+
+# ---------------------------------------------------------------- .npy headers
+
+_NPY_MAGIC = b"\x93NUMPY"
+# The header-length field and header text encoding of each .npy version numpy writes
+_NPY_VERSIONS = {(1, 0): ("<H", "latin1"), (2, 0): ("<I", "latin1"), (3, 0): ("<I", "utf8")}
+_DTYPE_KINDS = {"U": "text", "S": "bytes", "V": "structured records", "c": "complex numbers",
+                "M": "dates", "m": "time spans"}
+
+
+@dataclass(frozen=True)
+class _NpyHeader:
+    """What a .npy header declares, and the byte offset of the data after it."""
+
+    shape: tuple[int, ...]
+    fortran: bool
+    dtype: np.dtype
+    offset: int
+
+    @property
+    def data_bytes(self) -> int:
+        return math.prod(self.shape) * self.dtype.itemsize  # Python ints: a lying shape cannot overflow
+
+    @property
+    def memory_bytes(self) -> int:
+        # read whole, labels become int64 and scores float64: narrower types widen
+        return math.prod(self.shape) * max(self.dtype.itemsize, 8)
+
+    def declared(self) -> str:
+        return f"header declares shape {self.shape} of {self.dtype} ({self.data_bytes:,} bytes)"
+
+
+def _read_npy_header(stream, source: str, where: str | None) -> _NpyHeader:
+    """Parse a .npy header by hand, reading only its bounded, declared length.
+
+    numpy's own reader would read a 4 GiB header length before checking it.
+    """
+    magic = _read_upto(stream, len(_NPY_MAGIC) + 2)
+    if not magic or not magic.startswith(_NPY_MAGIC[:len(magic)]):
+        raise _fail(source, "not a .npy array (it does not start with the .npy magic string)", where)
+    if len(magic) < len(_NPY_MAGIC) + 2:
+        raise _fail(source, "ends within the .npy header", where)
+    version = (magic[-2], magic[-1])
+    if version not in _NPY_VERSIONS:
+        raise _fail(source, f"unsupported .npy format version {version[0]}.{version[1]} "
+                            "(advisor reads 1.0, 2.0 and 3.0)", where)
+    length_format, encoding = _NPY_VERSIONS[version]
+    length_field = _read_upto(stream, struct.calcsize(length_format))
+    if len(length_field) < struct.calcsize(length_format):
+        raise _fail(source, "ends within the .npy header", where)
+    length = struct.unpack(length_format, length_field)[0]
+    if length > NPY_HEADER_LIMIT:
+        raise _fail(source, f"the .npy header is {length:,} bytes long (at most {NPY_HEADER_LIMIT:,} are read)", where)
+    text = _read_upto(stream, length)
+    if len(text) < length:
+        raise _fail(source, "ends within the .npy header", where)
+    shape, fortran, dtype = _npy_header_fields(text, encoding, source, where)
+    return _NpyHeader(shape, fortran, dtype, len(magic) + len(length_field) + length)
+
+
+def _read_upto(stream, count: int) -> bytes:
+    """``count`` bytes, or fewer only at the end of the stream."""
+    chunks, got = [], 0
+    while got < count:
+        chunk = stream.read(count - got)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _npy_header_fields(raw: bytes, encoding: str, source: str, where: str | None):
+    """(shape, fortran order, dtype) of a header's text, a Python dict literal."""
+    try:
+        fields = ast.literal_eval(raw.decode(encoding))
+    except (UnicodeDecodeError, SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+        fields = None  # literal_eval's errors on hostile text include MemoryError and RecursionError
+    if not isinstance(fields, dict) or set(fields) != {"descr", "fortran_order", "shape"}:
+        raise _fail(source, f"the .npy header cannot be parsed: {_shown(raw.decode('latin1').strip())}", where)
+    shape, fortran, descr = fields["shape"], fields["fortran_order"], fields["descr"]
+    if not (isinstance(shape, tuple) and all(type(n) is int and n >= 0 for n in shape)
+            and isinstance(fortran, bool)):
+        raise _fail(source, f"the .npy header has an invalid shape or order: {_shown(raw.decode('latin1').strip())}",
+                    where)
+    if not isinstance(descr, str):  # a list or tuple describes structured records or sub-arrays
+        raise _fail(source, f"holds structured records (dtype {_shown(descr)}), not plain numbers", where)
+    try:
+        return shape, fortran, np.dtype(descr)
+    except (TypeError, ValueError, OverflowError):
+        raise _fail(source, f"the .npy header names an unknown dtype {_shown(descr)}", where) from None
+
+
+def _check_npy_header(header: _NpyHeader, stored_bytes: int, role: str, source: str, where: str | None,
+                      holder: str = "file") -> None:
+    """Refuse a header that cannot hold ``role`` (labels, probs or logits) or that lies about its size.
+
+    ``stored_bytes`` is the size of the ``holder`` (the file, or the zip member) including the header.
+    """
+    dtype = header.dtype
+    if dtype.hasobject:
+        raise _fail(source, "holds Python objects (dtype object); advisor never unpickles data "
+                            "(allow_pickle=False)", where)
+    if dtype.kind not in "biuf":
+        wanted = "integers" if role == "labels" else "numbers"
+        raise _fail(source, f"holds {_DTYPE_KINDS.get(dtype.kind, 'values')} (dtype {_clipped(str(dtype))}), "
+                            f"not plain numbers; {role} must be {wanted}", where)
+    if role == "labels" and len(header.shape) != 1:
+        raise _fail(source, f"labels must be a 1-D array; got shape {header.shape}", where)
+    if len(header.shape) not in (1, 2):
+        raise _fail(source, f"{role} must be 1-D (binary) or 2-D (N, K); got shape {header.shape}", where)
+    held = stored_bytes - header.offset
+    if header.data_bytes != held:
+        raise _fail(source, f"{header.declared()} but the {holder} holds {held:,} bytes of data", where)
+    if not _streamable(header) and header.memory_bytes > MEMORY_CAP:
+        hint = "; only C-ordered 2-D float arrays are streamed" if len(header.shape) == 2 else ""
+        raise _fail(source, f"header declares shape {header.shape} of {dtype}, which needs {header.memory_bytes:,} "
+                            f"bytes of memory (the limit for an array read whole is {MEMORY_CAP:,} bytes{hint})",
+                    where)
+
+
+def _streamable(header: _NpyHeader) -> bool:
+    return (len(header.shape) == 2 and not header.fortran and header.dtype.kind == "f"
+            and header.data_bytes >= STREAM_BYTES)
+
+
+def _read_whole(stream, header: _NpyHeader, source: str, where: str | None) -> np.ndarray:
+    """The array of a checked header, read from ``stream`` positioned at its data."""
+    flat = np.empty(math.prod(header.shape), header.dtype)
+    _read_exactly(stream, memoryview(flat.view(np.uint8)), source, where)
+    return flat.reshape(header.shape, order="F" if header.fortran else "C")
+
+
+# ---------------------------------------------------------------- .npz
 
 def _load_npz(path: Path, source: str) -> Predictions:
     if not zipfile.is_zipfile(path):
         raise _fail(source, "not a valid .npz file (not a zip archive)")
     try:
         with zipfile.ZipFile(path) as archive:
-            members = {info.filename[:-4]: info for info in archive.infolist() if info.filename.endswith(".npy")}
-        names = sorted(members)
-        if "labels" not in names:
-            raise _fail(source, f"no 'labels' array (found: {', '.join(names) or 'nothing'})")
-        present = [name for name in ("probs", "logits") if name in names]
-        if len(present) != 1:
-            problem = "both 'probs' and 'logits'" if present else "neither 'probs' nor 'logits'"
-            raise _fail(source, f"has {problem}; give exactly one (found: {', '.join(names)})")
-        scores = _npz_member(path, members[present[0]])
-        if not isinstance(scores, RowFile):
-            with np.load(path, allow_pickle=False) as data:
-                scores = data[present[0]]
-        with np.load(path, allow_pickle=False) as data:
-            labels = data["labels"]
-    except (zipfile.BadZipFile, ValueError) as exc:
-        if isinstance(exc, PredictionsFormatError):
-            raise
+            members = _npz_members(archive, source)
+            kind = _npz_score_kind(members, source)
+            # every header is checked before any data is read or inflated
+            headers = {role: _npz_header(archive, members[role], role, source) for role in ("labels", kind)}
+            labels, scores = (_npz_array(path, archive, members[role], headers[role], source)
+                              for role in ("labels", kind))
+    except PredictionsFormatError:
+        raise
+    except (*_ZIP_ERRORS, ValueError) as exc:
         raise _fail(source, f"not a valid .npz file ({exc})") from None
-    return from_arrays(labels, source=source, **{present[0]: scores})
+    return from_arrays(labels, source=source, **{kind: scores})
 
 
-def _npz_member(path: Path, info: zipfile.ZipInfo):
-    """A :class:`RowFile` over a large 2-D member, or None (then the member is loaded)."""
-    with zipfile.ZipFile(path) as archive, archive.open(info) as stream:
-        shape, fortran, dtype, header = _npy_header(stream)
-    if not _streamable(shape, fortran, dtype):
-        return None
-    if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 0x1:
-        with open(path, "rb") as handle:  # the member's bytes lie in place after its local header
-            handle.seek(info.header_offset)
-            local = handle.read(30)
-        name_length, extra_length = struct.unpack("<HH", local[26:30])
-        start = info.header_offset + 30 + name_length + extra_length
-        return RowFile(path, shape, dtype, start + header)
-    return RowFile(path, shape, dtype, header, member=info.filename)
+def _npz_members(archive: zipfile.ZipFile, source: str) -> dict[str, zipfile.ZipInfo]:
+    """The .npy members by array name; a repeated name is refused (which copy would be meant?)."""
+    infos = archive.infolist()
+    repeated = [(name, count) for name, count in Counter(info.filename for info in infos).items() if count > 1]
+    if repeated:
+        name, count = repeated[0]
+        raise _fail(source, f"the archive holds {count} members named {name!r}; each name must appear once")
+    return {info.filename[:-4]: info for info in infos if info.filename.endswith(".npy") and not info.is_dir()}
 
 
-def _npy_header(handle) -> tuple[tuple, bool, np.dtype, int]:
-    """(shape, fortran_order, dtype, header length in bytes) of a .npy stream at its start."""
-    version = np.lib.format.read_magic(handle)
-    if version == (1, 0):
-        shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
-    elif version == (2, 0):
-        shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
-    else:
-        shape, fortran, dtype = np.lib.format._read_array_header(handle, version)
-    return shape, fortran, dtype, handle.tell()
+def _npz_score_kind(members: dict, source: str) -> str:
+    names = sorted(members)
+    found = _escaped(", ".join(names)) or "nothing"  # member names are the file's text
+    if "labels" not in names:
+        raise _fail(source, f"no 'labels' array (found: {found})")
+    present = [name for name in ("probs", "logits") if name in names]
+    if len(present) != 1:
+        problem = "both 'probs' and 'logits'" if present else "neither 'probs' nor 'logits'"
+        raise _fail(source, f"has {problem}; give exactly one (found: {found})")
+    return present[0]
 
 
-def _streamable(shape, fortran: bool, dtype: np.dtype) -> bool:
-    return (len(shape) == 2 and not fortran and dtype.kind == "f" and not dtype.hasobject
-            and int(np.prod(shape, dtype=np.int64)) * dtype.itemsize >= STREAM_BYTES)
+def _member_where(filename: str) -> str:
+    """A member as its array name, as ``np.load`` keys it: ``member 'probs'``."""
+    return f"member {filename.removesuffix('.npy')!r}"
 
+
+def _npz_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, role: str, source: str) -> _NpyHeader:
+    """The checked header of a member; zipfile never inflates more than ``info.file_size`` bytes."""
+    where = _member_where(info.filename)
+    if info.flag_bits & 0x1:
+        raise _fail(source, "is encrypted; advisor reads only unencrypted archives", where)
+    try:
+        with archive.open(info) as stream:
+            header = _read_npy_header(stream, source, where)
+    except PredictionsFormatError:
+        raise
+    except _ZIP_ERRORS as exc:
+        raise _fail(source, f"cannot be read ({_zip_reason(exc)})", where) from None
+    _check_npy_header(header, info.file_size, role, source, where, holder="member")
+    return header
+
+
+def _npz_array(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, header: _NpyHeader, source: str):
+    """A member's array: a :class:`RowFile` when large and 2-D, else read whole."""
+    where = _member_where(info.filename)
+    if _streamable(header):
+        return _member_rows(path, info, header, source, where)
+    try:
+        with archive.open(info) as stream:
+            _skip(stream, header.offset, source)
+            return _read_whole(stream, header, source, where)
+    except PredictionsFormatError:
+        raise
+    except _ZIP_ERRORS as exc:
+        raise _fail(source, f"cannot be read ({_zip_reason(exc)})", where) from None
+
+
+def _member_rows(path: Path, info: zipfile.ZipInfo, header: _NpyHeader, source: str, where: str) -> RowFile:
+    if info.compress_type != zipfile.ZIP_STORED:
+        return RowFile(path, header.shape, header.dtype, header.offset, member=info.filename)
+    return RowFile(path, header.shape, header.dtype, _stored_data_start(path, info, source, where) + header.offset)
+
+
+def _stored_data_start(path: Path, info: zipfile.ZipInfo, source: str, where: str) -> int:
+    """Where a stored member's bytes begin: in place, after its local header."""
+    with open(path, "rb") as handle:
+        handle.seek(info.header_offset)
+        local = handle.read(30)
+        archive_bytes = os.fstat(handle.fileno()).st_size
+    if len(local) < 30 or not local.startswith(b"PK\x03\x04"):
+        raise _fail(source, "its local zip header is damaged", where)
+    name_length, extra_length = struct.unpack("<HH", local[26:30])
+    start = info.header_offset + 30 + name_length + extra_length
+    if start + info.file_size > archive_bytes:
+        raise _fail(source, "the archive ends before the member does", where)
+    return start
+
+
+# ---------------------------------------------------------------- .npy
 
 _NPY_NAME = re.compile(r"^(?P<stem>.*)\.(?P<part>labels|probs|logits)\.npy$", re.IGNORECASE)
 
@@ -530,21 +781,52 @@ def _load_npy(path: Path, source: str) -> Predictions:
         problem = "both" if present else "neither"
         raise _fail(source, f"{problem} of {siblings['probs'].name} and {siblings['logits'].name} exist; "
                             "give exactly one")
-    labels = _read_npy(siblings["labels"])
-    scores = _read_npy(siblings[present[0]])
-    return from_arrays(labels, source=source, **{present[0]: scores})
+    kind = present[0]
+    files = {role: _NpyFile(siblings[role], source, None if siblings[role] == path else siblings[role].name)
+             for role in ("labels", kind)}
+    for npy in files.values():
+        npy.check_regular()
+    # every header is checked before any data is read
+    headers = {role: npy.header(role) for role, npy in files.items()}
+    labels, scores = (files[role].array(headers[role]) for role in ("labels", kind))
+    return from_arrays(labels, source=source, **{kind: scores})
 
 
-def _read_npy(path: Path):
-    """The array of a .npy file: a :class:`RowFile` when large and 2-D, else loaded."""
-    try:
-        with open(path, "rb") as handle:
-            shape, fortran, dtype, header = _npy_header(handle)
-        if _streamable(shape, fortran, dtype):
-            return RowFile(path, shape, dtype, header)
-        return np.load(path, allow_pickle=False)
-    except ValueError as exc:
-        raise _fail(str(path), f"not a valid .npy file ({exc})") from None
+@dataclass(frozen=True)
+class _NpyFile:
+    """One file of a .npy pair; errors name the given ``source``, then this file if it is another."""
+
+    path: Path
+    source: str
+    where: str | None
+
+    def check_regular(self) -> None:
+        if not self.path.is_file():
+            raise _fail(self.source, "is not a regular file", self.where)
+
+    def header(self, role: str) -> _NpyHeader:
+        with self._reading():
+            with open(self.path, "rb") as handle:
+                header = _read_npy_header(handle, self.source, self.where)
+                stored_bytes = os.fstat(handle.fileno()).st_size
+        _check_npy_header(header, stored_bytes, role, self.source, self.where)
+        return header
+
+    def array(self, header: _NpyHeader):
+        """The checked array: a :class:`RowFile` when large and 2-D, else read whole."""
+        if _streamable(header):
+            return RowFile(self.path, header.shape, header.dtype, header.offset)
+        with self._reading():
+            with open(self.path, "rb") as handle:
+                handle.seek(header.offset)
+                return _read_whole(handle, header, self.source, self.where)
+
+    @contextlib.contextmanager
+    def _reading(self):
+        try:
+            yield
+        except OSError as exc:
+            raise _fail(self.source, f"cannot be read ({_os_reason(exc, str(self.path))})", self.where) from None
 
 
 _CSV_COLUMNS = {"p": "probs", "logit": "logits"}
@@ -566,7 +848,7 @@ def column_layout(names, source: str, where: str = "line 1") -> tuple[str, bool]
         if rest and rest == [f"{prefix}{k}" for k in range(len(rest))]:
             return kind, False
     raise _fail(source, "after 'label' the columns must be p0,p1,...,p{K-1} or logit0,...,logit{K-1} "
-                        f"(or 'prob' / 'logit' for a binary task); got {','.join(rest) or 'nothing'}",
+                        f"(or 'prob' / 'logit' for a binary task); got {_escaped(','.join(rest)) or 'nothing'}",
                 where)
 
 
@@ -667,18 +949,67 @@ def _remove_folder(handle, folder: str) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+# ---------------------------------------------------------------- text files
+
+# How errors="surrogateescape" shows a byte that is not UTF-8: U+DC80..U+DCFF
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _open_text(path: Path):
+    """A text handle that keeps undecodable bytes (as surrogates) so the error can name their line."""
+    return open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+def _text_lines(handle, source: str) -> Iterator[str]:
+    """Each line, with its line end; refused at the first that is too long or not UTF-8."""
+    for number in itertools.count(1):
+        text = handle.readline(LINE_LIMIT + 1)  # bounded: an endless line is never read whole
+        if not text:
+            return
+        if len(text) > LINE_LIMIT and text[-1] not in "\r\n":
+            raise _fail(source, f"longer than {LINE_LIMIT:,} characters", f"line {number}")
+        bad = None if text.isascii() else _ESCAPED_BYTE.search(text)  # isascii: the fast common case
+        if bad:
+            raise _fail(source, _not_utf8(text, bad.start()), f"line {number}")
+        yield text
+
+
+def _not_utf8(text: str, index: int) -> str:
+    column = len(text[:index].encode("utf-8", "surrogateescape")) + 1
+    return f"byte {column} of the line (0x{ord(text[index]) - 0xDC00:02x}) is not valid UTF-8"
+
+
+def _csv_records(reader, source: str) -> Iterator[list[str]]:
+    """The non-blank records of a ``csv.reader``; its errors name their line."""
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _fail(source, _csv_problem(exc), f"line {reader.line_num}") from None
+        if fields and any(field.strip() for field in fields):
+            yield fields
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    # a legitimate field is one number, so csv's size limit stays: only the wording changes
+    if "field limit" in str(exc):
+        return f"a field is longer than {csv.field_size_limit()} characters"
+    return f"not valid CSV ({exc})"
+
+
 def _load_csv(path: Path, source: str) -> Predictions:
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
+    with _open_text(path) as handle:
+        reader = csv.reader(_text_lines(handle, source))
+        records = _csv_records(reader, source)
+        header = next(records, None)
         if header is None:
             raise _fail(source, "no predictions (the file is empty)")
-        kind, binary = column_layout(header, source)
+        kind, binary = column_layout(header, source, f"line {reader.line_num}")
         names = [name.strip() for name in header[1:]]
         with _TextRows(path, source) as rows:
-            for fields in reader:
-                if not fields or all(not f.strip() for f in fields):
-                    continue
+            for fields in records:
                 where = f"line {reader.line_num} (row {rows.count + 1})"
                 if len(fields) != len(header):
                     raise _fail(source, f"has {len(fields)} fields, expected {len(header)} as in the header", where)
@@ -688,8 +1019,24 @@ def _load_csv(path: Path, source: str) -> Predictions:
             return rows.predictions(kind, binary)
 
 
+_SHOWN_LIMIT = 60  # characters of a bad value quoted in a message (a field can be 131072)
+
+
+def _clipped(text: str) -> str:
+    return text if len(text) <= _SHOWN_LIMIT else text[:_SHOWN_LIMIT - 3] + "..."
+
+
+def _escaped(text: str) -> str:
+    """Unquoted text from the file, clipped, its control characters escaped (they could drive a terminal)."""
+    return _clipped(repr(text)[1:-1])
+
+
 def _shown(value) -> str:
-    """A value as the user wrote it: JSON spelling for JSON values, quotes around text."""
+    """A value as the user wrote it (JSON spelling for JSON values, quotes around text), clipped."""
+    return _clipped(_spelled(value))
+
+
+def _spelled(value) -> str:
     if isinstance(value, str):
         return repr(value)  # quoted, with control characters escaped
     if isinstance(value, (bool, np.bool_)) or value is None:
@@ -717,7 +1064,7 @@ def _parse_label(text, source: str, where: str) -> int:
 
 def _shown_number(text) -> str:
     """A number as written: the text of a CSV field unquoted, a JSON number as JSON would."""
-    return text.strip() if isinstance(text, str) else _shown(text)
+    return _clipped(text.strip()) if isinstance(text, str) else _shown(text)
 
 
 def _parse_number(text, column: str, source: str, where: str) -> float:
@@ -739,6 +1086,10 @@ def _json_record(text: str, source: str, where: str) -> tuple[dict, str]:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _fail(source, f"not valid JSON ({exc.msg} at column {exc.colno})", where) from None
+    except RecursionError:
+        raise _fail(source, "not valid JSON (arrays or objects nested too deeply)", where) from None
+    except ValueError as exc:  # an integer with more digits than Python converts (sys.set_int_max_str_digits)
+        raise _fail(source, f"not valid JSON ({str(exc).split(';')[0]})", where) from None
     if not isinstance(record, dict):
         raise _fail(source, "each line must be a JSON object like {\"label\": 2, \"probs\": [...]}", where)
     if "label" not in record:
@@ -752,8 +1103,8 @@ def _json_record(text: str, source: str, where: str) -> tuple[dict, str]:
 
 def _load_jsonl(path: Path, source: str) -> Predictions:
     layout = None  # (key, width, first line)
-    with open(path, encoding="utf-8-sig") as handle, _TextRows(path, source) as rows:
-        for number, text in enumerate(handle, start=1):
+    with _open_text(path) as handle, _TextRows(path, source) as rows:
+        for number, text in enumerate(_text_lines(handle, source), start=1):
             if not text.strip():
                 continue
             where = f"line {number} (row {rows.count + 1})"
@@ -771,10 +1122,24 @@ def _load_jsonl(path: Path, source: str) -> Predictions:
                 raise _fail(source, f"has {len(values)} values in '{key}', expected {layout[1]} "
                                     f"as on line {layout[2]}", where)
             label = _parse_label(record["label"], source, where)
-            for j, value in enumerate(values):
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise _fail(source, f"{key}[{j}]: {_shown(value)} is not a number", where)
-            rows.append(label, [float(v) for v in values], number)
+            rows.append(label, _json_numbers(values, key, source, where), number)
         if layout is None:
             raise _fail(source, "no predictions (the file is empty)")
         return rows.predictions(*_JSON_KEYS[layout[0]])
+
+
+def _json_numbers(values: list, key: str, source: str, where: str) -> list[float]:
+    for j, value in enumerate(values):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _fail(source, f"{key}[{j}]: {_shown(value)} is not a number", where)
+    try:
+        return [float(value) for value in values]
+    except OverflowError:  # an integer beyond float range: like JSON's 1e999, it is infinite
+        return [value if isinstance(value, float) else _integer_as_float(value) for value in values]
+
+
+def _integer_as_float(value: int) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
