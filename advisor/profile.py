@@ -175,6 +175,8 @@ def predictions_path_problem(path: Path) -> str | None:
         return "no such file"
     except OSError as exc:  # a name too long, a loop of links, a folder we may not enter
         return f"cannot be read ({exc.strerror or exc})"
+    except ValueError:  # a NUL character, which no file name can hold
+        return "cannot be read (the name holds a NUL character)"
     if path.is_dir():
         return "is a folder, not a file"
     return None

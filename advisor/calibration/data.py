@@ -432,14 +432,26 @@ def _as_label_array(values, source: str, where) -> np.ndarray:
     if array.ndim != 1:
         raise _fail(source, f"labels must be a 1-D array; got shape {array.shape}")
     if array.dtype.kind in "iu":
+        _check_label_size(array, source, where)
         return array.astype(np.int64, copy=False)
     if array.dtype.kind == "f":
         bad = ~np.isfinite(array) | (array != np.round(array))
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise _fail(source, f"label {_shown(array[row])} is not an integer", where(row))
+        _check_label_size(array, source, where)
         return array.astype(np.int64)
     raise _fail(source, f"labels must be integers; got an array of {array.dtype}")
+
+
+def _check_label_size(array: np.ndarray, source: str, where) -> None:
+    """Refuse labels that int64 cannot hold before the cast would wrap them (2**64 - 1 becomes -1)."""
+    if array.dtype.kind == "i" or not len(array):
+        return
+    huge = np.abs(array) >= 2.0**62 if array.dtype.kind == "f" else array > np.iinfo(np.int64).max
+    if huge.any():
+        row = int(np.flatnonzero(huge)[0])
+        raise _fail(source, f"label {_shown(array[row])} is far outside the class range", where(row))
 
 
 def _check_label_range(labels: np.ndarray, n_classes: int, source: str, where) -> None:
