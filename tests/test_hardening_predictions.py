@@ -263,6 +263,11 @@ BAD_FILES = [
      ["member 'logits'", "holds complex numbers (dtype complex128)"], {}),
     ("npz-datetime-labels", npz({"labels": np.array(["2020-01-01"] * 4, "datetime64[D]"), "probs": PROBS}),
      ["member 'labels'", "holds dates"], {}),
+    # int64 cannot hold these: the cast used to wrap 2**64 - 1 to -1 and name the wrong label
+    ("npz-uint64-label-beyond-int64", npz({"labels": np.array([0, 2**64 - 1, 1, 1], np.uint64), "probs": PROBS}),
+     ["row 2", "label 18446744073709551615 is far outside the class range"], {}),
+    ("npz-float-label-beyond-int64", npz({"labels": np.array([0, 1e30, 1, 1]), "probs": PROBS}),
+     ["row 2", "label 1e+30 is far outside the class range"], {}),
     ("npz-non-integral-label", npz({"labels": np.array([2.5, 0, 1, 1]), "probs": PROBS}),
      ["row 1", "label 2.5 is not an integer"], {}),
     ("npz-cut-in-half", lambda tmp_path: write_file(
