@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import click
 
 from advisor import __version__
 from advisor.errors import AdvisorError, InputError, Interrupted, PredictionsError
-from advisor.output import check_output, write_file_atomically, write_files_atomically
+from advisor.output import check_output, refuse_inputs, write_file_atomically, write_files_atomically
 
 
 class AdvisorClickError(click.ClickException):
@@ -65,8 +66,13 @@ def escape_controls(text: str) -> str:
     return "".join(ch if ch in "\n\t" or ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
+# json.dumps escapes C0 controls but not DEL, the C1 controls (CSI) or the line separators.
+UNESCAPED_BY_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
 def dump_json(data) -> str:
-    return json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    text = json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    return UNESCAPED_BY_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 output_option = click.option(
@@ -101,13 +107,25 @@ def assess(profile, output, fmt, rubric_path, template_path, no_figures):
 
     check_output(output, [profile, rubric_path, template_path])
     assessment = engine.assess_file(profile, rubric_path=rubric_path)
+    inputs = [profile, rubric_path, template_path, *attached_files(profile, assessment)]
     if fmt == "json":
+        refuse_inputs([output] if output not in (None, "-") else [], inputs)
         write_output(dump_json(assessment), output)
         return
     if output in (None, "-"):  # standard output has nowhere to put figures
         write_output(report.render_markdown(assessment, template_path=template_path), output)
         return
-    write_files_atomically(report.report_files(assessment, Path(output), template_path, figures=not no_figures))
+    files = report.report_files(assessment, Path(output), template_path, figures=not no_figures)
+    refuse_inputs(list(files), inputs)  # the figures too: report.scores.svg may be someone's profile
+    write_files_atomically(files)
+
+
+def attached_files(profile: str, assessment: dict) -> list[Path]:
+    """The predictions file(s) a profile attaches, as the assessment records them."""
+    from advisor import calibration as cal
+
+    attached = (assessment.get("inputs") or {}).get("predictions")
+    return cal.input_files(Path(profile).parent / attached["path"]) if attached else []
 
 
 @main.command()
@@ -130,7 +148,7 @@ def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, fold
     """Measure the accuracy and calibration of a PREDICTIONS file (.npz, .npy pair, .csv, .jsonl)."""
     from advisor import calibration as cal
 
-    check_output(output, [predictions])  # before a measurement that may take minutes
+    check_output(output, cal.input_files(predictions))  # before a measurement that may take minutes
     try:
         preds = cal.load_predictions(predictions)
         result = cal.measure(
@@ -142,9 +160,9 @@ def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, fold
     if fmt == "json":
         text = dump_json(result)
     elif fmt == "markdown":
-        text = cal.format_markdown(result)
+        text = escape_controls(cal.format_markdown(result))  # the file name is untrusted text
     else:
-        text = cal.format_text(result)
+        text = escape_controls(cal.format_text(result))
     write_output(text, output)
 
 
@@ -183,7 +201,7 @@ def questionnaire(output, answers_path, resume, rubric_path):
             assess, profile=str(outcome.profile_path), output=str(outcome.report_path), fmt="markdown",
             rubric_path=outcome.rubric_path, template_path=None, no_figures=False,
         )
-        click.echo(f"Wrote {outcome.report_path}")
+        click.echo(escape_controls(f"Wrote {outcome.report_path}"))
 
 
 @main.command()

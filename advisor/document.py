@@ -14,6 +14,7 @@ would silently keep the last one). Every problem raises the caller's own
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,8 +43,13 @@ class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when pre
 # ``!!python/...`` and ``!custom`` are refused.
 PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map")}
 STR_TAG = "tag:yaml.org,2002:str"
-# C0 controls except tab, line feed and carriage return; DEL; C1 controls (ESC starts ANSI sequences).
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls except tab, line feed and carriage return; DEL; C1 controls (ESC and CSI start
+# ANSI sequences); the Unicode line and paragraph separators, which YAML counts as line
+# breaks where an editor does not (every later line number would be off).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+# In a value (where a YAML escape such as "\r" put it) a carriage return is refused too: it
+# would send the terminal's cursor back over the line. Tabs and line feeds stay allowed.
+CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,9 @@ def read_document(path: str | Path, error: type[InputError], limit: int = MAX_BY
     """Read a UTF-8 text file of at most ``limit`` bytes, or raise ``error`` naming the file."""
     name = str(path)
     try:
+        if os.path.exists(path) and not os.path.isdir(path) and not os.path.isfile(path):
+            # a FIFO would block forever and a device may never end
+            raise error("is not a regular file", file=name)
         with open(path, "rb") as handle:
             return read_stream(handle, name, error, limit)
     except FileNotFoundError:
@@ -64,6 +73,8 @@ def read_document(path: str | Path, error: type[InputError], limit: int = MAX_BY
         raise error("is a folder, not a file", file=name) from None
     except OSError as exc:
         raise error(f"cannot read the file: {exc.strerror or exc}", file=name) from None
+    except ValueError:  # a NUL in the name
+        raise error("cannot read the file: the name holds a NUL character", file=name) from None
 
 
 def read_stream(handle, name: str, error: type[InputError], limit: int = MAX_BYTES) -> Document:
@@ -127,9 +138,10 @@ def parse_yaml(text: str, source: str, error: type[InputError]) -> tuple[Any, di
     problems: list[str] = []
     if node is not None:
         map_lines(node, (), lines, problems, source)
+    problems += control_problems(data, (), lines, source)
     if problems:
         what = "duplicate keys (a typo must not silently win)" if all(p.endswith("duplicate key") for p in problems) \
-            else f"{len(problems)} problem{'s' if len(problems) > 1 else ''} with keys"
+            else f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
         raise error(f"{source}: {what}", details=problems)
     return data, lines
 
@@ -207,6 +219,25 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     return f"{problem} ({context})" if context and getattr(exc, "problem_mark", None) else problem
+
+
+def control_problems(value: Any, path: tuple, lines: dict, source: str) -> list[str]:
+    """Control characters written as YAML escapes (``"\\e[2J"``): refused like raw ones, so
+    that no text from a file can drive a terminal or hide in a report."""
+    if isinstance(value, str):
+        found = CONTROL_IN_TEXT.search(value)
+        if found is None:
+            return []
+        return [f"{source}:{lines.get(path, 1)}: {dotted(path)}: control character U+{ord(found.group()):04X} "
+                "is not allowed in text"]
+    if isinstance(value, dict):
+        keys = [problem for key in value for problem in control_problems(key, path + (key,), lines, source)]
+        return keys + [problem for key, item in value.items()
+                       for problem in control_problems(item, path + (key,), lines, source)]
+    if isinstance(value, list):
+        return [problem for index, item in enumerate(value)
+                for problem in control_problems(item, path + (index,), lines, source)]
+    return []
 
 
 def map_lines(node, path: tuple, lines: dict, problems: list, source: str) -> None:

@@ -8,6 +8,9 @@ Nothing here knows about exit codes or click: that mapping lives in ``cli.py``.
 from __future__ import annotations
 
 
+MAX_DETAILS = 50
+
+
 class AdvisorError(Exception):
     """Base of every error advisor raises on purpose."""
 
@@ -18,11 +21,16 @@ class AdvisorError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
-        """The text shown to the user after ``Error:``: one block, file named first."""
+        """The text shown to the user after ``Error:``: one block, file named first.
+
+        At most :data:`MAX_DETAILS` detail lines: a 1 MiB file can hold 90,000 problems,
+        and the first few are what the user needs to fix first.
+        """
         head = f"{self.file}: {self.message}" if self.file else self.message
-        if not self.details:
-            return head
-        return head + "\n" + "\n".join(f"  {line}" for line in self.details)
+        shown = [f"  {line}" for line in self.details[:MAX_DETAILS]]
+        if len(self.details) > MAX_DETAILS:
+            shown.append(f"  ... and {len(self.details) - MAX_DETAILS} more")
+        return "\n".join([head, *shown])
 
 
 class InputError(AdvisorError):

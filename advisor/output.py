@@ -24,9 +24,10 @@ def write_files_atomically(files: dict[Path, str]) -> None:
     A report and its figures must not be left half-updated: a bad target (a missing
     folder, a directory in the way) is reported before anything on disk changes.
     """
-    targets = [Path(path) for path in files]
-    for target in targets:
-        check_target(target)
+    # Through a symlink to a file: replace the file it points to and keep the link.
+    targets = [Path(os.path.realpath(path)) if os.path.islink(path) else Path(path) for path in files]
+    for given, target in zip(files, targets):
+        check_target(Path(given))
     staged: list[tuple[str, Path]] = []
     try:
         for target, text in zip(targets, files.values()):
@@ -49,6 +50,8 @@ def check_target(path: Path) -> None:
         raise InputError(f"cannot write here: the folder {str(folder)!r} does not exist", file=str(path))
     if path.is_dir():
         raise InputError("cannot write here: it is a directory", file=str(path))
+    if path.exists() and not path.is_file():  # a FIFO or a device: renaming over it would replace it
+        raise InputError("cannot write here: it is not a regular file", file=str(path))
 
 
 def check_output(output: str | os.PathLike | None, inputs: list) -> None:
@@ -57,10 +60,22 @@ def check_output(output: str | os.PathLike | None, inputs: list) -> None:
     if output is None or str(output) == "-":
         return
     check_target(Path(output))
-    for given in inputs:
-        if given is not None and os.path.exists(given) and os.path.exists(output) \
-                and os.path.samefile(output, given):
-            raise InputError(f"cannot write here: it is an input of this command ({given})", file=str(output))
+    refuse_inputs([output], inputs)
+
+
+def refuse_inputs(targets: list, inputs: list) -> None:
+    """Refuse any target that is (through links or other spellings) one of ``inputs``."""
+    for target in targets:
+        for given in inputs:
+            if given is not None and same_file(target, given):
+                raise InputError(f"cannot write here: it is an input of this command ({given})", file=str(target))
+
+
+def same_file(first, second) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except (OSError, ValueError):  # either does not exist (yet)
+        return False
 
 
 def write_error(path: Path, exc: OSError) -> InputError:
@@ -71,11 +86,13 @@ def stage(path: Path, text: str) -> str:
     """Write ``text`` to a new temporary file next to ``path`` with the mode ``path`` should get."""
     folder = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        # a short prefix: a 250-byte file name plus the random part would pass the 255-byte limit
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name[:40]}.", suffix=".tmp")
     except OSError as exc:
         raise write_error(path, exc) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        # backslashreplace: a file name that is not UTF-8 reaches the text as surrogates
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as handle:
             handle.write(text)
         # mkstemp makes 0600 files; a report is meant to be shared like any file the user creates.
         os.chmod(tmp, target_mode(path))

@@ -51,6 +51,15 @@ class Project(Model):
             raise ValueError("blank")
         return value
 
+    @field_validator("name", "summary")
+    @classmethod
+    def _no_control_characters(cls, value: str | None) -> str | None:
+        # Typed answers do not pass through the file reader, which refuses these already.
+        found = document.CONTROL_IN_TEXT.search(value or "")
+        if found:
+            raise ValueError(f"control character U+{ord(found.group()):04X} is not allowed in text")
+        return value
+
 
 class Scores(Model):
     quality_gap: Score = Field(description="0 = a pre-trained model already meets the target; 5 = far below it")
@@ -209,6 +218,8 @@ def describe_error(err: dict, data: Any, source: str, lines: dict[tuple, int]) -
     if kind == "missing":
         line = lines.get(("__key__",) + loc[:-1], line)
         return f"{source}:{line}: {dotted(loc)}: is required"
+    if kind == "value_error" and "control character" in err["msg"]:
+        return f"{source}:{line}: {dotted(loc)}: {err['msg'].removeprefix('Value error, ')}"
     if loc == ("version",):
         return f"{source}:{line}: version: must be 1 (got {show(err.get('input'))})"
     expect = expectation(loc)

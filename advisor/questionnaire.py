@@ -9,6 +9,19 @@ validated identically.
 
 Progress is saved after every answer (``.advisor-questionnaire.yaml`` in the
 current folder): Ctrl-C loses nothing and ``--resume`` continues.
+
+A progress file may have come with a cloned repository, so it is not trusted:
+every field is checked (known keys, types, ``advisor_questionnaire: 1``, each
+answer validated like a typed one) before it is used; the resume question says
+which file the profile will be written to and with which rubric; an ``-o`` or
+``--rubric`` on the command line wins over the saved one; and an existing file
+named by the saved ``output`` is replaced only if the user says so. Relative
+paths in it (output, rubric, predictions) are read from the current folder,
+which is where the file lies: a folder that was moved or copied keeps working.
+A saved ``cwd`` naming another folder is only mentioned, not followed.
+
+Text from answers, the rubric and the progress file is shown with its control
+characters escaped (:func:`inert`), so none of it can rewrite the terminal.
 """
 
 from __future__ import annotations
@@ -25,9 +38,12 @@ import yaml
 from advisor import document
 from advisor import profile as prof
 from advisor.errors import AnswersError, InputError, Interrupted, PredictionsError
-from advisor.output import check_target, write_file_atomically
+from advisor.output import check_output, write_file_atomically
 
 PROGRESS_FILE = ".advisor-questionnaire.yaml"
+PROGRESS_VERSION = 1
+PROGRESS_BROKEN = "not a usable questionnaire progress file (fix it, or delete it to start over)"
+STDIN_NAME = "<stdin>"
 SCHEMA_FILE = "advisor-profile.schema.json"
 DEFAULT_OUTPUT = "profile.yaml"
 FORCE_INTERACTIVE_ENV = "ADVISOR_FORCE_INTERACTIVE"
@@ -362,14 +378,94 @@ def save_progress(path: Path, answers: dict, output: str | None, rubric_path: st
                      + yaml.safe_dump(state, sort_keys=False, allow_unicode=True))
 
 
-def load_progress(path: Path) -> dict:
-    state, _ = document.parse_yaml(document.read_document(path, AnswersError).text, str(path), AnswersError)
-    if not isinstance(state, dict) or not isinstance(state.get("answers"), dict):
-        raise AnswersError("not a questionnaire progress file", file=str(path))
-    return state
+@dataclass
+class Progress:
+    """A progress file whose fields have the right types; its answers are checked later, against the questions."""
+
+    answers: dict
+    output: str | None
+    rubric: str | None
+    cwd: str | None
+    lines: dict  # field path -> line, to name the line of a bad answer
+
+
+def load_progress(path: Path) -> Progress:
+    source = str(path)
+    state, lines = document.parse_yaml(document.read_document(path, AnswersError).text, source, AnswersError)
+    problems = progress_problems(state, lines, source)
+    if problems:
+        raise AnswersError(f"{source}: {PROGRESS_BROKEN}", details=problems)
+    return Progress(state["answers"], state.get("output"), state.get("rubric"), state.get("cwd"), lines)
+
+
+def progress_problems(state: Any, lines: dict, source: str) -> list[str]:
+    """Every problem of the progress file's fields, as ``file:line: field: problem``."""
+    if not isinstance(state, dict):
+        return [f"{source}:1: must be a mapping with advisor_questionnaire and answers (got {prof.show(state)})"]
+    problems = [f"{source}:{lines.get(('__key__', key), 1)}: {key}: unknown key"
+                for key in state if key not in PROGRESS_FIELDS]
+    for key, check in PROGRESS_FIELDS.items():
+        problem = check(state[key]) if key in state else REQUIRED_PROGRESS_FIELDS.get(key)
+        if problem:
+            problems.append(f"{source}:{lines.get((key,), 1)}: {key}: {problem}")
+    return problems
+
+
+def _version_problem(value: Any) -> str | None:
+    # type() rather than ==: YAML's true and 1.0 equal 1 in Python.
+    return None if type(value) is int and value == PROGRESS_VERSION else f"must be 1 (got {prof.show(value)})"
+
+
+def _path_problem(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        return f"must be a file path or null (got {prof.show(value)})"
+    found = document.CONTROL.search(value)
+    return f"control character U+{ord(found.group()):04X} is not allowed" if found else None
+
+
+def _answers_problem(value: Any) -> str | None:
+    return None if isinstance(value, dict) else f"must be a mapping of questions to answers (got {prof.show(value)})"
+
+
+PROGRESS_FIELDS = {"advisor_questionnaire": _version_problem, "output": _path_problem, "rubric": _path_problem,
+                   "cwd": _path_problem, "answers": _answers_problem}
+REQUIRED_PROGRESS_FIELDS = {"advisor_questionnaire": "is required (must be 1)", "answers": "is required"}
+
+
+def check_saved_answers(progress: Progress, questions: list[Question], source: str) -> None:
+    """Each saved answer checked as if it had just been typed: a progress file is not trusted."""
+    problems = []
+    for key, value in progress.answers.items():
+        where = f"{source}:{progress.lines.get(('answers', key), 1)}: answers"
+        problems += [f"{where}: {problem}" for problem in saved_answer_problems(key, value, progress.answers, questions)]
+    if problems:
+        raise AnswersError(f"{source}: {PROGRESS_BROKEN}", details=problems)
+
+
+def saved_answer_problems(key: str, value: Any, answers: dict, questions: list[Question]) -> list[str]:
+    question = next((q for q in questions if q.key == key), None)
+    if question is None:
+        return [f"{key}: unknown question"]
+    if not question.applies(answers):
+        return []  # dropped at the next answer and never written, like an answer made moot by a revision
+    # Problems about a predictions file name the file, not the question: say which answer it is.
+    return [problem if problem.startswith(key) else f"{key}: {problem}"
+            for problem in check_answer(question, value, answers, questions)]
 
 
 # ---------------------------------------------------------------- prompts
+
+def inert(text: Any) -> str:
+    """``text`` with control characters shown as escapes: answers, rubric texts and saved paths
+    come from other people and must not rewrite the terminal (as ``cli.escape_controls``)."""
+    return "".join(ch if ch in "\n\t" or ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
+
+
+def say(text: Any = "") -> None:
+    click.echo(inert(text))
+
 
 def ask_line(text: str, help_text: str, default: str = "", show_default: bool = True) -> str:
     """``click.prompt``, except that ``?`` shows ``help_text`` and asks again.
@@ -377,11 +473,12 @@ def ask_line(text: str, help_text: str, default: str = "", show_default: bool = 
     ``?`` is the help key at every prompt, so it must never become an answer
     (before this, ``?`` at a path prompt wrote a file named ``?``).
     """
+    shown_default = inert(default)
     while True:
-        reply = click.prompt(text, default=default, show_default=show_default and bool(default))
+        reply = click.prompt(inert(text), default=shown_default, show_default=show_default and bool(default))
         if reply.strip() != "?":
-            return reply
-        click.echo(f"  {_one_line(help_text)}")
+            return default if reply == shown_default else reply  # Enter keeps the real default
+        say(f"  {_one_line(help_text)}")
 
 
 def ask_yes_no(text: str, default: bool, help_text: str = "") -> bool:
@@ -395,7 +492,7 @@ def ask_yes_no(text: str, default: bool, help_text: str = "") -> bool:
             return default
         if reply in YES_WORDS or reply in NO_WORDS:
             return reply in YES_WORDS
-        click.echo(f"  Error: answer y (yes) or n (no), or press Enter for {default_word}; ? shows help")
+        say(f"  Error: answer y (yes) or n (no), or press Enter for {default_word}; ? shows help")
 
 
 def ask_path(text: str, default: str, help_text: str) -> Path:
@@ -405,7 +502,7 @@ def ask_path(text: str, default: str, help_text: str) -> Path:
         problem = path_problem(reply)
         if problem is None:
             return Path(reply)
-        click.echo(f"  Error: {problem}")
+        say(f"  Error: {problem}")
 
 
 def path_problem(text: str) -> str | None:
@@ -414,10 +511,29 @@ def path_problem(text: str) -> str | None:
     if text.endswith(("/", os.sep)):
         return f"{text}: cannot write here: it names a folder, not a file"
     try:
-        check_target(Path(text))
+        check_profile_target(text, None)
     except InputError as exc:
         return exc.render()
     return None
+
+
+def check_profile_target(output: str, rubric_path: str | None) -> None:
+    """Refuse a file that cannot be written, the rubric read, or the progress file
+    (it is deleted once the profile is written, and the profile with it)."""
+    if document.CONTROL.search(output):  # it would be saved in the progress file, which refuses it
+        raise InputError("cannot write here: a file name with control characters is not allowed", file=output)
+    check_output(output, [rubric_path])
+    if Path(output).resolve() == Path(PROGRESS_FILE).resolve():
+        raise InputError("cannot write here: the questionnaire keeps its progress in this file", file=output)
+
+
+def confirm_saved_target(saved: str) -> Path:
+    """The file named by a progress file, replaced only if the user says so (as for a typed name):
+    whoever wrote the progress file may not be the one running the questionnaire."""
+    target = Path(saved)
+    if not target.exists() or ask_yes_no(f"{target} exists. Overwrite it?", False, "n asks for another file name."):
+        return target
+    return ask_new_file("Write the profile to", DEFAULT_OUTPUT, PROFILE_PATH_HELP)
 
 
 def ask_new_file(text: str, default: str, help_text: str) -> Path:
@@ -431,7 +547,7 @@ def ask_new_file(text: str, default: str, help_text: str) -> Path:
 
 def stop(message: str) -> NoReturn:
     """End an interrupted questionnaire; the CLI shows only ``message`` and exits 1."""
-    raise Interrupted(message)
+    raise Interrupted(inert(message))  # it names paths, which may come from a progress file
 
 
 # ---------------------------------------------------------------- running
@@ -446,54 +562,106 @@ def is_interactive() -> bool:
         return False
 
 
+def standard_input():
+    """``sys.stdin``, or an error if there is none: it is None when the process started with it closed (``0<&-``)."""
+    if sys.stdin is None or sys.stdin.closed:
+        raise AnswersError("standard input is closed", file=STDIN_NAME)
+    return sys.stdin
+
+
 def run(output: str | None = None, answers_path: str | None = None, resume: bool = False,
         rubric_path: str | None = None) -> Outcome:
     """Run the questionnaire; returns the profile written and any report the user asked for."""
     if answers_path is not None:
         return run_from_file(answers_path, output, rubric_path)
+    standard_input()  # closed: click's prompt would fail with a RuntimeError at the first question
     if not is_interactive():
         raise AnswersError(
             "standard input is not a terminal, so there is no one to answer the questions; "
             "pass --answers FILE (a profile YAML) or run in a terminal")
-    progress = Path(PROGRESS_FILE)
-    answers: dict = {}
-    if resume or progress.exists():
-        answers, output, rubric_path = _resume_state(progress, resume, output, rubric_path)
     if output is not None:
-        check_target(Path(output))  # before any question: a bad -o would waste every answer
-    rubric = _load_rubric(rubric_path)
-    return Session(rubric, rubric_path, answers, output, progress).run()
+        check_profile_target(output, rubric_path)  # before any question: a bad -o would waste every answer
+    progress = Path(PROGRESS_FILE)
+    plan = plan_run(progress, resume, output, rubric_path)
+    if plan.saved is not None and plan.output is not None:
+        check_profile_target(plan.output, plan.rubric_path)
+    answers = plan.saved.answers if plan.saved is not None else {}
+    session = Session(_load_rubric(plan.rubric_path), plan.rubric_path, answers, plan.output, progress,
+                      confirm_output=plan.output_from_progress)
+    if plan.saved is not None:
+        check_saved_answers(plan.saved, session.questions, str(progress))
+    return session.run()
 
 
-def _resume_state(progress: Path, resume: bool, output, rubric_path):
+@dataclass
+class Plan:
+    """Where this run starts from (``saved``, or nothing) and what it writes with which rubric."""
+
+    output: str | None
+    rubric_path: str | None
+    saved: Progress | None = None
+    output_from_progress: bool = False
+
+
+def plan_run(progress: Path, resume: bool, output: str | None, rubric_path: str | None) -> Plan:
+    """Resume from the progress file if asked to (or if the user says so when one is found).
+
+    The command line's -o and --rubric win over the saved ones.
+    """
+    fresh = Plan(output, rubric_path)
+    if not resume and not progress.exists():
+        return fresh
     if not progress.exists():
         raise AnswersError("there is no unfinished questionnaire to resume here", file=str(progress))
-    state = load_progress(progress)
-    answers = state["answers"]
-    if not resume and not _confirm_resume(progress, len(answers)):
-        return {}, output, rubric_path
-    click.echo(f"Resuming with {len(answers)} saved answers.")
-    return answers, output or state.get("output"), rubric_path or state.get("rubric")
+    saved = load_progress(progress)
+    resumed = Plan(output or saved.output, rubric_path or saved.rubric, saved,
+                   output_from_progress=output is None and saved.output is not None)
+    if not resume and not _confirm_resume(progress, resumed):
+        return fresh
+    say(f"Resuming with {len(saved.answers)} saved answers.")
+    if resume:  # not asked, so the plan has not been shown yet
+        say(_plan_text(resumed))
+    return resumed
 
 
-def _confirm_resume(progress: Path, count: int) -> bool:
+def _plan_text(plan: Plan) -> str:
+    """What resuming will write where: the saved output and rubric may not be the user's own."""
+    if plan.output is None:
+        where = "It asks where to write the profile"
+    elif plan.output_from_progress:
+        where = (f"It writes the profile to {plan.output} (named in the progress file; -o FILE writes elsewhere, "
+                 "and an existing file is replaced only if you say so)")
+    else:
+        where = f"It writes the profile to {plan.output}"
+    rubric = f"the rubric {plan.rubric_path}" if plan.rubric_path else "the built-in rubric"
+    text = f"  {where}, with {rubric}."
+    saved_in = plan.saved.cwd if plan.saved else None
+    if saved_in and Path(saved_in).resolve() != Path.cwd().resolve():
+        text += f"\n  It was saved in {saved_in}; its relative paths are read from this folder instead."
+    return text
+
+
+def _confirm_resume(progress: Path, plan: Plan) -> bool:
+    count = len(plan.saved.answers)
+    say(f"An unfinished questionnaire ({count} answers) is saved in {progress}.\n{_plan_text(plan)}")
     try:
-        return ask_yes_no(f"An unfinished questionnaire ({count} answers) is saved in {progress}. Resume it?",
-                          True, "y continues from the saved answers; n starts over and replaces them.")
+        return ask_yes_no("Resume it?", True, "y continues from the saved answers; n starts over and replaces them.")
     except click.Abort:
         stop(f"Stopped. The saved answers are still in {progress}.")
 
 
 def run_from_file(answers_path: str, output: str | None, rubric_path: str | None) -> Outcome:
     """Non-interactive: the answers file is a profile, checked exactly as a profile is."""
+    from_stdin = answers_path == "-"
+    check_output(output, [None if from_stdin else answers_path, rubric_path])  # before reading anything
     source = Path(answers_path)
-    if answers_path == "-":
-        text = document.read_stream(sys.stdin.buffer, "<stdin>", AnswersError).text
+    if from_stdin:
+        text = read_standard_input().text
     else:
         text = document.read_document(source, AnswersError).text
     data, lines = prof.parse_yaml(text, answers_path)
     prof.validate_profile_data(data, answers_path, lines)
-    from_dir = Path.cwd() if answers_path == "-" else source.parent
+    from_dir = Path.cwd() if from_stdin else source.parent
     predictions = (data.get("baseline") or {}).get("predictions")
     if predictions:
         problems = predictions_problems(from_dir / predictions)
@@ -507,8 +675,15 @@ def run_from_file(answers_path: str, output: str | None, rubric_path: str | None
         click.echo(text, nl=False)
         return Outcome(None, rubric_path=rubric_path)
     write_file_atomically(target, text)
-    click.echo(f"Wrote {target}", err=True)
+    click.echo(inert(f"Wrote {target}"), err=True)
     return Outcome(target, rubric_path=rubric_path)
+
+
+def read_standard_input() -> document.Document:
+    try:
+        return document.read_stream(standard_input().buffer, STDIN_NAME, AnswersError)
+    except OSError as exc:  # descriptor 0 closed under a live sys.stdin
+        raise AnswersError(f"cannot read standard input: {exc.strerror or exc}", file=STDIN_NAME) from None
 
 
 def _written_header() -> list[str]:
@@ -520,12 +695,14 @@ def _written_header() -> list[str]:
 class Session:
     """One interactive questionnaire: asks, saves progress, summarizes, revises, writes."""
 
-    def __init__(self, rubric, rubric_path, answers: dict, output: str | None, progress: Path):
+    def __init__(self, rubric, rubric_path, answers: dict, output: str | None, progress: Path,
+                 confirm_output: bool = False):
         self.rubric = rubric
         self.rubric_path = rubric_path
         self.questions = build_questions(rubric)
         self.answers = dict(answers)
         self.output = output
+        self.confirm_output = confirm_output  # the output was named by a progress file, not by the user
         self.progress = progress
         self.written: Path | None = None
         self.unknown_explained = False
@@ -551,8 +728,8 @@ class Session:
         return "Stopped. No answers were given, so nothing was saved."
 
     def intro(self) -> None:
-        click.echo(f"advisor questionnaire (rubric {self.rubric.name!r}, version {self.rubric.version}).")
-        click.echo("Type ? for help on a question; press Enter to keep the value in [brackets]; "
+        say(f"advisor questionnaire (rubric {self.rubric.name!r}, version {self.rubric.version}).")
+        say("Type ? for help on a question; press Enter to keep the value in [brackets]; "
                    "Ctrl-C stops, and --resume continues later.\n")
 
     def ask_pending(self) -> None:
@@ -560,19 +737,19 @@ class Session:
         for q in self.questions:
             if q.applies(self.answers) and q.key not in self.answers:
                 if q.key.startswith("context.") and not self.unknown_explained:
-                    click.echo(f"\n{UNKNOWN_NOTE}")
+                    say(f"\n{UNKNOWN_NOTE}")
                     self.unknown_explained = True
                 self.ask(q)
 
     def ask(self, q: Question) -> None:
         """Ask ``q`` until the answer validates; store it and save progress."""
-        click.echo("")
-        click.echo(click.style(q.prompt, bold=True))
+        say()
+        click.echo(click.style(inert(q.prompt), bold=True))
         for i, level in enumerate(q.anchors):
-            click.echo(f"  {i} = {_one_line(level)}")
+            say(f"  {i} = {_one_line(level)}")
         while True:
             current = self.answers.get(q.key, q.default)
-            shown = "" if current is None and q.required else display(current)
+            shown = "" if current is None and q.required else inert(display(current))
             text = click.prompt(f"  {q.key}{ANSWER_HINTS.get(q.kind, '')}", default=shown,
                                 show_default=bool(shown))
             if text.strip() == "?":
@@ -581,7 +758,7 @@ class Session:
             value = current if text == shown else parse_answer(q, text)  # Enter keeps [current]
             problems = check_answer(q, value, self.answers, self.questions)
             for problem in problems:
-                click.echo(f"  Error: {problem}")
+                say(f"  Error: {problem}")
             if not problems:
                 self.answers[q.key] = value
                 self.forget_inapplicable()
@@ -589,7 +766,7 @@ class Session:
                 return
 
     def show_help(self, q: Question) -> None:
-        click.echo(f"  {_one_line(q.help) or 'No further help for this question.'}")
+        say(f"  {_one_line(q.help) or 'No further help for this question.'}")
         if q.kind == "flag":
             click.echo("  Answer y (yes) or n (no); - means unknown (the fact is left blank).")
         elif q.kind == "yesno":
@@ -607,9 +784,9 @@ class Session:
         while True:
             self.ask_pending()
             shown = [q for q in self.questions if q.applies(self.answers)]
-            click.echo("\nSummary of your answers:")
+            say("\nSummary of your answers:")
             for i, q in enumerate(shown, 1):
-                click.echo(f"  {i:2}. {q.key}: {display(self.answers.get(q.key, q.default))}")
+                say(f"  {i:2}. {q.key}: {display(self.answers.get(q.key, q.default))}")
             choice = ask_line("Number of an answer to revise (Enter to finish)",
                               "Type the number of an answer to change it, or press Enter to write the profile.",
                               show_default=False).strip()
@@ -621,23 +798,25 @@ class Session:
             self.ask(shown[int(choice) - 1])
 
     def write(self) -> Path:
-        if self.output:
-            target = Path(self.output)
-        else:
-            target = ask_new_file("Write the profile to", DEFAULT_OUTPUT, PROFILE_PATH_HELP)
+        target = self.target()
         data = profile_data(self.answers, self.questions)
         data = rebased(data, Path.cwd(), target.parent)
         prof.validate_profile_data(data, "questionnaire answers")
         write_file_atomically(target, profile_yaml(data, self.rubric, _written_header()))
         self.progress.unlink(missing_ok=True)
         self.written = target
-        click.echo(f"Wrote {target}")
+        say(f"Wrote {target}")
         return target
+
+    def target(self) -> Path:
+        if not self.output:
+            return ask_new_file("Write the profile to", DEFAULT_OUTPUT, PROFILE_PATH_HELP)
+        return confirm_saved_target(self.output) if self.confirm_output else Path(self.output)
 
     def offer_report(self, profile_path: Path) -> Path | None:
         if not ask_yes_no("Render the report now?", True,
                           "y writes the Markdown report (advisor assess) now; n shows the command for later."):
-            click.echo(f"Later: advisor assess {profile_path} -o report.md")
+            say(f"Later: advisor assess {profile_path} -o report.md")
             return None
         default = profile_path.with_name(profile_path.stem + "-report.md")
         return ask_new_file("Write the report to", str(default), REPORT_PATH_HELP)

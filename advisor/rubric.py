@@ -24,7 +24,10 @@ from advisor.resource import default_rubric_path
 INDICES = ("quality", "relative_cost", "launch_speed", "control", "setup_complexity", "data_requirements",
            "governance_burden")
 EFFECT_KEYS = ("adjust", "veto", "require", "companion", "warn")
-Text = Annotated[str, Field(min_length=1)]
+# Bounds on sizes keep loading and linting fast for any file under the 1 MiB cap (the lint
+# compares every pair of first steps); the shipped rubric is far inside them.
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+Steps = Annotated[list[Text], Field(min_length=1, max_length=20)]
 # Scores add bases, weights x anchors and adjustments: finite and bounded, so that no
 # rubric can make a score overflow to infinity or become NaN.
 Amount = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
@@ -54,7 +57,7 @@ class Strategy(Model):
     base: Amount
     indices: dict[str, Annotated[int, Field(ge=0, le=100)]]
     indices_note: Optional[str] = None
-    first_steps: list[Text] = Field(default_factory=list)
+    first_steps: Annotated[list[Text], Field(max_length=20)] = Field(default_factory=list)
 
 
 class Effect(Model):
@@ -92,7 +95,7 @@ class Effect(Model):
 class Rule(Model):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
     when: Any
-    effects: Annotated[list[Effect], Field(min_length=1)]
+    effects: Annotated[list[Effect], Field(min_length=1, max_length=20)]
     rationale: Text
     source: Text
     _condition: Any = PrivateAttr(default=None)
@@ -105,7 +108,7 @@ class Rule(Model):
 class Readiness(Model):
     when: Any
     summary: Text
-    first_steps: Annotated[list[Text], Field(min_length=1)]
+    first_steps: Steps
     _condition: Any = PrivateAttr(default=None)
 
     @property
@@ -115,7 +118,7 @@ class Readiness(Model):
 
 class Stage(Model):
     when: Text
-    actions: Annotated[list[Text], Field(min_length=1)]
+    actions: Steps
 
 
 class Tracked(Model):
@@ -131,7 +134,7 @@ class Rubric(Model):
     facts: dict[str, Fact]
     strategies: list[Strategy]
     weights: dict[str, dict[str, Amount]]
-    rules: list[Rule]
+    rules: Annotated[list[Rule], Field(max_length=500)]
     readiness: Readiness
     roadmap: dict[str, Stage]
     metrics_to_track: list[Tracked]
@@ -402,10 +405,17 @@ def repeated_steps(loaded: Rubric) -> list[tuple[tuple, str]]:
     for index, strategy in enumerate(loaded.strategies):
         for step in strategy.first_steps:
             for other in loaded.readiness.first_steps:
-                if difflib.SequenceMatcher(None, words(step), words(other)).ratio() > DUPLICATE_STEP_RATIO:
+                if similar(words(step), words(other)):
                     found.append((("strategies", index, "first_steps"),
                                   f"strategy '{strategy.id}' repeats the readiness step {other!r}"))
     return found
+
+
+def similar(first: str, second: str) -> bool:
+    matcher = difflib.SequenceMatcher(None, first, second)
+    # the cheap upper bounds first: most pairs are plainly different
+    return (matcher.real_quick_ratio() > DUPLICATE_STEP_RATIO and matcher.quick_ratio() > DUPLICATE_STEP_RATIO
+            and matcher.ratio() > DUPLICATE_STEP_RATIO)
 
 
 def words(text: str) -> str:

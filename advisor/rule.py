@@ -96,6 +96,9 @@ class ConditionProblem(Exception):
         self.message = message
 
 
+MAX_LIST_VALUES = 100  # an `in` list is checked value by value by the linter and the sensitivity analysis
+
+
 def parse_condition(raw: Any, vocabulary: dict[str, dict[str, Subject]], path: tuple = ()) -> Condition:
     """Turn raw YAML into a Condition, checking every name, operator and value."""
     if not isinstance(raw, dict) or not raw:
@@ -155,6 +158,8 @@ def check_value(raw: dict, op: str, spec: Operator, subject: Subject, path: tupl
     if spec.takes == "list":
         if not isinstance(value, list) or not value:
             raise ConditionProblem(where, f"operator '{op}' needs a non-empty list as value")
+        if len(value) > MAX_LIST_VALUES:
+            raise ConditionProblem(where, f"operator '{op}' takes at most {MAX_LIST_VALUES} values (got {len(value)})")
         for item in value:
             check_scalar(item, subject, where)
         return tuple(value)

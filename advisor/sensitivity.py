@@ -178,12 +178,24 @@ def thresholds(conditions: list[rule.Condition], subject: rule.Subject) -> list:
     return sorted(v for v in set(tidy) if low <= v <= high)
 
 
+MAX_CANDIDATES = 40  # values tried per fact: a rubric with long `in` lists would otherwise mean thousands of re-runs
+
+
+def nearest(values: list, current: Any) -> list:
+    """At most MAX_CANDIDATES of the sorted ``values``, those closest to ``current`` (the smallest changes)."""
+    if len(values) <= MAX_CANDIDATES:
+        return values
+    origin = current if is_number(current) else 0
+    kept = sorted(values, key=lambda v: (abs(v - origin), v))[:MAX_CANDIDATES]
+    return sorted(kept)
+
+
 def fact_values(conditions: list[rule.Condition], subject: rule.Subject, current: Any) -> list:
     """Alternative values of one fact worth trying, in a fixed order."""
     if subject.type == "flag":
         options = [True, False]
     elif subject.type == "number":
-        options = thresholds(conditions, subject) + [None]
+        options = nearest(thresholds(conditions, subject), current) + [None]
     elif subject.type == "list":
         have = list(current or [])
         return [[c for c in subject.choices if c in have or c == extra] for extra in subject.choices if extra not in have]

@@ -62,10 +62,12 @@ def test_new_files_follow_the_umask_and_existing_files_keep_their_mode(here):
         assert stat.S_IMODE((here / name).stat().st_mode) == 0o644
 
 
-def test_validate_escapes_control_characters_from_user_text(here):
+def test_control_characters_written_as_yaml_escapes_are_refused(here):
+    # A carriage return in a value could overwrite a terminal line; a YAML escape must not smuggle it in.
     text = (here / "good.yaml").read_text()
     name_line = next(line for line in text.splitlines() if line.strip().startswith("name:"))
     (here / "good.yaml").write_text(text.replace(name_line, '  name: "cr\\rOVER\\a"'))
     result = run(["validate", "good.yaml"])
-    assert result.exit_code == 0
-    assert "\r" not in result.output and "\a" not in result.output and "cr\\rOVER\\x07" in result.output
+    assert result.exit_code == 1
+    assert "\r" not in result.output and "\a" not in result.output
+    assert "project.name: control character U+000D is not allowed in text" in result.output

@@ -211,7 +211,7 @@ def test_profile_checksum_is_of_the_bytes_on_disk(folder):
 @pytest.mark.parametrize("name, setup, fragment", [
     ("missing.yaml", None, "missing.yaml: no such file"),
     ("sub", None, "sub: is a folder, not a file"),
-    ("/dev/zero", None, "/dev/zero: the file is larger than 1 MiB"),
+    ("/dev/zero", None, "/dev/zero: is not a regular file"),
 ])
 def test_unreadable_profile_paths(folder, name, setup, fragment):
     result = run(folder, "assess", name, "-o", "report.md")
@@ -467,19 +467,24 @@ def test_failure_while_writing_figures_keeps_every_old_file(folder, monkeypatch)
 
 # ---------------------------------------------------------------- control characters
 
-def test_escape_sequences_in_user_text_never_reach_terminal_or_report(folder):
-    # YAML's "\e" escape puts a real ESC in the value; it must come out visible and inert.
+@pytest.mark.parametrize("escaped, code", [("\\e[2J", "001B"), ("\\x9b2J", "009B"), ("\\x7f", "007F"),
+                                           ("\\r", "000D"), ("\\L", "2028")])
+def test_escape_sequences_written_as_yaml_escapes_are_refused(folder, escaped, code):
+    # YAML's escapes put real control characters in a value; they are refused like raw ones,
+    # so no text from a profile can drive the terminal or hide in the report.
     (folder / "good.yaml").write_text(replace_once(
-        GOOD, "name: Claims intake extraction", 'name: "Claims \\e[2J\\e]0;owned\\a intake"'))
-    listing = run(folder, "validate", "good.yaml")
-    assert listing.exit_code == 0 and "\x1b" not in listing.output and "\a" not in listing.output
-    assert run(folder, "assess", "good.yaml", "-o", "report.md").exit_code == 0
-    for name, data in snapshot(folder).items():
-        if name.startswith("report"):
-            text = data.decode()
-            assert "\x1b" not in text and "\a" not in text, name
-    as_json = run(folder, "assess", "good.yaml", "--format", "json").output
-    assert "\\u001b" in as_json and "\x1b" not in as_json  # JSON keeps the value, escaped
+        GOOD, "name: Claims intake extraction", f'name: "Claims {escaped} intake"'))
+    before = snapshot(folder)
+    result = run(folder, "assess", "good.yaml", "-o", "report.md")
+    assert_refused(result, f"good.yaml:6: project.name: control character U+{code} is not allowed in text")
+    assert not any(ch in result.output for ch in "\x1b\x9b\x7f\r\u2028")
+    assert snapshot(folder) == before
+
+
+def test_json_output_escapes_what_json_dumps_leaves_raw():
+    from advisor.cli import dump_json
+
+    assert dump_json({"name": "a\x7fb\x9bc\u2028d\x1b"}) == '{\n  "name": "a\\u007fb\\u009bc\\u2028d\\u001b"\n}\n'
 
 
 # ---------------------------------------------------------------- determinism
@@ -532,3 +537,95 @@ def test_error_messages_never_carry_raw_control_characters(folder):
     assert result.exit_code == 1
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert "evil\\x1b]0;owned\\x07.yaml" in result.output
+
+
+# ---------------------------------------------------------------- found by the adversarial review
+
+def calibrated_folder(folder: Path) -> Path:
+    example = ROOT / "examples" / "calibrate"
+    for name in ("profile.yaml", "predictions.npz"):
+        (folder / name).write_bytes((example / name).read_bytes())
+    return folder
+
+
+@pytest.mark.parametrize("args, target", [
+    (["assess", "profile.yaml", "-o", "predictions.npz", "--format", "json"], "predictions.npz"),
+    (["assess", "profile.yaml", "-o", "predictions.npz"], "predictions.npz"),
+    (["assess", "report.scores.svg", "-o", "report.md"], "report.scores.svg"),  # a figure over the profile
+])
+def test_output_never_replaces_an_attached_or_derived_input(folder, args, target):
+    calibrated_folder(folder)
+    if args[1] == "report.scores.svg":
+        (folder / "report.scores.svg").write_bytes((folder / "profile.yaml").read_bytes())
+    before = snapshot(folder)
+    assert_refused(run(folder, *args), f"{target}: cannot write here: it is an input of this command")
+    assert snapshot(folder) == before
+
+
+def test_calibration_output_never_replaces_the_other_file_of_an_npy_pair(folder):
+    import numpy as np
+
+    np.save(folder / "x.labels.npy", np.array([0, 1, 1]))
+    np.save(folder / "x.probs.npy", np.array([[0.8, 0.2], [0.3, 0.7], [0.4, 0.6]]))
+    before = snapshot(folder)
+    assert_refused(run(folder, "calibration", "x.labels.npy", "-o", "x.probs.npy"), "x.probs.npy: cannot write here")
+    assert snapshot(folder) == before
+
+
+def test_output_through_a_symlink_updates_the_file_and_keeps_the_link(folder):
+    (folder / "good.yaml").write_text(GOOD)
+    (folder / "real.json").write_text("old\n")
+    (folder / "link.json").symlink_to("real.json")
+    assert run(folder, "assess", "good.yaml", "--format", "json", "-o", "link.json").exit_code == 0
+    assert (folder / "link.json").is_symlink() and '"recommendation"' in (folder / "real.json").read_text()
+
+
+def test_fifo_is_refused_as_output_and_as_a_document(folder):
+    os.mkfifo(folder / "pipe")
+    (folder / "good.yaml").write_text(GOOD)
+    assert_refused(run(folder, "assess", "good.yaml", "-o", "pipe"), "pipe: cannot write here: it is not a regular file")
+    assert_refused(run(folder, "validate", "pipe"), "pipe: is not a regular file")  # would block forever
+    assert_refused(run(folder, "assess", "good.yaml", "--rubric", "pipe"), "pipe: is not a regular file")
+
+
+def test_a_file_of_many_problems_lists_the_first_fifty(folder):
+    (folder / "bad.yaml").write_text("version: 1\n" + "".join(f"unknown{i}: 1\n" for i in range(400)))
+    result = run(folder, "validate", "bad.yaml")
+    assert_refused(result, "402 problems", "... and 352 more")  # 400 unknown keys, project and scores missing
+    assert len(result.output.splitlines()) == 52
+
+
+def test_a_long_output_name_still_fits_its_temporary_file(folder):
+    (folder / "good.yaml").write_text(GOOD)
+    name = "r" * 245 + ".json"
+    assert run(folder, "assess", "good.yaml", "--format", "json", "-o", name).exit_code == 0
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["bad.csv", "good.yaml", "report.md", "sub", name])
+
+
+def test_an_output_name_that_is_not_utf8_is_written(folder):
+    (folder / "good.yaml").write_text(GOOD)
+    name = os.fsdecode(b"r\xff.json")
+    result = run(folder, "assess", "good.yaml", "--format", "json", "-o", name)
+    assert result.exit_code == 0, result.output
+    assert '"recommendation"' in (folder / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("edit, fragment", [
+    (lambda d: d["readiness"].update(first_steps=[f"step {i}" for i in range(21)]),
+     "readiness.first_steps: List should have at most 20 items"),
+    (set_rule(0, when={"fact": "launch_weeks", "op": "in", "value": [i + 0.5 for i in range(101)]}),
+     "operator 'in' takes at most 100 values (got 101)"),
+])
+def test_rubric_sizes_are_bounded_so_linting_stays_fast(folder, edit, fragment):
+    (folder / "r.yaml").write_text(rubric_text(edit))
+    assert_refused(run(folder, "rubric", "lint", "r.yaml"), fragment)
+
+
+def test_sensitivity_tries_only_the_values_nearest_the_current_one():
+    from advisor import sensitivity
+
+    values = list(range(0, 1000, 10))
+    kept = sensitivity.nearest(values, 503)
+    assert len(kept) == sensitivity.MAX_CANDIDATES and kept == sorted(kept)
+    assert 500 in kept and 510 in kept and 0 not in kept and 990 not in kept
+    assert sensitivity.nearest([1, 2, 3], None) == [1, 2, 3]

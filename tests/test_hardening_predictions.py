@@ -320,21 +320,6 @@ def test_bad_file_is_one_clean_error_line(tmp_path, monkeypatch, build, fragment
 
 # ---------------------------------------------------------------- zip bombs
 
-@pytest.fixture
-def inflated(monkeypatch):
-    """Bytes each zip member has handed out, by member name (every read goes through ``read``)."""
-    counts: dict[str, int] = {}
-    original = zipfile.ZipExtFile.read
-
-    def counting_read(self, n=-1):
-        chunk = original(self, n)
-        counts[self.name] = counts.get(self.name, 0) + len(chunk)
-        return chunk
-
-    monkeypatch.setattr(zipfile.ZipExtFile, "read", counting_read)
-    return counts
-
-
 @pytest.mark.parametrize("bomb", ["labels", "probs"])
 def test_zip_bomb_is_refused_from_its_header(tmp_path, monkeypatch, inflated, bomb):
     monkeypatch.setattr(data, "MEMORY_CAP", 1 << 20)

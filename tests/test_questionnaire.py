@@ -423,3 +423,202 @@ def test_interrupt_at_the_resume_question_keeps_the_saved_answers(here):
     assert "Aborted!" not in result.output
     assert "The saved answers are still in" in result.output
     assert len(yaml.safe_load((here / q.PROGRESS_FILE).read_text())["answers"]) == 3
+
+
+# ---------------------------------------------------------------- an untrusted progress file
+
+PROGRESS_ANSWERS = dict(zip(["project.name", "project.summary", *(f"scores.{d}" for d in profile.DIMENSIONS)],
+                            ["Demo", None, 1, 1, 1, 1, 1, 1]))
+VICTIM = b"precious data\n"
+
+
+def write_progress(here, **fields):
+    state = {"advisor_questionnaire": 1, "answers": PROGRESS_ANSWERS, **fields}
+    (here / q.PROGRESS_FILE).write_text(yaml.safe_dump(state, sort_keys=False))
+    return (here / q.PROGRESS_FILE).read_bytes()
+
+
+def test_progress_file_output_is_shown_and_not_replaced_without_asking(here):
+    (here / "victim.txt").write_bytes(VICTIM)
+    write_progress(here, output="victim.txt", cwd="/somewhere/else")
+    # Enter to resume, the ten facts and "baseline?" left at their defaults, Enter to finish;
+    # Enter at "Overwrite it?" (no), then another name, and no report.
+    result = invoke([], [""] + [""] * 11 + ["", "", "mine.yaml", "n"])
+    assert result.exit_code == 0, result.output
+    assert (here / "victim.txt").read_bytes() == VICTIM
+    assert "It writes the profile to victim.txt (named in the progress file" in result.output
+    assert "with the built-in rubric" in result.output
+    assert "It was saved in /somewhere/else; its relative paths are read from this folder instead." in result.output
+    assert "victim.txt exists. Overwrite it? [y/N]" in result.output
+    assert yaml.safe_load((here / "mine.yaml").read_text())["project"]["name"] == "Demo"
+
+
+def test_progress_file_output_is_replaced_when_the_user_says_so(here):
+    (here / "victim.txt").write_bytes(VICTIM)
+    write_progress(here, output="victim.txt")
+    result = invoke(["--resume"], [""] * 11 + ["", "y", "n"])
+    assert result.exit_code == 0, result.output
+    assert "It writes the profile to victim.txt (named in the progress file" in result.output
+    assert yaml.safe_load((here / "victim.txt").read_text())["project"]["name"] == "Demo"
+
+
+def test_output_and_rubric_on_the_command_line_win_over_the_saved_ones(here):
+    from advisor.resource import default_rubric_path
+
+    (here / "victim.txt").write_bytes(VICTIM)
+    (here / "house.yaml").write_text(default_rubric_path().read_text().replace("name: default", "name: house", 1))
+    write_progress(here, output="victim.txt", rubric="house.yaml")
+    result = invoke(["-o", "mine.yaml"], ["y"] + [""] * 11 + FINISH)
+    assert result.exit_code == 0, result.output
+    assert "It writes the profile to mine.yaml, with the rubric house.yaml.\n" in result.output
+    assert "rubric 'house'" in result.output
+    assert "Overwrite" not in result.output
+    assert (here / "victim.txt").read_bytes() == VICTIM
+    assert (here / "mine.yaml").is_file()
+    write_progress(here, output="victim.txt", rubric="house.yaml")
+    result = invoke(["-o", "mine.yaml", "--rubric", str(default_rubric_path())], ["y"] + [""] * 11 + FINISH)
+    assert result.exit_code == 0, result.output
+    assert f"with the rubric {default_rubric_path()}." in result.output
+    assert "rubric 'default'" in result.output
+
+
+BAD_PROGRESS = {
+    "advisor_questionnaire: 1\nrubric: 5\nanswers: {}\n": ":2: rubric: must be a file path or null (got 5)",
+    "advisor_questionnaire: 1\noutput: [1]\nanswers: {}\n": ":2: output: must be a file path or null (got a list)",
+    "advisor_questionnaire: 1\ncwd: {a: 1}\nanswers: {}\n": ":2: cwd: must be a file path or null (got a mapping)",
+    "answers: {}\n": ":1: advisor_questionnaire: is required (must be 1)",
+    "advisor_questionnaire: 2\nanswers: {}\n": ":1: advisor_questionnaire: must be 1 (got 2)",
+    "advisor_questionnaire: true\nanswers: {}\n": ":1: advisor_questionnaire: must be 1 (got true)",
+    "advisor_questionnaire: 1\nanswers: {}\nrun: rm -rf\n": ":3: run: unknown key",
+    "advisor_questionnaire: 1\n": ":1: answers: is required",
+    "advisor_questionnaire: 1\nanswers: [1]\n": ":2: answers: must be a mapping of questions to answers (got a list)",
+    "- 1\n": ":1: must be a mapping with advisor_questionnaire and answers (got a list)",
+    "advisor_questionnaire: 1\nanswers:\n  scores.cost: 9\n":
+        ":3: answers: scores.cost: must be an integer from 0 to 5 (got 9)",
+    "advisor_questionnaire: 1\nanswers:\n  project.name: ''\n": ":3: answers: project.name: is required",
+    "advisor_questionnaire: 1\nanswers:\n  scores.owned: 1\n": ":3: answers: scores.owned: unknown question",
+    "advisor_questionnaire: 1\nanswers:\n  baseline: maybe\n": ":3: answers: baseline: answer y or n",
+    "advisor_questionnaire: 1\nanswers:\n  baseline: true\n  baseline.predictions: gone.npz\n":
+        ":4: answers: baseline.predictions: gone.npz: no such file",
+}
+
+
+@pytest.mark.parametrize("args", [["--resume"], []])
+@pytest.mark.parametrize("text, problem", BAD_PROGRESS.items())
+def test_every_field_of_the_progress_file_is_checked(here, text, problem, args):
+    (here / "victim.txt").write_bytes(VICTIM)
+    (here / q.PROGRESS_FILE).write_text(text)
+    result = invoke([*args, "-o", "out.yaml"], ["y"] + [""] * 30)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and result.output.count("Error:") == 1
+    head = f"Error: {q.PROGRESS_FILE}: {q.PROGRESS_BROKEN}\n"
+    assert head in result.output
+    assert result.output.endswith(f"{head}  {q.PROGRESS_FILE}{problem}\n"), result.output
+    assert (here / q.PROGRESS_FILE).read_text() == text  # nothing lost
+    assert (here / "victim.txt").read_bytes() == VICTIM
+    assert not (here / "out.yaml").exists()
+
+
+def test_saved_answers_with_terminal_escapes_are_refused_and_never_echoed(here):
+    (here / q.PROGRESS_FILE).write_text('advisor_questionnaire: 1\nanswers:\n  project.name: "\\e[2J\\e]0;owned\\a"\n')
+    result = invoke(["--resume", "-o", "out.yaml"], [""] * 30)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and result.output.count("Error:") == 1
+    assert f"{q.PROGRESS_FILE}:3: " in result.output and "project.name" in result.output
+    assert "\x1b" not in result.output and "\a" not in result.output
+    assert not (here / "out.yaml").exists()
+
+
+def test_output_cannot_be_the_progress_file(here):
+    result = invoke(["-o", q.PROGRESS_FILE], ALL)
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {q.PROGRESS_FILE}: cannot write here: "
+                             "the questionnaire keeps its progress in this file\n")
+    saved = write_progress(here, output=q.PROGRESS_FILE)
+    result = invoke([], ["y"] + [""] * 30)
+    assert result.exit_code == 1
+    assert f"Error: {q.PROGRESS_FILE}: cannot write here: the questionnaire keeps" in result.output
+    assert (here / q.PROGRESS_FILE).read_bytes() == saved
+
+
+def test_output_cannot_be_the_rubric(here):
+    from advisor.resource import default_rubric_path
+
+    rubric = default_rubric_path().read_bytes()
+    (here / "house.yaml").write_bytes(rubric)
+    result = invoke(["-o", "house.yaml", "--rubric", "house.yaml"], ALL + FINISH)
+    assert result.exit_code == 1
+    assert result.output == "Error: house.yaml: cannot write here: it is an input of this command (house.yaml)\n"
+    assert (here / "house.yaml").read_bytes() == rubric
+
+
+# ---------------------------------------------------------------- standard input, --answers as -o
+
+@pytest.mark.parametrize("args, env", [(["--answers", "-"], {}), ([], {q.FORCE_INTERACTIVE_ENV: "1"})])
+def test_closed_standard_input_is_an_error(tmp_path, args, env):
+    import os
+    import subprocess
+    import sys
+
+    # Started with descriptor 0 closed (`0<&-`), Python's sys.stdin is None.
+    done = subprocess.run([sys.executable, "-m", "advisor", "questionnaire", *args, "-o", "out.yaml"],
+                          cwd=tmp_path, env={**os.environ, **env}, capture_output=True, text=True,
+                          stdin=None, preexec_fn=lambda: os.close(0))
+    assert done.returncode == 1
+    assert done.stderr == "Error: <stdin>: standard input is closed\n"
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_answers_file_cannot_be_the_output(here):
+    shutil.copy(EXAMPLES / "calibrate" / "profile.yaml", here / "p.yaml")
+    shutil.copy(EXAMPLES / "calibrate" / "predictions.npz", here / "predictions.npz")
+    before = (here / "p.yaml").read_bytes()
+    result = invoke(["--answers", "p.yaml", "-o", "p.yaml"], env={})
+    assert result.exit_code == 1
+    assert result.output == "Error: p.yaml: cannot write here: it is an input of this command (p.yaml)\n"
+    assert (here / "p.yaml").read_bytes() == before
+
+
+# ---------------------------------------------------------------- control characters are never echoed raw
+
+def test_rubric_texts_with_terminal_escapes_are_shown_escaped(here, monkeypatch):
+    # The rubric reader refuses them; this holds even if one gets through.
+    real = q.build_questions
+
+    def hostile(rubric):
+        questions = real(rubric)
+        for question in questions:
+            question.prompt += " \x1b[2J"
+            question.help += " \x9b31m"
+            question.anchors = [level + "\x07" for level in question.anchors]
+        return questions
+
+    monkeypatch.setattr(q, "build_questions", hostile)
+    result = invoke(["-o", "p.yaml"], ["?"] + ALL + FINISH)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x9b" not in result.output and "\x07" not in result.output
+    assert "Project name \\x1b[2J" in result.output
+    assert "\\x9b31m" in result.output and "\\x07" in result.output
+
+
+def test_typed_paths_with_terminal_escapes_are_refused_or_shown_escaped(here):
+    evil_npz = "p\x1b[2J.npz"
+    shutil.copy(EXAMPLES / "calibrate" / "predictions.npz", here / evil_npz)
+    answers = ALL[:-1] + ["gone\x1b[1m.npz", evil_npz, "", "o\x1b]0;x\x07.yaml", "mine.yaml", "n"]
+    result = invoke([], answers)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    # CliRunner echoes the typed input, as a terminal would; advisor's own lines show it inert.
+    assert out.count("\x1b") == 3 and out.count("\x07") == 1
+    assert "Error: gone\\x1b[1m.npz: no such file" in out
+    assert "baseline.predictions: p\\x1b[2J.npz" in out  # the summary
+    assert "Error: o\\x1b]0;x\\x07.yaml: cannot write here: a file name with control characters" in out
+    assert yaml.safe_load((here / "mine.yaml").read_text())["baseline"]["predictions"] == evil_npz
+
+
+def test_output_named_with_terminal_escapes_is_refused_before_any_question(here):
+    result = invoke(["-o", "o\x1b[2J.yaml"], ALL + FINISH)
+    assert result.exit_code == 1
+    assert result.output == ("Error: o\\x1b[2J.yaml: cannot write here: "
+                             "a file name with control characters is not allowed\n")
+    assert list(here.iterdir()) == []

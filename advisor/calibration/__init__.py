@@ -10,7 +10,7 @@ module for the extras.
 from .accumulator import CalibrationAccumulator
 from .binning import assign as assign_bins, mass_edges, width_edges
 from .crossfit import cross_fit, fold_ids
-from .data import Predictions, PredictionsFormatError, from_arrays, load_predictions
+from .data import Predictions, PredictionsFormatError, from_arrays, input_files, load_predictions
 from .metric import (accuracy, binary_positive_ece, brier_score, calibration_metrics, classwise_ece,
                      debiased_l2_error, expected_calibration_error, kumar_equal_bins,
                      maximum_calibration_error, negative_log_likelihood, reliability_bins, top_label)
@@ -27,7 +27,7 @@ __all__ = [
     "bootstrap_ece_accuracy", "bootstrap_intervals", "brier_score", "calibration_metrics", "classwise_ece",
     "consistency_eces", "consistency_test", "cross_fit", "debiased_l2_error", "expected_calibration_error",
     "fit_isotonic", "fit_isotonic_classes", "fit_platt", "fit_temperature", "fold_ids", "format_markdown",
-    "format_text", "from_arrays", "kumar_equal_bins", "load_predictions", "mass_edges",
+    "format_text", "from_arrays", "input_files", "kumar_equal_bins", "load_predictions", "mass_edges",
     "maximum_calibration_error", "measure", "negative_log_likelihood", "nll_gradient_in_t",
     "pool_adjacent_violators", "positive_logit", "reliability_bins", "top_label", "width_edges",
 ]

@@ -25,8 +25,29 @@ from __future__ import annotations
 import numpy as np
 
 from . import binning
+from .block import add_class_sums
 from .data import Predictions, from_arrays
 from .metric import bins_table, ece_from_statistics, mce_from_statistics, scan
+
+# Per-class bin sums (3 x K x B float64) are kept only up to this size (128 MiB); adding a
+# block's sums takes a third more. K x B can reach 2**18 classes x 10,000 bins (63 GB):
+# over the budget, measure() skips the class-wise ECE with a note, and an accumulator
+# asked for it raises ValueError
+CLASSWISE_BYTES = 128 << 20
+
+
+def classwise_bytes(n_classes: int, bins: int) -> int:
+    """Memory of the per-class bin sums of K classes and B bins."""
+    return 3 * 8 * int(n_classes) * int(bins)
+
+
+def classwise_problem(n_classes: int, bins: int) -> str | None:
+    """Why per-class sums of K classes and B bins cannot be kept (over :data:`CLASSWISE_BYTES`), or None."""
+    needed = classwise_bytes(n_classes, bins)
+    if needed <= CLASSWISE_BYTES:
+        return None
+    return (f"{int(n_classes):,} classes x {int(bins):,} bins of per-class statistics would need {needed:,} bytes, "
+            f"more than the {CLASSWISE_BYTES:,} allowed (CLASSWISE_BYTES); use fewer bins")
 
 
 class CalibrationAccumulator:
@@ -38,7 +59,8 @@ class CalibrationAccumulator:
         Number of equal-width bins (section 5).
     classwise : bool
         Also keep per-class bin sums (K x B) for the class-wise ECE (costs a pass over
-        all N x K probabilities).
+        all N x K probabilities). They may take at most :data:`CLASSWISE_BYTES`:
+        ValueError when the classes are known to need more.
     """
 
     def __init__(self, bins: int = 15, classwise: bool = False):
@@ -92,7 +114,7 @@ class CalibrationAccumulator:
         """Add one :class:`advisor.calibration.block.Block` from :meth:`scan`."""
         self.add_rows(labels, block.rows, block.probs)
         if block.class_stats is not None:
-            self.class_stats += block.class_stats
+            add_class_sums(self.class_stats, block.class_stats)
 
     def add_rows(self, labels, rows, probs=None) -> None:
         """Add per-row results of a chunk (:class:`advisor.calibration.metric.Rows`)."""
@@ -114,6 +136,9 @@ class CalibrationAccumulator:
         elif self.n_classes != n_classes:
             raise ValueError(f"chunk has {n_classes} classes; earlier chunks had {self.n_classes}")
         if self.class_stats is None:
+            problem = classwise_problem(self.n_classes, self.n_bins) if self.classwise else None
+            if problem:
+                raise ValueError(f"class-wise ECE: {problem}")
             tracked = self.n_classes if self.classwise else (1 if self.n_classes == 2 else 0)
             self.class_stats = np.zeros((3, tracked, self.n_bins))
 
@@ -185,5 +210,7 @@ class CalibrationAccumulator:
     def _classwise_ece(self):
         if not self.classwise or self.n_classes <= 2:
             return None
-        errors = np.abs(self.class_stats[2] - self.class_stats[1]).sum(axis=1) / self.n_samples
+        gaps = self.class_stats[2] - self.class_stats[1]
+        np.abs(gaps, out=gaps)  # in place: one (K, B) temporary, as when adding a block
+        errors = gaps.sum(axis=1) / self.n_samples
         return float(np.mean(errors))

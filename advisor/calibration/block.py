@@ -51,13 +51,28 @@ class Rows(NamedTuple):
     brier: np.ndarray  # float64
 
 
+class ClassSums(NamedTuple):
+    """A block's per-class bin sums in sparse form (:func:`class_sums`).
+
+    Its size is bounded by the block's (at most B-1 values of a row are above 1/B), not
+    by K x B: blocks in flight on the worker threads hold these, and only the
+    consumer adds them into the one dense (3, K, B) array (:func:`add_class_sums`).
+    """
+
+    n_rows: int
+    flat: np.ndarray  # class * B + bin of every value above the first inner edge
+    values: np.ndarray  # those values
+    column_sums: np.ndarray  # (K,) sum of p_ik over the block
+    truth: np.ndarray  # label * B + bin of p_iy, one per row
+
+
 class Block(NamedTuple):
     """What :func:`scan_block` returns for one block."""
 
     rows: Rows | None  # None when only checking
     ok: bool  # False: the block holds an invalid value (see the data module for which)
     probs: np.ndarray | None  # float64 (n, K) probabilities, when asked for
-    class_stats: np.ndarray | None  # (3, K, B) per-class bin sums, when asked for
+    class_stats: ClassSums | None  # per-class bin sums, when asked for
 
 
 _local = threading.local()
@@ -102,8 +117,8 @@ def scan_block(labels: np.ndarray, block: np.ndarray, kind: str, *, beta: float 
     want_probs : bool
         Also return the float64 probabilities (n, K) (a fresh array).
     edges : ndarray, optional
-        Equal-width bin edges: also return the per-class bin sums (3, K, B) of
-        the class-wise ECE (counts, sum of p_ik, sum of [y = k]).
+        Equal-width bin edges: also return the per-class bin sums of the class-wise
+        ECE (:class:`ClassSums`; :func:`add_class_sums` adds them up).
     """
     with np.errstate(all="ignore"):
         if kind == "probs":
@@ -130,7 +145,7 @@ def _scan_probs(labels, block, check, rows, want_probs, edges) -> Block:
     p_y = p[idx, labels]
     brier = np.einsum("ij,ij->i", p, p) - 2.0 * p_y + 1.0
     result = Rows(conf, pred == labels, -np.log(np.maximum(p_y, EPS)), brier)
-    stats = class_statistics(p, labels, edges) if edges is not None else None
+    stats = class_sums(p, labels, edges) if edges is not None else None
     return Block(result, True, np.array(p) if want_probs else None, stats)
 
 
@@ -177,29 +192,48 @@ def _scan_logits(labels, block, beta, check, rows, want_probs, edges) -> Block:
     brier = np.einsum("ij,ij->i", p, p) - 2.0 * p_y + 1.0
     nll = -np.maximum(shifted_y - np.log(total), LOG_EPS)
     result = Rows(p[idx, pred], pred == labels, nll, brier)
-    stats = class_statistics(p, labels, edges) if edges is not None else None
+    stats = class_sums(p, labels, edges) if edges is not None else None
     return Block(result, True, np.array(p) if want_probs else None, stats)
 
 
-def class_statistics(p: np.ndarray, labels: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Per-class equal-width bin sums (3, K, B): counts, sum of p_ik, sum of [y_i = k].
+def class_sums(p: np.ndarray, labels: np.ndarray, edges: np.ndarray) -> ClassSums:
+    """The sparse per-class bin sums of a block of probabilities p (n, K).
 
     A row sums to 1, so at most B-1 of its values exceed the first inner edge 1/B;
     only those are binned one by one. Bin 0 takes the rest: its count and sum are the
-    column totals minus the other bins'.
+    column totals minus the other bins' (:func:`add_class_sums`).
     """
-    n, k = p.shape
+    n = p.shape[0]
     b = len(edges) - 1
-    out = np.zeros((3, k, b))
     r, c = np.nonzero(p > edges[1]) if b > 1 else (np.empty(0, int), np.empty(0, int))
     values = p[r, c]
-    flat = c * b + assign(values, edges)
-    out[0] = np.bincount(flat, minlength=k * b).reshape(k, b)
-    out[1] = np.bincount(flat, weights=values, minlength=k * b).reshape(k, b)
-    out[0, :, 0] = n - out[0, :, 1:].sum(axis=1)
-    out[1, :, 0] = p.sum(axis=0) - out[1, :, 1:].sum(axis=1)
     truth = labels * b + assign(p[np.arange(n), labels], edges)
-    out[2] = np.bincount(truth, minlength=k * b).reshape(k, b)
+    return ClassSums(n, c * b + assign(values, edges), values, p.sum(axis=0), truth)
+
+
+def add_class_sums(out: np.ndarray, sums: ClassSums) -> None:
+    """Add a block's sums into ``out`` (3, K, B): counts, sum of p_ik, sum of [y_i = k].
+
+    One (K, B) temporary at a time, so adding costs a third of ``out`` on top of it.
+    """
+    _, k, b = out.shape
+    counts = np.bincount(sums.flat, minlength=k * b).reshape(k, b)
+    counts[:, 0] = sums.n_rows - counts[:, 1:].sum(axis=1)  # integers: exact in any order
+    out[0] += counts
+    del counts
+    # float64 also when no value is above 1/B (bincount of nothing gives int64)
+    totals = np.bincount(sums.flat, weights=sums.values, minlength=k * b).astype(np.float64, copy=False)
+    totals = totals.reshape(k, b)
+    totals[:, 0] = sums.column_sums - totals[:, 1:].sum(axis=1)
+    out[1] += totals
+    del totals
+    out[2] += np.bincount(sums.truth, minlength=k * b).reshape(k, b)
+
+
+def class_statistics(p: np.ndarray, labels: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Per-class equal-width bin sums (3, K, B) of one block: counts, sum of p_ik, sum of [y_i = k]."""
+    out = np.zeros((3, p.shape[1], len(edges) - 1))
+    add_class_sums(out, class_sums(p, labels, edges))
     return out
 
 

@@ -29,18 +29,56 @@ Untrusted files
 Every ``.npy`` header (a file, or an ``.npz`` member) is parsed by hand and checked
 before any data is read: the dtype must be plain numbers (booleans, integers or
 floats; an object dtype is refused), the shape must fit the array's role, and the declared data
-size must equal what the file or zip entry (``ZipInfo.file_size``) holds. An array
-loaded whole into memory (labels and every 1-D array always; a 2-D array that is
-small, Fortran-ordered or not floating-point) may need at most :data:`MEMORY_CAP`
-bytes (2 GiB) once widened to 64-bit numbers; a large C-ordered 2-D float array is
-streamed (below), so it needs no cap. The checks run before any byte of data is
-read or decompressed, so a zip bomb is refused from its header. Neither reader
-ever unpickles: no object array is read at all.
+size must equal what the file or zip entry (``ZipInfo.file_size``) holds. The memory
+the whole input will need (below) is worked out from the headers too, so a zip bomb
+is refused before any byte of data is read or decompressed. Neither reader ever
+unpickles: no object array is read at all.
 
 A ``.csv`` / ``.jsonl`` line longer than :data:`LINE_LIMIT` characters (64 Mi), a
 CSV field longer than ``csv.field_size_limit()`` (131072 characters), JSON nested
 too deeply and bytes that are not UTF-8 are refused naming their line. A UTF-8 BOM
 and CRLF line ends are accepted.
+
+Memory
+------
+Everything that grows with the input is bounded, or the input is refused with an
+error naming the file and the limit:
+
+- Classes: at most :data:`MAX_CLASSES` (262,144, more than the vocabulary of current
+  language models). Per-class work (a softmax row, one row per block at least, the
+  class-wise statistics) grows with K. Checked from a ``.npy`` header, from the
+  number of fields of a CSV record before csv splits it (commas counted), from a
+  JSONL line's values (a line over :data:`JSON_SCAN_CHARS` characters first has its
+  commas outside strings counted, so ``json`` never builds millions of items).
+- Rows: the per-row memory of the input plus the measurement must stay within
+  :data:`MEMORY_CAP` (half the machine's physical memory, at least 2 GiB), worked out before reading (text: while parsing, at the
+  first row too many). Per row, in bytes:
+
+  =========================  =========================================================
+  labels, ``.npy``/``.npz``  stored item size + 8 (the int64 copy), + 8 for float labels
+  labels, CSV/JSONL          24 (label and line number as parsed, then the int64 array)
+  scores, streamed           0 (read block by block, see below)
+  scores, 2-D read whole     K x item size, + 8 K when not floating-point (float64 copy)
+  scores, 1-D (binary)       item size, + 8 for the float64 copy unless float64, + 8 + 16
+                             (1 - p, and the two columns [1-p, p]); text: 8 + 8 + 8 + 16
+  scores, small CSV/JSONL    16 K (parsed blocks and their concatenation)
+  the measurement            :data:`ROW_BYTES` (128): confidences, correctness, fold ids,
+                             temperature constants, resample draws on two threads and
+                             the isotonic fits, at their peak (measured: about 117)
+  =========================  =========================================================
+
+  The sum is an upper estimate (loading copies are freed before the measurement
+  starts); each 2 GiB holds about 15 million rows of a streamed file with int64 labels
+  (24 GiB of memory: a cap of 12 GiB, about 90 million rows).
+  The row budget is for files (:func:`load_predictions`); arrays given to
+  :func:`from_arrays` are in memory already, so only their classes are checked.
+- Beyond the cap a run needs fixed working space of about half a GB at most: row
+  blocks in flight (a few x :data:`~advisor.calibration.block.CHUNK_ELEMENTS` values),
+  the temperature warm-start sample (about 2 million values), isotonic columns
+  (:data:`~advisor.calibration.crossfit.ISOTONIC_VALUES`, 128 MiB), the class-wise
+  statistics (:data:`~advisor.calibration.accumulator.CLASSWISE_BYTES`, 128 MiB, and a
+  third more while a block is added; skipped with a note when K x B needs more), and
+  while a text line is parsed, its text and values (:data:`LINE_LIMIT`).
 
 Large inputs
 ------------
@@ -96,9 +134,31 @@ STREAM_BYTES = 1 << 28  # 2-D file arrays this large are read block by block ins
 # CSV/JSONL files this large keep their scores in a temporary file: parsed into Python
 # lists, a value costs about 30 bytes, a few times its text
 TEXT_STREAM_BYTES = 1 << 25
-# An array read whole into memory may declare at most this many bytes (2 GiB): a larger
-# declaration is refused from the header, before a byte of data is read or inflated
-MEMORY_CAP = 2 << 30
+def _default_memory_cap() -> int:
+    """Half this machine's physical memory, and at least 2 GiB (2 GiB where the size is unknown)."""
+    try:
+        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return 2 << 30
+    return max(2 << 30, physical // 2)
+
+
+# Memory an input may need in all (see "Memory" above): the labels, the scores held in
+# memory, their loading copies and the measurement's per-row arrays. Worked out from the
+# headers, so a larger need is refused before a byte of data is read or inflated. Half the
+# machine: a hostile file cannot take it over, and a large honest one fits where it can
+MEMORY_CAP = _default_memory_cap()
+# Bytes per row that measure() holds at its peak besides the labels and scores (the
+# isotonic fits of cross-fitting; measured about 117, tests/test_hardening_memory.py
+# checks the bound). It does not depend on K: per-class work is per block
+ROW_BYTES = 128
+# Classes an input may have: per-class state and the smallest block (one row) grow with K.
+# Equal to block.CHUNK_ELEMENTS, so a row always fits one ordinary block
+MAX_CLASSES = 1 << 18
+# A JSONL line longer than this has its commas outside strings counted before json parses
+# it: json.loads builds an object per item (up to ~20 bytes per character of a line of
+# empty lists), and a shorter line cannot cost more than ~20 MB
+JSON_SCAN_CHARS = 1 << 20
 # Characters in one CSV/JSONL line (64 Mi): a line is a label and K numbers, and reading
 # an endless line whole would exhaust memory before any check could run
 LINE_LIMIT = 1 << 26
@@ -372,6 +432,9 @@ def from_arrays(labels, probs=None, logits=None, source: str = "<arrays>",
     if scores.ndim == 2 and scores.shape[1] < 2:
         raise _fail(source, f"{name} has {scores.shape[1]} column(s); at least 2 classes are needed "
                             "(a binary task may give the positive class as a 1-D array)")
+    if scores.ndim == 2 and scores.shape[1] > MAX_CLASSES:
+        raise _fail(source, f"{name} has {scores.shape[1]:,} columns: more classes than the "
+                            f"{MAX_CLASSES:,} advisor measures (MAX_CLASSES)")
     if scores.ndim == 1:
         if check_values:
             _raise_first_bad(np.asarray(scores), name, 0, source, where)
@@ -656,11 +719,45 @@ def _check_npy_header(header: _NpyHeader, stored_bytes: int, role: str, source: 
     held = stored_bytes - header.offset
     if header.data_bytes != held:
         raise _fail(source, f"{header.declared()} but the {holder} holds {held:,} bytes of data", where)
+    if role != "labels" and len(header.shape) == 2 and header.shape[1] > MAX_CLASSES:
+        raise _fail(source, f"header declares shape {header.shape}: {header.shape[1]:,} classes, "
+                            f"more than the {MAX_CLASSES:,} advisor measures (MAX_CLASSES)", where)
     if not _streamable(header) and header.memory_bytes > MEMORY_CAP:
         hint = "; only C-ordered 2-D float arrays are streamed" if len(header.shape) == 2 else ""
         raise _fail(source, f"header declares shape {header.shape} of {dtype}, which needs {header.memory_bytes:,} "
                             f"bytes of memory (the limit for an array read whole is {MEMORY_CAP:,} bytes{hint})",
                     where)
+
+
+def _label_bytes(header: _NpyHeader) -> int:
+    """Labels read whole, their int64 copy, and the integrality check of float labels."""
+    n = header.shape[0]
+    return n * (header.dtype.itemsize + 8 + (8 if header.dtype.kind == "f" else 0))
+
+
+def _score_bytes(header: _NpyHeader) -> int:
+    """Memory the scores of a checked header will hold, with the copies :func:`from_arrays` makes."""
+    if _streamable(header):
+        return 0  # read block by block
+    n, itemsize = header.shape[0], header.dtype.itemsize
+    if len(header.shape) == 2:
+        return header.data_bytes + (0 if header.dtype.kind == "f" else header.data_bytes // itemsize * 8)
+    float64_copy = 0 if header.dtype == np.float64 else 8
+    return n * (itemsize + float64_copy + 8 + 16)  # then 1 - p, then the (N, 2) columns
+
+
+def _check_memory(source: str, labels: _NpyHeader, scores: _NpyHeader, kind: str) -> None:
+    """Refuse an input whose loading and measurement would need more than :data:`MEMORY_CAP`.
+
+    Worked out from the headers alone (module doc, "Memory"), before any data is read.
+    """
+    parts = {"labels": _label_bytes(labels), kind: _score_bytes(scores),
+             "the measurement": labels.shape[0] * ROW_BYTES}
+    needed = sum(parts.values())
+    if needed > MEMORY_CAP:
+        detail = " + ".join(f"{what} {size:,}" if size else f"{what} 0 (streamed)" for what, size in parts.items())
+        raise _fail(source, f"{labels.shape[0]:,} rows would need about {needed:,} bytes of memory "
+                            f"({detail}, at {ROW_BYTES} bytes per row); the limit is {MEMORY_CAP:,} bytes")
 
 
 def _streamable(header: _NpyHeader) -> bool:
@@ -686,6 +783,7 @@ def _load_npz(path: Path, source: str) -> Predictions:
             kind = _npz_score_kind(members, source)
             # every header is checked before any data is read or inflated
             headers = {role: _npz_header(archive, members[role], role, source) for role in ("labels", kind)}
+            _check_memory(source, headers["labels"], headers[kind], kind)
             labels, scores = (_npz_array(path, archive, members[role], headers[role], source)
                               for role in ("labels", kind))
     except PredictionsFormatError:
@@ -800,6 +898,7 @@ def _load_npy(path: Path, source: str) -> Predictions:
         npy.check_regular()
     # every header is checked before any data is read
     headers = {role: npy.header(role) for role, npy in files.items()}
+    _check_memory(source, headers["labels"], headers[kind], kind)
     labels, scores = (files[role].array(headers[role]) for role in ("labels", kind))
     return from_arrays(labels, source=source, **{kind: scores})
 
@@ -885,6 +984,7 @@ class _TextRows:
         self._blocks: list[np.ndarray] = []
         self._large = path.stat().st_size >= TEXT_STREAM_BYTES
         self._spill = None
+        self._max_rows: int | None = None  # set at the first row, when K is known
 
     def __enter__(self) -> _TextRows:
         return self
@@ -898,11 +998,25 @@ class _TextRows:
         return len(self.labels)
 
     def append(self, label: int, values: list[float], line: int) -> None:
+        if self._max_rows is None:
+            self._max_rows = MEMORY_CAP // self._row_bytes(len(values))
+        if self.count >= self._max_rows:
+            raise _fail(self.source, f"more than {self._max_rows:,} rows: at about {self._row_bytes(len(values))} "
+                                     f"bytes per row to load and measure, {MEMORY_CAP:,} bytes (the limit) "
+                                     "hold no more", f"line {line} (row {self.count + 1})")
         self.labels.append(label)
         self.lines.append(line)
         self._pending.append(values)
         if len(self._pending) * len(values) >= block_module.CHUNK_ELEMENTS:
             self._flush()
+
+    def _row_bytes(self, width: int) -> int:
+        """Memory a row needs (module doc, "Memory"): label and line, scores held, the measurement."""
+        if width == 1:
+            scores = 8 + 8 + 8 + 16  # parsed, concatenated, 1 - p, the two columns [1-p, p]
+        else:
+            scores = 0 if self._large else 16 * width  # spilled to a file, or parsed and concatenated
+        return 24 + scores + ROW_BYTES
 
     def _flush(self) -> None:
         if not self._pending:
@@ -991,8 +1105,37 @@ def _not_utf8(text: str, index: int) -> str:
     return f"byte {column} of the line (0x{ord(text[index]) - 0xDC00:02x}) is not valid UTF-8"
 
 
-def _csv_records(reader, source: str) -> Iterator[list[str]]:
-    """The non-blank records of a ``csv.reader``; its errors name their line."""
+class _CsvLines:
+    """The lines fed to ``csv.reader``, refusing a record of more than MAX_CLASSES + 1 fields.
+
+    csv builds a record's whole list of fields before advisor sees it: counting the
+    commas of each line first bounds that list. A record can span lines (a quoted
+    line end), so the count runs from the end of the previous record
+    (:meth:`record_done`).
+    """
+
+    def __init__(self, lines: Iterator[str], source: str):
+        self.lines, self.source = lines, source
+        self.number = self.commas = 0
+
+    def __iter__(self) -> _CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        text = next(self.lines)
+        self.number += 1
+        self.commas += text.count(",")
+        if self.commas > MAX_CLASSES:
+            raise _fail(self.source, f"more than {MAX_CLASSES + 1:,} fields: more classes than the "
+                                     f"{MAX_CLASSES:,} advisor measures (MAX_CLASSES)", f"line {self.number}")
+        return text
+
+    def record_done(self) -> None:
+        self.commas = 0
+
+
+def _csv_records(reader, source: str, lines: _CsvLines) -> Iterator[list[str]]:
+    """The non-blank records of a ``csv.reader`` over ``lines``; its errors name their line."""
     while True:
         try:
             fields = next(reader)
@@ -1000,6 +1143,7 @@ def _csv_records(reader, source: str) -> Iterator[list[str]]:
             return
         except csv.Error as exc:
             raise _fail(source, _csv_problem(exc), f"line {reader.line_num}") from None
+        lines.record_done()
         if fields and any(field.strip() for field in fields):
             yield fields
 
@@ -1013,8 +1157,9 @@ def _csv_problem(exc: csv.Error) -> str:
 
 def _load_csv(path: Path, source: str) -> Predictions:
     with _open_text(path) as handle:
-        reader = csv.reader(_text_lines(handle, source))
-        records = _csv_records(reader, source)
+        lines = _CsvLines(_text_lines(handle, source), source)
+        reader = csv.reader(lines)
+        records = _csv_records(reader, source, lines)
         header = next(records, None)
         if header is None:
             raise _fail(source, "no predictions (the file is empty)")
@@ -1120,12 +1265,17 @@ def _load_jsonl(path: Path, source: str) -> Predictions:
             if not text.strip():
                 continue
             where = f"line {number} (row {rows.count + 1})"
+            if len(text) > JSON_SCAN_CHARS:
+                _check_json_items(text, source, where)
             record, key = _json_record(text, source, where)
             values = record[key]
             if _JSON_KEYS[key][1]:
                 values = [values]
             elif not isinstance(values, list):
                 raise _fail(source, f"'{key}' must be a list of numbers", where)
+            if len(values) > MAX_CLASSES:
+                raise _fail(source, f"'{key}' has {len(values):,} values: more classes than the "
+                                    f"{MAX_CLASSES:,} advisor measures (MAX_CLASSES)", where)
             if layout is None:
                 layout = (key, len(values), number)
             elif key != layout[0]:
@@ -1138,6 +1288,23 @@ def _load_jsonl(path: Path, source: str) -> Predictions:
         if layout is None:
             raise _fail(source, "no predictions (the file is empty)")
         return rows.predictions(*_JSON_KEYS[layout[0]])
+
+
+# A JSON string: quotes around anything but a quote or backslash, or an escaped character
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def _check_json_items(text: str, source: str, where: str) -> None:
+    """Refuse a line with far more items than a record of MAX_CLASSES values, before json builds them.
+
+    Every item json builds but the first of a list or object follows a comma outside
+    a string, so the commas bound the objects (nesting depth is bounded apart). Twice
+    MAX_CLASSES leaves room for other keys of the record.
+    """
+    commas = _JSON_STRING.sub("", text).count(",")
+    if commas > 2 * MAX_CLASSES:
+        raise _fail(source, f"at least {commas:,} values or keys: far more than a record of at most "
+                            f"{MAX_CLASSES:,} classes (MAX_CLASSES) holds", where)
 
 
 def _json_numbers(values: list, key: str, source: str, where: str) -> list[float]:
@@ -1155,3 +1322,16 @@ def _integer_as_float(value: int) -> float:
         return float(value)
     except OverflowError:
         return math.inf if value > 0 else -math.inf
+
+
+def input_files(path) -> list[Path]:
+    """The files loading ``path`` reads: itself, or every existing sibling of a ``.npy`` pair.
+
+    A command writing output uses it to refuse writing over its own input.
+    """
+    path = Path(path)
+    match = _NPY_NAME.match(path.name)
+    if path.suffix.lower() != ".npy" or not match:
+        return [path]
+    siblings = [path.with_name(f"{match.group('stem')}.{part}.npy") for part in ("labels", "probs", "logits")]
+    return [path, *(sibling for sibling in siblings if sibling.exists())]

@@ -49,6 +49,8 @@ def _metric_rows(result: dict) -> list[tuple[str, str, str]]:
     ]
     if result.get("classwise_ece") is not None:
         rows.append(("class-wise ECE", _num(result["classwise_ece"]), "mean over classes"))
+    elif result["n_classes"] > 2 and result.get("notes"):
+        rows.append(("class-wise ECE", "n/a", "skipped: see the note below"))
     if result.get("binary_positive_ece") is not None:
         rows.append(("positive-class ECE", _num(result["binary_positive_ece"]), "binary, p(class 1)"))
     if sig.get("p_value") is not None:
@@ -116,6 +118,7 @@ def format_text(result: dict) -> str:
     rows = _metric_rows(result)
     width = max(len(name) for name, _, _ in rows)
     lines += [f"  {name:<{width}}  {value:>8}  {note}".rstrip() for name, value, note in rows]
+    lines += [f"  note: {note}" for note in result.get("notes", [])]
     lines += ["", _verdict(result), ""]
     post = result["post_calibration"]
     lines.append(_post_heading(post) + ":")
@@ -140,6 +143,7 @@ def format_markdown(result: dict) -> str:
              f"{result['n_samples']} samples, {result['n_classes']} classes, input: {result['input']}.", "",
              "| metric | value | note |", "| --- | ---: | --- |"]
     lines += [f"| {name} | {value} | {note} |" for name, value, note in _metric_rows(result)]
+    lines += ["", *(f"Note: {note}" for note in result.get("notes", []))] if result.get("notes") else []
     post = result["post_calibration"]
     lines += ["", _verdict(result), "", _post_heading(post) + "."]
     if _post_was_run(post):

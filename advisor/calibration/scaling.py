@@ -623,13 +623,27 @@ def fit_isotonic(scores, targets) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     knots, values : ndarrays of shape (M,)
-        Feed them to :func:`apply_isotonic`.
+        Feed them to :func:`apply_isotonic`. Only the first and last knot of each run
+        of equal values is kept (:func:`_run_ends`), so M is the number of steps, not N.
     """
     scores = np.asarray(scores, dtype=np.float64)
     targets = np.asarray(targets, dtype=np.float64)
     knots, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
     means = np.bincount(inverse, weights=targets, minlength=knots.size) / counts
-    return knots, pool_adjacent_violators(means, counts)
+    return _run_ends(knots, pool_adjacent_violators(means, counts))
+
+
+def _run_ends(knots: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The knots that start or end a run of equal values, with their values.
+
+    Interpolating between two knots of equal value gives exactly that value, so the
+    map is unchanged (scikit-learn trims its thresholds the same way). Cross-fitting
+    keeps one map per fold and class: untrimmed, they would hold about 13 bytes per
+    row each (k x K of them), trimmed only a few thousand steps.
+    """
+    keep = np.ones(values.size, dtype=bool)
+    keep[1:-1] = (values[1:-1] != values[:-2]) | (values[1:-1] != values[2:])
+    return knots[keep], values[keep]
 
 
 def apply_isotonic(scores, knots: np.ndarray, values: np.ndarray) -> np.ndarray:

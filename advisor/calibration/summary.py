@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import binning
-from .accumulator import CalibrationAccumulator
+from .accumulator import CalibrationAccumulator, classwise_problem
 from .crossfit import SUMMARY_KEYS, cross_fit_with_temperature
 from .data import Predictions
 from .metric import (
@@ -49,13 +49,25 @@ def measure(preds: Predictions, *, bins: int = 15, scheme: str = "width", n_boot
         The result documented in the README (section-5 metrics, ``bins``,
         ``ece_width``, ``ece_mass``, ``classwise_ece``, ``debiased_l2_error``,
         ``binary_positive_ece``, ``intervals``, ``significance``, ``post_calibration``;
-        with ``scheme="mass"`` also ``mass_bins`` and ``mce_mass``).
+        with ``scheme="mass"`` also ``mass_bins`` and ``mce_mass``), and ``notes``
+        (a list of text: what was skipped and why; ``classwise_ece`` is None with a
+        note when K x B per-class sums would exceed
+        :data:`advisor.calibration.accumulator.CLASSWISE_BYTES`).
+
+    Memory: besides the labels and scores, about
+    :data:`advisor.calibration.data.ROW_BYTES` bytes per row at the peak, plus fixed
+    working space (see "Memory" in :mod:`advisor.calibration.data`).
     """
     if scheme not in SCHEMES:
         raise ValueError(f"unknown binning scheme {scheme!r}; use 'width' or 'mass'")
     if int(bins) < 1:
         raise ValueError("bins must be at least 1")
-    acc = CalibrationAccumulator(bins=bins, classwise=preds.n_classes > 2)
+    notes = []
+    classwise = preds.n_classes > 2
+    if classwise and classwise_problem(preds.n_classes, bins):
+        classwise = False  # the memory bound wins over one extra metric: say so instead
+        notes.append(f"class-wise ECE skipped: {classwise_problem(preds.n_classes, bins)}")
+    acc = CalibrationAccumulator(bins=bins, classwise=classwise)
     conf = np.empty(preds.n_samples)
     correct = np.empty(preds.n_samples, dtype=bool)
     start = 0
@@ -100,8 +112,10 @@ def measure(preds: Predictions, *, bins: int = 15, scheme: str = "width", n_boot
         "intervals": intervals,
         "significance": significance,
         "post_calibration": post,
+        "notes": notes,
     }
     if scheme == "mass":  # added keys only: section-5 keys never change meaning with the scheme
         result["mass_bins"] = bins_table(mass_edges, *mass_stats)
         result["mce_mass"] = mce_from_statistics(*mass_stats)
     return result
+
