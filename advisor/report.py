@@ -9,6 +9,7 @@ cannot break a table or inject HTML, even if a template forgets ``| md``.
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import re
@@ -16,13 +17,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
+from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from advisor import document
 from advisor.errors import TemplateError
 from advisor.resource import template_dir
-from advisor.sandbox import MAX_OUTPUT, LimitedSandbox, time_limit
+from advisor.sandbox import MAX_OUTPUT, LimitedSandbox, memory_limit, time_limit
 
 REPORT_TEMPLATE = "report.md.j2"
 FIGURE_TEMPLATES = {"reliability": "reliability.svg.j2", "scores": "scores.svg.j2"}
@@ -173,11 +175,13 @@ def markdown_environment(assessment: dict | None = None) -> jinja2.Environment:
     return _configure(env, assessment)
 
 
-def user_environment(folder: Path, assessment: dict | None = None) -> LimitedSandbox:
+def user_environment(folder: Path, assessment: dict | None = None,
+                     shown_folder: Path | None = None) -> LimitedSandbox:
     """A sandboxed environment for ``--template``: no attribute tricks, no changes to the
-    assessment, bounded value sizes, strict undefined names."""
+    assessment, bounded value sizes, strict undefined names. Templates load from
+    ``folder``; messages name them under ``shown_folder`` (see :class:`DocumentLoader`)."""
     env = LimitedSandbox(
-        loader=DocumentLoader(str(folder)),
+        loader=DocumentLoader(folder, shown_folder),
         autoescape=False, finalize=_finalize, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
@@ -186,13 +190,30 @@ def user_environment(folder: Path, assessment: dict | None = None) -> LimitedSan
 
 class DocumentLoader(jinja2.FileSystemLoader):
     """Loads user templates (and what they include) through :mod:`advisor.document`:
-    bounded size, UTF-8, no control characters, each problem named by file and line."""
+    bounded size, UTF-8, no control characters, each problem named by file and line.
+
+    Only files whose real path (symlinks followed) lies inside the real path of the
+    folder load: a symlink in a template bundle cannot pull ``~/.netrc`` into a report.
+    ``shown_names`` maps each loaded file's real path to the name messages use: its
+    path under ``shown_folder``, the folder as the user wrote it (default: the real one).
+    """
+
+    def __init__(self, folder, shown_folder=None):
+        self.folder = os.path.realpath(folder)
+        super().__init__(self.folder)
+        self.shown_folder = Path(self.folder if shown_folder is None else shown_folder)
+        self.shown_names: dict[str, str] = {}
 
     def get_source(self, environment, template):
-        filename = os.path.normpath(os.path.join(self.searchpath[0], *split_template_path(template)))
+        parts = split_template_path(template)  # refuses ".." itself
+        filename = os.path.realpath(os.path.join(self.folder, *parts))
+        if os.path.commonpath([filename, self.folder]) != self.folder:
+            raise SecurityError(f"{template!r} points outside the template's folder")
         if not os.path.isfile(filename):
             raise jinja2.TemplateNotFound(template)
-        return document.read_document(filename, TemplateError).text, filename, lambda: False
+        self.shown_names[filename] = str(self.shown_folder.joinpath(*parts))
+        # Up to date for the whole render: one render reads each file once.
+        return document.read_document(filename, TemplateError).text, filename, lambda: True
 
 
 def _svg_finalize(value):
@@ -256,67 +277,101 @@ def render_markdown(assessment: dict, template_path=None, figure_links: dict | N
 
 
 def _render_user_template(path: Path, context: dict, assessment: dict) -> str:
+    """Render ``--template``. A symlinked template is rendered from its target's folder
+    (what it includes sits next to the real file); messages name that real file."""
     document.read_document(path, TemplateError)  # a missing, huge or binary file named as such
-    env = user_environment(path.resolve().parent, assessment)
+    real = Path(os.path.realpath(path))
+    shown_folder = path.parent if os.path.realpath(path.parent) == str(real.parent) else real.parent
+    env = user_environment(real.parent, assessment, shown_folder)
     try:
-        template = env.get_template(path.name)
-        with time_limit():
-            return blank_unprintable(_render_bounded(template, context, path))
+        # Compiling is inside the limits too: includes compile mid-render anyway, and a few
+        # expressions (such as an {% autoescape %} argument) are evaluated at compile time.
+        with memory_limit(), time_limit():
+            return blank_unprintable(_render_bounded(env.get_template(real.name), context, env.loader))
+    except MemoryError as exc:
+        raise TemplateError("template error: the template needs more memory than a report may use",
+                            file=_location_from_traceback(path, env.loader, exc)) from None
     except jinja2.TemplateNotFound as exc:
-        raise TemplateError(f"template error: no template {exc.name!r} in the template's folder (templates "
-                            "can include only files in their own folder)", file=_location_from_traceback(path, exc)) from None
+        raise TemplateError(f"template error: no template {_plain(repr(exc.name))} in the template's folder "
+                            "(templates can include only files in their own folder)",
+                            file=_location_from_traceback(path, env.loader, exc)) from None
     except jinja2.TemplateSyntaxError as exc:
-        where = _template_location(str(path), exc.lineno)
-        raise TemplateError(f"template syntax error: {exc.message}", file=where) from None
+        shown = env.loader.shown_names.get(exc.filename, str(path))
+        raise TemplateError(f"template syntax error: {_plain(exc.message)}",
+                            file=_template_location(shown, exc.lineno)) from None
     except jinja2.TemplateError as exc:  # also undefined names and sandbox refusals
-        raise TemplateError(f"template error: {exc}", file=_location_from_traceback(path, exc)) from None
+        raise TemplateError(f"template error: {_plain(str(exc))}",
+                            file=_location_from_traceback(path, env.loader, exc)) from None
     except RecursionError:
         raise TemplateError("template error: recursion too deep (a macro or include that calls itself?)",
                             file=str(path)) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
         # A filter called with the wrong kind of value, a division by zero, and so on.
-        raise TemplateError(f"template error: {type(exc).__name__}: {exc}",
-                            file=_location_from_traceback(path, exc)) from None
+        raise TemplateError(f"template error: {type(exc).__name__}: {_plain(str(exc))}",
+                            file=_location_from_traceback(path, env.loader, exc)) from None
 
 
-def _render_bounded(template: jinja2.Template, context: dict, path: Path) -> str:
+def _render_bounded(template: jinja2.Template, context: dict, loader: DocumentLoader) -> str:
     """Render piece by piece, stopping as soon as the output passes ``MAX_OUTPUT``."""
     pieces, size = [], 0
     stream = template.generate(context)
     for piece in stream:
         size += len(piece)
         if size > MAX_OUTPUT:
-            where = _template_location(str(path), _current_line(stream, template))
+            where = _current_line(stream, loader) or loader.shown_names.get(template.filename)
             stream.close()
             raise TemplateError(f"template error: output exceeds {MAX_OUTPUT} characters", file=where)
         pieces.append(piece)
     return "".join(pieces)
 
 
-def _current_line(stream, template: jinja2.Template) -> int | None:
-    """The template line a suspended render generator is at (innermost nested generator)."""
+def _current_line(stream, loader: DocumentLoader) -> str | None:
+    """``file:line`` a suspended render is printing from: the innermost template frame.
+
+    Render generators nest through ``yield from`` (blocks) or through a local loop
+    over the included template's generator (includes)."""
     frame = None
     while stream is not None and getattr(stream, "gi_frame", None) is not None:
-        frame, stream = stream.gi_frame, stream.gi_yieldfrom
-    if frame is None or frame.f_code.co_filename != template.filename:
+        frame = stream.gi_frame
+        stream = stream.gi_yieldfrom or _suspended_render(frame)
+    template = frame.f_globals.get("__jinja_template__") if frame is not None else None
+    if template is None or template.filename not in loader.shown_names:
         return None
-    return template.get_corresponding_lineno(frame.f_lineno)
+    return _template_location(loader.shown_names[template.filename],
+                              template.get_corresponding_lineno(frame.f_lineno))
+
+
+def _suspended_render(frame):
+    """The included template's render generator a frame is looping over, if any."""
+    for value in frame.f_locals.values():
+        if (inspect.isgenerator(value) and inspect.getgeneratorstate(value) == inspect.GEN_SUSPENDED
+                and "__jinja_template__" in value.gi_frame.f_globals):
+            return value
+    return None
 
 
 def _template_location(path: str, lineno: int | None) -> str:
     return f"{path}:{lineno}" if lineno else path
 
 
-def _location_from_traceback(path: Path, exc: BaseException) -> str:
-    """``file:line`` of the innermost frame inside the user's template (jinja2 rewrites them)."""
-    target = str(path.resolve())
-    line = None
+def _location_from_traceback(path: Path, loader: DocumentLoader, exc: BaseException) -> str:
+    """``file:line`` of the innermost template frame (the main template or one it
+    includes; jinja2 rewrites them to template lines), else just ``path``."""
+    where = str(path)
     tb = exc.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename == target:
-            line = tb.tb_lineno
+        shown = loader.shown_names.get(tb.tb_frame.f_code.co_filename)
+        if shown is not None:
+            where = _template_location(shown, tb.tb_lineno)
         tb = tb.tb_next
-    return _template_location(str(path), line)
+    return where
+
+
+def _plain(text: str, limit: int = 300) -> str:
+    """A message from the template's own text on one short line: control characters
+    (a newline could fake a second ``Error:``) escaped, a huge value cut short."""
+    text = text if len(text) <= limit else text[:limit] + "..."
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 # ---------------------------------------------------------------- figures
