@@ -209,14 +209,17 @@ def questionnaire(output, answers_path, resume, rubric_path):
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @handle_errors
 def init(path, force):
-    """Write an annotated starter profile to PATH (default: profile.yaml)."""
+    """Write an annotated starter profile to PATH (default: profile.yaml; - prints it)."""
     from advisor import questionnaire as q
 
+    if path == "-":  # as everywhere else, - is standard output, not a file named "-"
+        click.echo(q.starter_profile(), nl=False)
+        return
     target = Path(path or "profile.yaml")
     if target.exists() and not force:
         raise InputError("already exists; pass --force to overwrite it", file=str(target))
     write_file_atomically(target, q.starter_profile())
-    click.echo(f"Wrote {target}")
+    click.echo(escape_controls(f"Wrote {target}"))
     schema_path = target.with_name(q.SCHEMA_FILE)
     if not schema_path.exists():
         click.echo(f"For editor completion: advisor schema -o {schema_path}")

@@ -629,3 +629,9 @@ def test_sensitivity_tries_only_the_values_nearest_the_current_one():
     assert len(kept) == sensitivity.MAX_CANDIDATES and kept == sorted(kept)
     assert 500 in kept and 510 in kept and 0 not in kept and 990 not in kept
     assert sensitivity.nearest([1, 2, 3], None) == [1, 2, 3]
+
+
+def test_init_dash_prints_the_starter_profile_instead_of_writing_a_file_named_dash(folder):
+    result = run(folder, "init", "-")
+    assert result.exit_code == 0 and result.output.startswith("# yaml-language-server")
+    assert not (folder / "-").exists()

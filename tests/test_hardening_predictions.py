@@ -205,6 +205,10 @@ BAD_FILES = [
     ("csv-long-bad-label", text("label,p0,p1\n" + "7" * 300 + ".5,0.5,0.5\n"), ["line 2 (row 1)", "label 777"], {}),
     # JSONL
     ("jsonl-deeply-nested", jsonl_deep, ["line 2 (row 2)", "nested too deeply"], {}),
+    ("jsonl-duplicate-key", text(b'{"label": 0, "probs": [0.5, 0.5], "label": 1}\n', "p.jsonl"),
+     ["line 1 (row 1)", "the key 'label' appears twice"], {}),
+    ("jsonl-text-label", text(b'{"label": "1", "probs": [0.5, 0.5]}\n', "p.jsonl"),
+     ["line 1 (row 1)", "label '1' is text, not a JSON number"], {}),
     ("jsonl-5000-digit-label", jsonl_long_label, ["line 2 (row 2)", "(4300 digits)"], {}),
     ("jsonl-not-utf8", text(b'{"label":0,"probs":[0.5,0.5]}\n{"label":0,"probs":[0.\xff5,0.5]}\n', "p.jsonl"),
      ["line 2", "byte 23 of the line (0xff) is not valid UTF-8"], {}),

@@ -1237,10 +1237,24 @@ _JSON_KEYS = {"probs": ("probs", False), "logits": ("logits", False), "prob": ("
               "logit": ("logits", True)}
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list) -> dict:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen = set()
+        raise _DuplicateKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+    return record
+
+
 def _json_record(text: str, source: str, where: str) -> tuple[dict, str]:
     """The object of one JSONL line and its one score key, or an error naming the line."""
     try:
-        record = json.loads(text)
+        record = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise _fail(source, f"the key {_shown(exc.args[0])} appears twice (which value is meant?)", where) from None
     except json.JSONDecodeError as exc:
         raise _fail(source, f"not valid JSON ({exc.msg} at column {exc.colno})", where) from None
     except RecursionError:
@@ -1283,6 +1297,8 @@ def _load_jsonl(path: Path, source: str) -> Predictions:
             elif len(values) != layout[1]:
                 raise _fail(source, f"has {len(values)} values in '{key}', expected {layout[1]} "
                                     f"as on line {layout[2]}", where)
+            if isinstance(record["label"], str):  # "1" is text in JSON: a typo or a broken export
+                raise _fail(source, f"label {_shown(record['label'])} is text, not a JSON number", where)
             label = _parse_label(record["label"], source, where)
             rows.append(label, _json_numbers(values, key, source, where), number)
         if layout is None:
