@@ -60,6 +60,8 @@ def check_output(output: str | os.PathLike | None, inputs: list) -> None:
     if output is None or str(output) == "-":
         return
     check_target(Path(output))
+    if os.path.islink(output):  # the file written is the link's target: its folder must exist too
+        check_target(Path(os.path.realpath(output)))
     refuse_inputs([output], inputs)
 
 

@@ -38,7 +38,7 @@ import yaml
 from advisor import document
 from advisor import profile as prof
 from advisor.errors import AnswersError, InputError, Interrupted, PredictionsError
-from advisor.output import check_output, write_file_atomically
+from advisor.output import check_output, refuse_inputs, write_file_atomically
 
 PROGRESS_FILE = ".advisor-questionnaire.yaml"
 PROGRESS_VERSION = 1
@@ -650,6 +650,14 @@ def _confirm_resume(progress: Path, plan: Plan) -> bool:
         stop(f"Stopped. The saved answers are still in {progress}.")
 
 
+def refuse_attached(target: Path | None, predictions: Path | None) -> None:
+    """The profile must not be written over the predictions file(s) it attaches."""
+    if target is not None and predictions is not None:
+        from advisor import calibration as cal
+
+        refuse_inputs([target], cal.input_files(predictions))
+
+
 def run_from_file(answers_path: str, output: str | None, rubric_path: str | None) -> Outcome:
     """Non-interactive: the answers file is a profile, checked exactly as a profile is."""
     from_stdin = answers_path == "-"
@@ -669,6 +677,7 @@ def run_from_file(answers_path: str, output: str | None, rubric_path: str | None
             raise PredictionsError("baseline.predictions: " + problems[0], file=answers_path)
     rubric = _load_rubric(rubric_path)
     target = Path(output) if output not in (None, "-") else None
+    refuse_attached(target, from_dir / predictions if predictions else None)
     data = rebased(data, from_dir, target.parent if target else Path.cwd())
     text = profile_yaml(data, rubric, _written_header())
     if target is None:
@@ -802,6 +811,8 @@ class Session:
         data = profile_data(self.answers, self.questions)
         data = rebased(data, Path.cwd(), target.parent)
         prof.validate_profile_data(data, "questionnaire answers")
+        attached = (data.get("baseline") or {}).get("predictions")
+        refuse_attached(target, target.parent / attached if attached else None)  # the answers stay saved
         write_file_atomically(target, profile_yaml(data, self.rubric, _written_header()))
         self.progress.unlink(missing_ok=True)
         self.written = target

@@ -635,3 +635,24 @@ def test_init_dash_prints_the_starter_profile_instead_of_writing_a_file_named_da
     result = run(folder, "init", "-")
     assert result.exit_code == 0 and result.output.startswith("# yaml-language-server")
     assert not (folder / "-").exists()
+
+
+@pytest.mark.parametrize("from_stdin", [False, True])
+def test_questionnaire_answers_never_replace_the_predictions_they_attach(folder, from_stdin, monkeypatch):
+    calibrated_folder(folder)
+    before = snapshot(folder)
+    if from_stdin:  # paths in answers from standard input are relative to the working folder
+        monkeypatch.chdir(folder)
+        result = CliRunner().invoke(main, ["questionnaire", "--answers", "-", "-o", "predictions.npz"],
+                                    input=(folder / "profile.yaml").read_text())
+    else:
+        result = run(folder, "questionnaire", "--answers", "profile.yaml", "-o", "predictions.npz")
+    assert_refused(result, "predictions.npz: cannot write here: it is an input of this command")
+    assert snapshot(folder) == before
+
+
+def test_output_through_a_dangling_link_into_a_missing_folder_fails_before_any_work(folder):
+    (folder / "good.yaml").write_text(GOOD)
+    (folder / "link.json").symlink_to("missing/out.json")
+    assert_refused(run(folder, "assess", "good.yaml", "--format", "json", "-o", "link.json"),
+                   "cannot write here: the folder")

@@ -205,6 +205,8 @@ BAD_FILES = [
     ("csv-long-bad-label", text("label,p0,p1\n" + "7" * 300 + ".5,0.5,0.5\n"), ["line 2 (row 1)", "label 777"], {}),
     # JSONL
     ("jsonl-deeply-nested", jsonl_deep, ["line 2 (row 2)", "nested too deeply"], {}),
+    ("csv-label-of-5001-digits", text(("label,p0,p1\n" + "9" * 5001 + ",0.5,0.5\n").encode(), "p.csv"),
+     ["line 2 (row 1)", "is far outside the class range"], {}),
     ("jsonl-duplicate-key", text(b'{"label": 0, "probs": [0.5, 0.5], "label": 1}\n', "p.jsonl"),
      ["line 1 (row 1)", "the key 'label' appears twice"], {}),
     ("jsonl-text-label", text(b'{"label": "1", "probs": [0.5, 0.5]}\n', "p.jsonl"),

@@ -1212,6 +1212,8 @@ def _parse_label(text, source: str, where: str) -> int:
         value = text if isinstance(text, int) else float(text)  # a JSON int stays exact
     except (TypeError, ValueError):
         raise _fail(source, f"label {_shown(text)} is not an integer", where) from None
+    if isinstance(value, float) and math.isinf(value) and str(text).strip().lstrip("+-").isdigit():
+        raise _fail(source, f"label {_shown_number(text)} is far outside the class range", where)  # 400+ digits
     if isinstance(value, float) and (not math.isfinite(value) or value != round(value)):
         raise _fail(source, f"label {_shown_number(text)} is not an integer", where)
     if not -2**63 <= value < 2**63:  # no class has such an index, and it would not fit an int64
