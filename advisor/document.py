@@ -4,10 +4,12 @@ These files come from other people, so reading them is bounded and suspicious:
 at most :data:`MAX_BYTES` are read (``/dev/zero`` or a 2 GB file fail at once),
 bytes must be UTF-8 and control characters are refused with their line and
 column, and YAML is plain data only: no aliases (a few lines of them expand to
-gigabytes), no tags beyond the standard scalar and collection ones (a
-``!!python/...`` tag is code), no nesting deeper than :data:`MAX_DEPTH` (the
-parser recurses and would overflow the stack), and no duplicate keys (YAML
-would silently keep the last one). Every problem raises the caller's own
+gigabytes), no tags but ``!!str``, ``!!seq`` and ``!!map`` (a ``!!python/...``
+tag is code, and ``!!int 1.5`` fails deep in the constructor), no nesting deeper
+than :data:`MAX_DEPTH` (composing nodes recurses and would overflow the stack),
+no implicit dates, keys that are text and appear once (YAML would silently keep
+the last one), and no control characters in values either (a YAML escape such as
+``"\e[2J"`` writes one). Every problem raises the caller's own
 :class:`~advisor.errors.InputError` subclass, naming the file and the line.
 """
 
@@ -26,7 +28,6 @@ from advisor.errors import InputError
 
 MAX_BYTES = 1 << 20  # 1 MiB: the default rubric is 40 KB, a profile about 2 KB
 MAX_DEPTH = 32  # nested mappings and lists; the default rubric needs 9
-
 
 
 class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: rubrics are read often
