@@ -9,7 +9,7 @@ tag is code, and ``!!int 1.5`` fails deep in the constructor), no nesting deeper
 than :data:`MAX_DEPTH` (composing nodes recurses and would overflow the stack),
 no implicit dates, keys that are text and appear once (YAML would silently keep
 the last one), and no control characters in values either (a YAML escape such as
-``"\e[2J"`` writes one). Every problem raises the caller's own
+``"\\e[2J"`` writes one). Every problem raises the caller's own
 :class:`~advisor.errors.InputError` subclass, naming the file and the line.
 """
 
