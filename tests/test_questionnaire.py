@@ -622,3 +622,14 @@ def test_output_named_with_terminal_escapes_is_refused_before_any_question(here)
     assert result.output == ("Error: o\\x1b[2J.yaml: cannot write here: "
                              "a file name with control characters is not allowed\n")
     assert list(here.iterdir()) == []
+
+
+def test_interactive_profile_is_never_written_over_the_predictions_it_attaches(here):
+    shutil.copy(EXAMPLES / "calibrate" / "predictions.npz", here / "preds.npz")
+    before = (here / "preds.npz").read_bytes()
+    result = invoke(["-o", "preds.npz"], ALL[:-1] + ["preds.npz"] + FINISH)
+    assert result.exit_code == 1, result.output
+    assert "Error: preds.npz: cannot write here: it is an input of this command" in result.output
+    assert (here / "preds.npz").read_bytes() == before
+    saved = yaml.safe_load((here / ".advisor-questionnaire.yaml").read_text())
+    assert saved["answers"]["baseline.predictions"] == "preds.npz"  # every answer kept for --resume
