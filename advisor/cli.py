@@ -19,6 +19,7 @@ import click
 from advisor import __version__
 from advisor.errors import AdvisorError, InputError, Interrupted, PredictionsError
 from advisor.output import check_output, refuse_inputs, write_file_atomically, write_files_atomically
+from advisor.terminal import escape_controls
 
 
 class AdvisorClickError(click.ClickException):
@@ -59,11 +60,6 @@ def write_output(text: str, output: str | None) -> None:
         click.echo(text, nl=not text.endswith("\n"))
         return
     write_file_atomically(Path(output), text)
-
-
-def escape_controls(text: str) -> str:
-    """Show control characters from user text as escapes, so they cannot rewrite the terminal."""
-    return "".join(ch if ch in "\n\t" or ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 # json.dumps escapes C0 controls but not DEL, the C1 controls (CSI) or the line separators.

@@ -39,6 +39,7 @@ from advisor import document
 from advisor import profile as prof
 from advisor.errors import AnswersError, InputError, Interrupted, PredictionsError
 from advisor.output import check_output, refuse_inputs, write_file_atomically
+from advisor.terminal import escape_controls
 
 PROGRESS_FILE = ".advisor-questionnaire.yaml"
 PROGRESS_VERSION = 1
@@ -240,10 +241,9 @@ def check_answer(q: Question, value: Any, answers: dict, questions: list[Questio
 
 
 def predictions_problems(path: Path) -> list[str]:
-    if path.is_dir():
-        return [f"{path}: is a folder, not a file"]
-    if not path.is_file():
-        return [f"{path}: no such file"]
+    problem = prof.predictions_path_problem(path)
+    if problem is not None:
+        return [f"{path}: {problem}"]
     from advisor import calibration as cal
 
     try:
@@ -457,10 +457,8 @@ def saved_answer_problems(key: str, value: Any, answers: dict, questions: list[Q
 
 # ---------------------------------------------------------------- prompts
 
-def inert(text: Any) -> str:
-    """``text`` with control characters shown as escapes: answers, rubric texts and saved paths
-    come from other people and must not rewrite the terminal (as ``cli.escape_controls``)."""
-    return "".join(ch if ch in "\n\t" or ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
+# Answers, rubric texts and saved paths come from other people: never print them raw.
+inert = escape_controls
 
 
 def say(text: Any = "") -> None:
