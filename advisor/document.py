@@ -40,6 +40,12 @@ class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when pre
     }
 
 
+class EventLoader(yaml.SafeLoader):
+    """Pure-Python loader for the event pre-check (see :func:`check_events`)."""
+
+    yaml_implicit_resolvers = Loader.yaml_implicit_resolvers
+
+
 # Tags a plain-data file may spell out: ones that cannot fail to construct. ``!!int 1.5``,
 # ``!!python/...`` and ``!custom`` are refused.
 PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map")}
@@ -181,10 +187,13 @@ def check_events(text: str, source: str, error: type[InputError]) -> None:
     """Refuse aliases, foreign tags and deep nesting from the event stream, before any node exists.
 
     The event parser keeps its own stack rather than recursing, so this pass is safe on
-    any input; composing nodes is not (it recurses once per nesting level).
+    any input; composing nodes is not (it recurses once per nesting level). The pure-Python
+    parser is used on purpose: it yields events lazily, so our depth limit fires before any
+    limit of the library's own (libyaml 0.2.6 scans ahead and stops at 1,000 levels with its
+    own message), and the message is ours whichever PyYAML is installed.
     """
     depth = 0
-    for event in yaml.parse(text, Loader=Loader):
+    for event in yaml.parse(text, Loader=EventLoader):
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent):
             raise error(f"{source}:{line}: YAML aliases (*{event.anchor}) are not supported in advisor "
