@@ -9,8 +9,6 @@ inside the commands so that ``advisor --help`` starts fast.
 from __future__ import annotations
 
 import functools
-import json
-import re
 import sys
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import click
 from advisor import __version__
 from advisor.errors import AdvisorError, InputError, Interrupted, PredictionsError
 from advisor.output import check_output, refuse_inputs, write_file_atomically, write_files_atomically
-from advisor.terminal import escape_controls
+from advisor.text import dump_json, for_terminal
 
 
 class AdvisorClickError(click.ClickException):
@@ -41,10 +39,10 @@ def handle_errors(command):
             raise click.exceptions.Exit(1) from None
         except AdvisorError as exc:
             # Messages quote file names and values from untrusted files: escape before the terminal.
-            raise AdvisorClickError(escape_controls(exc.render())) from None
+            raise AdvisorClickError(for_terminal(exc.render())) from None
         except OSError as exc:
             where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-            raise AdvisorClickError(escape_controls(f"{where}{exc.strerror or exc}")) from None
+            raise AdvisorClickError(for_terminal(f"{where}{exc.strerror or exc}")) from None
 
     return wrapper
 
@@ -60,15 +58,6 @@ def write_output(text: str, output: str | None) -> None:
         click.echo(text, nl=not text.endswith("\n"))
         return
     write_file_atomically(Path(output), text)
-
-
-# json.dumps escapes C0 controls but not DEL, the C1 controls (CSI) or the line separators.
-UNESCAPED_BY_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
-
-
-def dump_json(data) -> str:
-    text = json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
-    return UNESCAPED_BY_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 output_option = click.option(
@@ -156,9 +145,9 @@ def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, fold
     if fmt == "json":
         text = dump_json(result)
     elif fmt == "markdown":
-        text = escape_controls(cal.format_markdown(result))  # the file name is untrusted text
+        text = for_terminal(cal.format_markdown(result))  # the file name is untrusted text
     else:
-        text = escape_controls(cal.format_text(result))
+        text = for_terminal(cal.format_text(result))
     write_output(text, output)
 
 
@@ -170,7 +159,7 @@ def validate(profile, rubric_path):
     """Check PROFILE (and its attached predictions); report every problem found."""
     from advisor import engine
 
-    click.echo(escape_controls(engine.validate_file(profile, rubric_path=rubric_path)))
+    click.echo(for_terminal(engine.validate_file(profile, rubric_path=rubric_path)))
 
 
 @main.command()
@@ -197,7 +186,7 @@ def questionnaire(output, answers_path, resume, rubric_path):
             assess, profile=str(outcome.profile_path), output=str(outcome.report_path), fmt="markdown",
             rubric_path=outcome.rubric_path, template_path=None, no_figures=False,
         )
-        click.echo(escape_controls(f"Wrote {outcome.report_path}"))
+        click.echo(for_terminal(f"Wrote {outcome.report_path}"))
 
 
 @main.command()
@@ -215,7 +204,7 @@ def init(path, force):
     if target.exists() and not force:
         raise InputError("already exists; pass --force to overwrite it", file=str(target))
     write_file_atomically(target, q.starter_profile())
-    click.echo(escape_controls(f"Wrote {target}"))
+    click.echo(for_terminal(f"Wrote {target}"))
     schema_path = target.with_name(q.SCHEMA_FILE)
     if not schema_path.exists():
         click.echo(f"For editor completion: advisor schema -o {schema_path}")
@@ -245,7 +234,8 @@ def rubric_show(rubric_path, fmt):
     from advisor import rubric as rub
 
     loaded = rub.load_rubric(rubric_path)
-    click.echo(rub.describe(loaded, fmt=fmt))
+    text = rub.describe(loaded, fmt=fmt)
+    click.echo(for_terminal(text) if fmt == "text" else text)
 
 
 @rubric.command("lint")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 import yaml
 
 from advisor.errors import InputError
+from advisor.text import refused_character
 
 MAX_BYTES = 1 << 20  # 1 MiB: the default rubric is 40 KB, a profile about 2 KB
 MAX_DEPTH = 32  # nested mappings and lists; the default rubric needs 9
@@ -50,13 +50,6 @@ class EventLoader(yaml.SafeLoader):
 # ``!!python/...`` and ``!custom`` are refused.
 PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map")}
 STR_TAG = "tag:yaml.org,2002:str"
-# C0 controls except tab, line feed and carriage return; DEL; C1 controls (ESC and CSI start
-# ANSI sequences); the Unicode line and paragraph separators, which YAML counts as line
-# breaks where an editor does not (every later line number would be off).
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
-# In a value (where a YAML escape such as "\r" put it) a carriage return is refused too: it
-# would send the terminal's cursor back over the line. Tabs and line feeds stay allowed.
-CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -110,7 +103,7 @@ def decode(raw: bytes, name: str, error: type[InputError]) -> str:
 
 
 def refuse_controls(text: str, name: str, error: type[InputError]) -> None:
-    found = CONTROL.search(text)
+    found = refused_character(text)
     if found:
         line, column = position(text, found.start())
         raise error(f"{name}:{line}: control character U+{ord(found.group()):04X} at column {column} "
@@ -235,7 +228,7 @@ def control_problems(value: Any, path: tuple, lines: dict, source: str) -> list[
     """Control characters written as YAML escapes (``"\\e[2J"``): refused like raw ones, so
     that no text from a file can drive a terminal or hide in a report."""
     if isinstance(value, str):
-        found = CONTROL_IN_TEXT.search(value)
+        found = refused_character(value, in_value=True)
         if found is None:
             return []
         return [f"{source}:{lines.get(path, 1)}: {dotted(path)}: control character U+{ord(found.group()):04X} "

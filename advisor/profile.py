@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from advisor import document
 from advisor.document import dotted
 from advisor.errors import ProfileError
+from advisor.text import refused_character
 
 DIMENSIONS = ("quality_gap", "data_readiness", "latency", "cost", "governance", "control")
 STRATEGIES = ("pretrained", "fine_tune", "calibrate", "from_scratch")
@@ -55,7 +56,7 @@ class Project(Model):
     @classmethod
     def _no_control_characters(cls, value: str | None) -> str | None:
         # Typed answers do not pass through the file reader, which refuses these already.
-        found = document.CONTROL_IN_TEXT.search(value or "")
+        found = refused_character(value or "", in_value=True)
         if found:
             raise ValueError(f"control character U+{ord(found.group()):04X} is not allowed in text")
         return value

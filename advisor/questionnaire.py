@@ -39,7 +39,7 @@ from advisor import document
 from advisor import profile as prof
 from advisor.errors import AnswersError, InputError, Interrupted, PredictionsError
 from advisor.output import check_output, refuse_inputs, write_file_atomically
-from advisor.terminal import escape_controls
+from advisor.text import for_terminal, has_hidden, refused_character
 
 PROGRESS_FILE = ".advisor-questionnaire.yaml"
 PROGRESS_VERSION = 1
@@ -259,8 +259,9 @@ def scalar(value: Any) -> str:
     """One YAML scalar or flow list on a single line, quoted where YAML needs it."""
     text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=float("inf"))
     text = text.removesuffix("\n").removesuffix("\n...").removesuffix("...").strip()
-    if "\n" in text or not _reads_back(text, value):
-        # Line breaks or odd characters (NEL, BOM...): a double-quoted, fully escaped scalar.
+    if "\n" in text or not _reads_back(text, value) or has_hidden(text):
+        # Line breaks, odd characters (NEL, BOM...) or bidirectional controls, which would
+        # reorder the line in an editor: a double-quoted, fully escaped scalar.
         text = yaml.safe_dump(value, default_style='"', allow_unicode=False, width=float("inf")).strip()
     return text
 
@@ -421,7 +422,7 @@ def _path_problem(value: Any) -> str | None:
         return None
     if not isinstance(value, str) or not value:
         return f"must be a file path or null (got {prof.show(value)})"
-    found = document.CONTROL.search(value)
+    found = refused_character(value)
     return f"control character U+{ord(found.group()):04X} is not allowed" if found else None
 
 
@@ -458,7 +459,7 @@ def saved_answer_problems(key: str, value: Any, answers: dict, questions: list[Q
 # ---------------------------------------------------------------- prompts
 
 # Answers, rubric texts and saved paths come from other people: never print them raw.
-inert = escape_controls
+inert = for_terminal
 
 
 def say(text: Any = "") -> None:
@@ -518,7 +519,7 @@ def path_problem(text: str) -> str | None:
 def check_profile_target(output: str, rubric_path: str | None) -> None:
     """Refuse a file that cannot be written, the rubric read, or the progress file
     (it is deleted once the profile is written, and the profile with it)."""
-    if document.CONTROL.search(output):  # it would be saved in the progress file, which refuses it
+    if refused_character(output):  # it would be saved in the progress file, which refuses it
         raise InputError("cannot write here: a file name with control characters is not allowed", file=output)
     check_output(output, [rubric_path])
     if Path(output).resolve() == Path(PROGRESS_FILE).resolve():

@@ -25,6 +25,7 @@ from advisor import document
 from advisor.errors import TemplateError
 from advisor.resource import template_dir
 from advisor.sandbox import MAX_OUTPUT, LimitedSandbox, memory_limit, time_limit
+from advisor.text import for_document
 
 REPORT_TEMPLATE = "report.md.j2"
 FIGURE_TEMPLATES = {"reliability": "reliability.svg.j2", "scores": "scores.svg.j2"}
@@ -55,16 +56,7 @@ class Safe(str):
 # them literal. "(" and "!" need no escape once "[" and "]" have one.
 _MD_PUNCT = re.compile(r"([\\`*_\[\]|~#$])")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-# Control characters, and everything XML 1.0 forbids (surrogates, U+FFFE, U+FFFF): a
-# terminal escape in a report or a NUL in an SVG is never what the user meant.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SAFE_CODE = re.compile(r"^[A-Za-z0-9_.:/+=-]+$")
-
-
-def blank_unprintable(text: str) -> str:
-    """``text`` with every control or XML-forbidden character (bar tab, LF, CR) made a space."""
-    return _UNPRINTABLE.sub(" ", text)
 
 
 def md(value) -> Safe:
@@ -80,7 +72,7 @@ def md(value) -> Safe:
     if value is None:
         return Safe("n/a")
     # Collapse (not strip) whitespace: separators such as ", " keep their space.
-    text = re.sub(r"\s+", " ", _CONTROL.sub(" ", str(value)))
+    text = re.sub(r"\s+", " ", for_document(str(value)))
     text = _MD_PUNCT.sub(r"\\\1", text)
     text = "".join(_HTML.get(ch, ch) for ch in text)
     # A leading "-", "=", "1." would start a list or a setext heading in some contexts.
@@ -135,7 +127,7 @@ def link(target) -> Safe:
 
 def raw(value) -> Safe:
     """Opt out of escaping (for user templates that produce something other than Markdown)."""
-    return Safe("" if value is None else blank_unprintable(str(value)))
+    return Safe("" if value is None else for_document(str(value)))
 
 
 def _finalize(value):
@@ -219,7 +211,7 @@ class DocumentLoader(jinja2.FileSystemLoader):
 def _svg_finalize(value):
     # Escaping alone cannot make a control character legal XML: it has to go.
     if isinstance(value, str) and not isinstance(value, Markup):
-        return blank_unprintable(value)
+        return for_document(value)
     return value
 
 
@@ -272,7 +264,7 @@ def render_markdown(assessment: dict, template_path=None, figure_links: dict | N
     context = report_context(assessment, figure_links)
     if template_path is None:
         template = markdown_environment(assessment).get_template(REPORT_TEMPLATE)
-        return blank_unprintable(template.render(context))
+        return for_document(template.render(context))
     return _render_user_template(Path(template_path), context, assessment)
 
 
@@ -287,7 +279,7 @@ def _render_user_template(path: Path, context: dict, assessment: dict) -> str:
         # Compiling is inside the limits too: includes compile mid-render anyway, and a few
         # expressions (such as an {% autoescape %} argument) are evaluated at compile time.
         with memory_limit(), time_limit():
-            return blank_unprintable(_render_bounded(env.get_template(real.name), context, env.loader))
+            return for_document(_render_bounded(env.get_template(real.name), context, env.loader))
     except MemoryError as exc:
         raise TemplateError("template error: the template needs more memory than a report may use",
                             file=_location_from_traceback(path, env.loader, exc)) from None

@@ -481,12 +481,6 @@ def test_escape_sequences_written_as_yaml_escapes_are_refused(folder, escaped, c
     assert snapshot(folder) == before
 
 
-def test_json_output_escapes_what_json_dumps_leaves_raw():
-    from advisor.cli import dump_json
-
-    assert dump_json({"name": "a\x7fb\x9bc\u2028d\x1b"}) == '{\n  "name": "a\\u007fb\\u009bc\\u2028d\\u001b"\n}\n'
-
-
 # ---------------------------------------------------------------- determinism
 
 def run_in_subprocess(folder: Path, seed: str, *args: str) -> subprocess.CompletedProcess:
