@@ -212,9 +212,16 @@ def init(path, force):
 
 @main.command()
 @output_option
+@click.option("--assessment", "of_assessment", is_flag=True,
+              help="The schema of `assess --format json` output instead of the profile's.")
 @handle_errors
-def schema(output):
-    """Print the JSON Schema of the profile (for editor completion)."""
+def schema(output, of_assessment):
+    """Print the JSON Schema of the profile (for editor completion), or of the assessment."""
+    if of_assessment:
+        from advisor import assessment
+
+        write_output(dump_json(assessment.json_schema()), output)
+        return
     from advisor import profile
 
     write_output(dump_json(profile.json_schema()), output)

@@ -1,7 +1,7 @@
 """The decision engine: profile + rubric (+ measured predictions) -> explained assessment.
 
 The assessment dict returned by :func:`assess` is the JSON output of ``advisor
-assess --format json`` and the only input of the Markdown report. It must be
+assess --format json`` (typed by :mod:`advisor.assessment`) and the only input of the reports. It must be
 deterministic: no clocks, no unseeded randomness, floats rounded, and every
 list whose order is not meaningful sorted.
 """
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from advisor import __version__, crosscheck, profile, rule, sensitivity
+from advisor.assessment import Assessment
 from advisor.errors import PredictionsError
 from advisor.rubric import Rubric, load_rubric, vocabulary
 
@@ -214,9 +215,11 @@ def file_sha256(path: Path) -> str:
 
 
 def build_assessment(loaded, rub, decision, self_scores, facts, metrics, measured, claimed, provisional) -> dict:
+    """The JSON-ready assessment, validated by :class:`advisor.assessment.Assessment` (a key
+    added here must be added there too, with its description)."""
     primary = decision.primary
     margin = margin_of(decision)
-    return {
+    return Assessment.from_engine({
         "advisor_version": __version__,
         "recommendation": {
             "primary": primary,
@@ -239,7 +242,7 @@ def build_assessment(loaded, rub, decision, self_scores, facts, metrics, measure
         "rollout_gates": list(rub.rollout_gates),
         "warnings": decision.warnings,
         "inputs": inputs(loaded, rub),
-    }
+    })
 
 
 def sensitivity_sections(rub, decision, self_scores, facts, metrics, measured, claimed) -> dict:

@@ -1,4 +1,4 @@
-"""Regenerate every example's report (and the profile JSON Schema) in examples/.
+"""Regenerate every example's report (and the profile and assessment JSON Schemas) in examples/.
 
 Each folder here with a ``profile.yaml`` gets ``report.md``,
 ``report.scores.svg`` and, when the profile attaches predictions,
@@ -18,11 +18,12 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from advisor import engine, profile, report
+from advisor import assessment, engine, profile, report
 
 EXAMPLES = Path(__file__).resolve().parent
 REPORT = "report.md"
 SCHEMA = "advisor-profile.schema.json"
+ASSESSMENT_SCHEMA = "advisor-assessment.schema.json"
 
 
 @contextmanager
@@ -48,7 +49,8 @@ def render_example(folder: Path) -> dict[str, str]:
 
 
 def expected_files() -> dict[Path, str]:
-    files = {EXAMPLES / SCHEMA: json.dumps(profile.json_schema(), indent=2, ensure_ascii=False) + "\n"}
+    files = {EXAMPLES / SCHEMA: json.dumps(profile.json_schema(), indent=2, ensure_ascii=False) + "\n",
+             EXAMPLES / ASSESSMENT_SCHEMA: json.dumps(assessment.json_schema(), indent=2, ensure_ascii=False) + "\n"}
     for folder in example_folders():
         files.update({folder / name: text for name, text in render_example(folder).items()})
     return files

@@ -1,0 +1,362 @@
+"""The assessment: what ``advisor assess --format json`` prints, as a typed model.
+
+The engine builds a plain dict and hands it to :meth:`Assessment.from_engine`, which
+validates it against these models (an unknown key is a programming error, found by the
+tests) and returns the JSON-ready dict. The reports read the typed :class:`Assessment`.
+``advisor schema --assessment`` prints the JSON Schema (every field described); the
+committed copy ``examples/advisor-assessment.schema.json`` is checked for staleness.
+
+Adding a field to the JSON output
+---------------------------------
+1. Add it to the model below, with a ``description``. Give it a default (usually
+   ``None``) when older assessments (saved JSON read by ``advisor diff``, hand-written
+   test fixtures) do not have it; a key the engine does not emit is left out of the JSON
+   (``exclude_unset``), so adding an optional field never changes existing output.
+2. Emit it from the engine (or wherever the dict is built).
+3. Run ``python examples/render_all.py`` to refresh the committed schema.
+Numbers that can be integers or floats use :data:`Number`, which keeps the type the
+engine gave (``1`` stays ``1``, ``1.0`` stays ``1.0``): the output stays byte-identical.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+# An int stays an int and a float a float (smart union), so output never changes type.
+Number = Annotated[int | float, WithJsonSchema({"type": "number"})]
+Interval = Annotated[list[float], Field(min_length=2, max_length=2)]
+JsonValue = Annotated[Any, WithJsonSchema({})]
+StrategyId = str  # the four ids of the interface, or a custom rubric's ids
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def described(description: str, default: Any = ..., **kwargs) -> Any:
+    return Field(default, description=description, **kwargs)
+
+
+# --- recommendation -----------------------------------------------------------------------
+
+
+class Recommendation(Model):
+    primary: StrategyId = described("The one strategy to pursue now (rank 1).")
+    companions: list[StrategyId] = described(
+        "Strategies to add after or alongside the primary, in rank order; never contains the primary.")
+    summary: str = described("The recommendation in a few sentences of plain text.")
+    reason: str | None = described(
+        "Rationale of the rule that raised the primary's score the most; null when no rule favours it.", None)
+    provisional: bool = described(
+        "True when the rubric's readiness condition holds: the answer stands only once the first steps are done.",
+        False)
+    margin: Number = described(
+        "Primary's score minus the runner-up's (in rank order); negative when a blocked rival scores higher.", 0.0)
+    first_steps: list[str] = described(
+        "What to do first: the readiness steps when provisional, then the primary's own steps.", [])
+    change_needed: bool | None = described(
+        "False when measured evidence shows the targets are met and nothing in the profile calls for a change "
+        "(the summary then says to keep the current approach); absent from older assessments.", None)
+    close_call: bool | None = described(
+        "True when the margin is small enough that the runner-up is a realistic alternative; "
+        "absent from older assessments.", None)
+
+
+# --- strategies, dimensions, rules --------------------------------------------------------
+
+
+class Contribution(Model):
+    source: Literal["base", "dimension", "rule"] = described(
+        "What the points come from: the strategy's base score, a dimension weight, or a rule's adjustment.")
+    id: str = described("`base`, the dimension id, or the rule id.")
+    value: Number = described("Points added to the strategy's score (negative lowers it).")
+    detail: str | None = described("How the points were computed, or the rule's rationale.", None)
+
+
+class Strategy(Model):
+    id: StrategyId = described("Strategy id.")
+    name: str = described("The rubric's display name.")
+    score: Number = described("Total score; higher is better.")
+    rank: int = described("1 = primary. Gated or vetoed strategies rank below every eligible one.")
+    status: Literal["eligible", "gated", "vetoed"] = described(
+        "`gated`: a `require` rule blocks it until its prerequisites are met; `vetoed`: a rule rules it out.",
+        "eligible")
+    blocked_by: list[str] = described("Ids of the rules that gate or veto it.", [])
+    purpose: str | None = described("What the strategy is for, from the rubric.", None)
+    indices: dict[str, int] = described(
+        "The decision guide's directional indices (0-100, planning values, not measurements).", {})
+    indices_note: str | None = described("Where the indices come from when not from the decision guide.", None)
+    contributions: list[Contribution] = described("How the score is built: base, dimension weights, rules.", [])
+
+
+class Dimension(Model):
+    id: str = described("Dimension id (`quality_gap`, `data_readiness`, ...).")
+    name: str = described("The rubric's display name.")
+    score: int = described("Score used by the decision, 0-5 (the self-score, or higher when evidence says so).")
+    level: str = described("The rubric's description of this score's level.")
+    self_score: int = described("The score the profile gave.")
+    adjusted_by_evidence: bool = described("True when measured evidence raised the score above the self-score.")
+
+
+class FiredEffect(Model):
+    id: str = described("Rule id.")
+    effect: Literal["adjust", "veto", "gate", "companion", "warning"] = described(
+        "Kind of effect: `adjust` the score, `veto` the strategy, `gate` it until the condition clears, "
+        "add it as a `companion`, or raise a `warning`.")
+    target: StrategyId | None = described("The strategy the effect applies to (null for `warning`).", None)
+    amount: Number | None = described("Points added for `adjust`; null otherwise.", None)
+    rationale: str = described("Why the rule exists, from the rubric.")
+    source: str = described("Where the rule's reasoning comes from.")
+    text: str | None = described("The text of a `warning` effect.", None)
+
+
+# --- calibration evidence -----------------------------------------------------------------
+
+
+class Bin(Model):
+    lower: float = described("Lower edge of the confidence bin (exclusive, except 0).")
+    upper: float = described("Upper edge (inclusive).")
+    count: int = described("Predictions whose confidence falls in the bin.")
+    confidence: float | None = described("Mean confidence in the bin; null when empty.", None)
+    accuracy: float | None = described("Share of correct predictions in the bin; null when empty.", None)
+
+
+class Intervals(Model):
+    level: float | None = described("Confidence level of the intervals (0.95).", None)
+    n_resamples: int | None = described("Bootstrap resamples (0 = skipped).", None)
+    seed: int | None = described("Seed of the resampling.", None)
+    accuracy: Interval | None = described("[low, high] of accuracy; null when skipped.", None)
+    ece: Interval | None = described("[low, high] of ECE; null when skipped.", None)
+    scheme: str | None = described("Binning of the resampled ECE (`width` or `mass`).", None)
+
+
+class Significance(Model):
+    method: str | None = described("How the p-value was found (consistency resampling).", None)
+    n_resamples: int | None = described("Resamples (0 = skipped).", None)
+    seed: int | None = described("Seed of the resampling.", None)
+    p_value: float | None = described(
+        "Probability that a perfectly calibrated model with these confidences shows an ECE at least this large.", None)
+    ece_if_calibrated: float | None = described(
+        "Mean ECE of a perfectly calibrated model with these confidences: the noise floor.", None)
+    ece_if_calibrated_95: float | None = described("95th percentile of that noise.", None)
+    scheme: str | None = described("Binning used (`width` or `mass`).", None)
+
+
+class MethodResult(Model):
+    ece: float | None = described("Cross-fitted ECE.", None)
+    nll: float | None = described("Cross-fitted negative log-likelihood.", None)
+    brier: float | None = described("Cross-fitted Brier score.", None)
+    accuracy: float | None = described("Cross-fitted accuracy.", None)
+
+
+class PostCalibration(Model):
+    folds: int | None = described("Cross-fitting folds (below 2: skipped, see notes).", None)
+    seed: int | None = described("Seed of the fold assignment.", None)
+    before: MethodResult | None = described("The predictions as measured.", None)
+    temperature: MethodResult | None = described("After temperature scaling.", None)
+    platt: MethodResult | None = described("After Platt scaling (binary tasks only).", None)
+    isotonic: MethodResult | None = described("After isotonic regression.", None)
+    notes: list[str] = described("What was skipped and why.", [])
+
+
+class Measured(Model):
+    """The measurement of the attached predictions (interface section 5 and more)."""
+
+    source: str | None = described("The predictions file as the profile names it.", None)
+    n_samples: int = described("Number of predictions.")
+    n_classes: int | None = described("Number of classes; null for confidence/correct records.", None)
+    input: str | None = described("What the file held: `probs`, `logits` or `confidence`.", None)
+    accuracy: float = described("Share of correct predictions.")
+    ece: float = described("Top-label expected calibration error, equal-width bins.")
+    mce: float | None = described("Largest calibration gap of a non-empty bin.", None)
+    nll: float | None = described("Mean negative log-likelihood; null without class probabilities.", None)
+    brier: float | None = described("Multi-class Brier score; null without class probabilities.", None)
+    temperature: float | None = described("The temperature minimising NLL; null without class probabilities.",
+                                             None)
+    n_bins: int | None = described("Number of bins.", None)
+    scheme: str | None = described("Binning of the headline, intervals and test (`width` or `mass`).", None)
+    bins: list[Bin] = described("Equal-width reliability bins.", [])
+    ece_width: float | None = described("ECE with equal-width bins (same as `ece`).", None)
+    ece_mass: float | None = described("ECE with equal-mass bins.", None)
+    classwise_ece: float | None = described("Class-wise ECE (more than 2 classes).", None)
+    debiased_l2_error: float | None = described("Debiased L2 calibration error.", None)
+    binary_positive_ece: float | None = described("ECE of the positive-class probability (binary tasks).", None)
+    intervals: Intervals | None = described("Bootstrap intervals of accuracy and ECE.", None)
+    significance: Significance | None = described("Is the miscalibration more than noise?", None)
+    post_calibration: PostCalibration | None = described(
+        "What post-hoc calibration would fix, cross-fitted.", None)
+    notes: list[str] = described("What was skipped and why.", [])
+    mass_bins: list[Bin] | None = described("Equal-mass bins (scheme `mass` only).", None)
+    mce_mass: float | None = described("MCE with equal-mass bins (scheme `mass` only).", None)
+
+
+class Claimed(Model):
+    accuracy: float | None = described("Claimed baseline accuracy.", None)
+    ece: float | None = described("Claimed baseline ECE.", None)
+    target_accuracy: float | None = described("Target accuracy.", None)
+    target_ece: float | None = described("Target ECE (0.05 when not given).", None)
+
+
+class Calibration(Model):
+    measured: Measured = described("The measurement of the attached predictions.")
+    claimed: Claimed = described("The profile's claimed baseline and targets.")
+    findings: list[str] = described("Discrepancies between claims and evidence, and what they mean.", [])
+    evidence: Literal["measured"] = described("Always `measured` here.", "measured")
+    miscalibration_significant: bool | None = described("The ECE is unlikely under perfect calibration.", None)
+    ece_after_temperature: float | None = described("Cross-fitted ECE after temperature scaling.", None)
+
+
+class Metrics(Model):
+    """The values rubric rules can test (``metric:`` leaves); null where nothing is known."""
+
+    evidence: Literal["measured", "claimed", "none"] = described("Where the numbers come from.")
+    accuracy: float | None = described("Measured accuracy, else the claimed one.", None)
+    ece: float | None = described("Measured ECE, else the claimed one.", None)
+    target_accuracy: float | None = described("The profile's target accuracy.", None)
+    target_ece: float | None = described("The profile's target ECE.", None)
+    accuracy_shortfall: float | None = described("Target accuracy minus accuracy, 0 when met.", None)
+    accuracy_meets_target: bool | None = described("Accuracy is at least the target.", None)
+    ece_above_target: bool | None = described("ECE is above the target.", None)
+    miscalibration_significant: bool | None = described("Measured only: p < 0.05.", None)
+    ece_after_temperature: float | None = described("Measured only: ECE after temperature scaling.", None)
+    calibration_fixable: bool | None = described("Measured only: temperature scaling reaches the target.", None)
+    claims_contradicted: bool | None = described("Measured only: a claim lies outside the 95% interval.", None)
+    quality_gap_contradicted: bool | None = described(
+        "Measured accuracy misses the target although quality_gap is scored 0 or 1.", None)
+
+
+# --- sensitivity --------------------------------------------------------------------------
+
+
+class Flip(Model):
+    to: int = described("The score that changes the primary.")
+    change: int = described("That score minus the current one.")
+    new_primary: StrategyId = described("The primary at that score.")
+
+
+class Closest(Model):
+    to: int = described("The score where the decision comes closest to changing (or changes).")
+    change: int = described("That score minus the current one.")
+    margin: Number = described(
+        "At that score: the primary's lead when it holds; minus the new primary's lead when it does not.")
+    alternative: StrategyId = described("The runner-up (primary holds) or the new primary (it does not).")
+    primary_holds: bool = described("The current primary stays first at that score.")
+
+
+class DimensionSensitivity(Model):
+    dimension: str = described("Dimension id.")
+    score: int = described("Its score now.")
+    flip: Flip | None = described("Smallest change that changes the primary; null when none within 0-5.")
+    closest: Closest | None = described("The closest call for this dimension.", None)
+
+
+class FactSensitivity(Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    fact: str = described("The context fact or baseline value changed.")
+    from_: JsonValue = Field(alias="from", description="Its value now.")
+    to: JsonValue = described("The value that changes the outcome.")
+    new_primary: StrategyId = described("The primary after the change.")
+    new_companions: list[StrategyId] = described("The companions after the change.")
+    changes: Literal["primary", "companions"] = described("What the change alters.")
+
+
+class WeightPerturbation(Model):
+    trials: int = described("Random trials.")
+    relative: float = described("Each weight is multiplied by a factor in [1 - relative, 1 + relative].")
+    seed: int = described("Seed of the trials.")
+    primary_survival: float = described("Share of trials in which the primary stays first.")
+    alternatives: dict[str, float] = described("Share of trials each strategy wins.")
+
+
+# --- plan and inputs ----------------------------------------------------------------------
+
+
+class Stage(Model):
+    stage: int = described("1 = now.")
+    strategy: StrategyId = described("The strategy of this stage.")
+    when: str = described("When to start it.")
+    actions: list[str] = described("What to do.")
+
+
+class Tracked(Model):
+    name: str = described("Metric name.")
+    why: str = described("Why it matters.")
+
+
+class ProfileInput(Model):
+    name: str = described("Project name.")
+    summary: str | None = described("Project summary.", None)
+    path: str | None = described("The profile file as given on the command line.", None)
+    sha256: str | None = described("SHA-256 of the profile file.", None)
+
+
+class RubricInput(Model):
+    name: str = described("Rubric name.")
+    version: str = described("Rubric version.")
+    path: str | None = described("The rubric file (`rubrics/default.yaml` for the built-in default).", None)
+    sha256: str | None = described("SHA-256 of the rubric file.", None)
+
+
+class PredictionsInput(Model):
+    path: str = described("The predictions file, relative to the profile's folder.")
+    sha256: str = described("SHA-256 of the file.")
+
+
+class Inputs(Model):
+    profile: ProfileInput = described("The profile.")
+    rubric: RubricInput = described("The rubric.")
+    predictions: PredictionsInput | None = described("The attached predictions, if any.", None)
+
+
+# --- the whole ----------------------------------------------------------------------------
+
+
+class Assessment(Model):
+    """An advisor assessment (``advisor assess --format json``)."""
+
+    advisor_version: str | None = described("advisor version that produced it.", None)
+    recommendation: Recommendation = described("The decision.")
+    strategies: list[Strategy] = described("All strategies, best first.")
+    dimensions: list[Dimension] = described("The six dimensions as used by the decision.", [])
+    rules: list[FiredEffect] = described("Effects of the rules that fired, one entry per effect, in firing order.",
+                                         [])
+    calibration: Calibration | None = described("Null when the profile attaches no predictions.", None)
+    metrics: Metrics | None = described("The values rubric rules can test.", None)
+    sensitivity: list[DimensionSensitivity] = described("Per dimension: the flip and the closest call.", [])
+    fact_sensitivity: list[FactSensitivity] = described(
+        "Single changes of a fact or of the evidence that alter the outcome.", [])
+    what_would_change: list[str] = described("The same, in sentences, most relevant first.", [])
+    weight_perturbation: WeightPerturbation | None = described(
+        "How robust the primary is to random changes of the rubric's weights.", None)
+    roadmap: list[Stage] = described("Staged plan: the primary now, then the companions.", [])
+    metrics_to_track: list[Tracked] = described("What to measure in production.", [])
+    rollout_gates: list[str] = described("Rollout gates and rollback thresholds.", [])
+    warnings: list[str] = described("Warnings raised by the rubric's rules.", [])
+    inputs: Inputs = described("What the assessment was made from, with checksums.")
+
+    @classmethod
+    def from_engine(cls, data: dict) -> dict:
+        """Validate the engine's dict and return what ``--format json`` prints."""
+        return cls.model_validate(data).to_json_dict()
+
+    @classmethod
+    def coerce(cls, data: Assessment | dict) -> Assessment:
+        return data if isinstance(data, Assessment) else cls.model_validate(data)
+
+    def to_json_dict(self) -> dict:
+        # exclude_unset: a field the producer did not emit stays out of the JSON.
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+    def strategy(self, strategy_id: str) -> Strategy | None:
+        return next((s for s in self.strategies if s.id == strategy_id), None)
+
+
+def json_schema() -> dict:
+    """JSON Schema of the assessment, every field described."""
+    schema = Assessment.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "advisor assessment (advisor assess --format json)"
+    return schema
