@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from advisor import crosscheck, document, profile, rule
 from advisor.errors import RubricError
@@ -31,6 +31,8 @@ Steps = Annotated[list[Text], Field(min_length=1, max_length=20)]
 # Scores add bases, weights x anchors and adjustments: finite and bounded, so that no
 # rubric can make a score overflow to infinity or become NaN.
 Amount = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
+# Weeks to production: from days (calibration) to years (training from scratch); 520 weeks is ten years.
+Weeks = Annotated[float, Field(ge=0.0, le=520.0, allow_inf_nan=False)]
 
 
 class Model(BaseModel):
@@ -57,7 +59,17 @@ class Strategy(Model):
     base: Amount
     indices: dict[str, Annotated[int, Field(ge=0, le=100)]]
     indices_note: Optional[str] = None
+    # [low, high]: typical weeks from the decision to production. The engine compares the
+    # launch date with it, and the economics roadmap schedules its stages with it.
+    time_to_production_weeks: Annotated[list[Weeks], Field(min_length=2, max_length=2)]
     first_steps: Annotated[list[Text], Field(max_length=20)] = Field(default_factory=list)
+
+    @field_validator("time_to_production_weeks")
+    @classmethod
+    def _weeks_in_order(cls, weeks: list[float]) -> list[float]:
+        if weeks[0] > weeks[1]:
+            raise ValueError(f"the low end {weeks[0]:g} is above the high end {weeks[1]:g}")
+        return weeks
 
 
 class Effect(Model):
@@ -496,7 +508,8 @@ def describe_lines(loaded: Rubric) -> list[str]:
         weights = ", ".join(f"{d} {loaded.weight(d, strategy.id):+g}" for d in profile.DIMENSIONS
                             if loaded.weight(d, strategy.id))
         out.append(f"  {strategy.id} - {strategy.name}: {strategy.purpose}")
-        out.append(f"      base {strategy.base:g}; weights: {weights or 'none'}")
+        low, high = strategy.time_to_production_weeks
+        out.append(f"      base {strategy.base:g}; weights: {weights or 'none'}; {low:g}-{high:g} weeks to production")
         out.append("      indices: " + ", ".join(f"{k} {v}" for k, v in strategy.indices.items()))
     out += ["", f"Rules ({len(loaded.rules)}):"]
     for item in loaded.rules:

@@ -252,3 +252,29 @@ def test_rubric_with_a_nested_alias_is_refused_at_the_alias(tmp_path):
     with pytest.raises(RubricError) as info:
         rubric.load_rubric(str(path))
     assert info.value.render().startswith(f"{path}:2: YAML aliases (*a)")
+
+
+def test_default_rubric_gives_every_strategy_its_time_to_production():
+    # The sources: calibration takes days to weeks, fine-tuning weeks, training from scratch months to years.
+    weeks = {s.id: s.time_to_production_weeks for s in rubric.load_rubric().strategies}
+    assert weeks["calibrate"][0] < 1 <= weeks["calibrate"][1] <= 4
+    assert 1 <= weeks["fine_tune"][0] and weeks["fine_tune"][1] <= 26
+    assert weeks["from_scratch"][0] >= 26 and weeks["from_scratch"][1] >= 52
+
+
+@pytest.mark.parametrize("weeks, words", [
+    ([12, 4], "the low end 12 is above the high end 4"),
+    ([4], "at least 2 items"),
+    ([-1, 4], "greater than or equal to 0"),
+])
+def test_time_to_production_must_be_an_ordered_pair_of_weeks(tmp_path, weeks, words):
+    data = default_data()
+    data["strategies"][1]["time_to_production_weeks"] = weeks
+    path = write(tmp_path, data)
+    message = load_error(path)
+    text = path.read_text().splitlines()
+    keys = [number for number, line in enumerate(text, start=1) if line.strip() == "time_to_production_weeks:"]
+    # strategies[1]'s key line, or one of its items right below it
+    where = re.match(rf"{re.escape(str(path))}:(\d+): strategies\[1\]\.time_to_production_weeks", message)
+    assert where and keys[1] <= int(where.group(1)) <= keys[1] + len(weeks), message
+    assert words in message
