@@ -1,0 +1,129 @@
+"""Selective prediction: how much can be automated at a target accuracy (interface section 8).
+
+A router accepts a row (acts on the model's answer without a person) when its
+confidence c is at least a threshold tau. For each distinct confidence tau,
+accepted(tau) = the rows with c >= tau. Section 8 fixes:
+
+- ``threshold``: the tau with the most accepted rows whose accepted accuracy is at
+  least the target T (so the lowest such tau: lowering tau only adds rows);
+- ``coverage`` = accepted / N and ``accuracy`` = the accepted rows' accuracy;
+- ``threshold`` None and ``coverage`` 0 (``accuracy`` None) when no tau qualifies.
+
+Accuracies are compared as ``hits / accepted >= T`` in float64: a rational k/n is
+rounded once, so it compares with a decimal target the way the exact fraction does
+(49/50 >= 0.98 holds).
+
+This is the best threshold *in hindsight* on the evaluated rows: it tells what the
+confidences can separate, not what a threshold chosen in advance will achieve on new
+rows. :func:`at_face_value` adds what a router that trusts the confidence as a
+probability (tau = T) gets, which is where miscalibration costs coverage or accuracy.
+
+The risk-coverage curve (Geifman and El-Yaniv 2017) is (coverage(tau), 1 - accuracy(tau))
+over the distinct taus from the highest down; its area (``aurc``) is the mean risk
+over coverage, taken as the step function of those points.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CURVE_POINTS = 101  # points of the risk-coverage curve kept for JSON and the figure
+
+
+def risk_coverage(confidences, correct) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Accepted rows at every distinct confidence, highest threshold first.
+
+    Parameters
+    ----------
+    confidences : array_like of float, shape (N,)
+    correct : array_like of bool, shape (N,)
+
+    Returns
+    -------
+    thresholds : ndarray of float64, shape (M,)
+        The M distinct confidences, in decreasing order.
+    accepted : ndarray of int64, shape (M,)
+        Rows with c >= threshold.
+    hits : ndarray of int64, shape (M,)
+        Correct rows among them.
+    n_samples : int
+        N (so coverage = accepted / N).
+    """
+    conf = np.asarray(confidences, dtype=np.float64)
+    ok = np.asarray(correct, dtype=bool)
+    order = np.argsort(-conf, kind="stable")
+    sorted_conf = conf[order]
+    cumulative_hits = np.cumsum(ok[order], dtype=np.int64)
+    # the last row of each run of equal confidences closes accepted(tau) for that tau
+    last = np.flatnonzero(np.append(sorted_conf[1:] != sorted_conf[:-1], True)) if conf.size else np.empty(0, int)
+    return sorted_conf[last], last.astype(np.int64) + 1, cumulative_hits[last], int(conf.size)
+
+
+def selective_prediction(confidences, correct, target_accuracy: float) -> dict:
+    """Section 8's ``selective`` object of confidences (N,) and correctness (N,).
+
+    Returns
+    -------
+    dict
+        ``{"target_accuracy", "threshold", "coverage", "accuracy"}``; threshold and
+        accuracy None, coverage 0.0, when no threshold reaches the target (or N == 0).
+    """
+    thresholds, accepted, hits, n = risk_coverage(confidences, correct)
+    result = {"target_accuracy": float(target_accuracy), "threshold": None, "coverage": 0.0, "accuracy": None}
+    qualifies = np.flatnonzero(hits / accepted >= target_accuracy) if accepted.size else accepted
+    if qualifies.size:
+        best = qualifies[-1]  # accepted grows along the array: the last qualifying tau accepts the most
+        result.update(threshold=float(thresholds[best]), coverage=float(accepted[best] / n),
+                      accuracy=float(hits[best] / accepted[best]))
+    return result
+
+
+def at_face_value(confidences, correct, target_accuracy: float) -> dict:
+    """What a router trusting the confidence gets: accept c >= T.
+
+    Returns
+    -------
+    dict
+        ``{"coverage", "accuracy"}``; accuracy None when no row is accepted.
+    """
+    conf = np.asarray(confidences, dtype=np.float64)
+    accepted = conf >= target_accuracy
+    count = int(np.count_nonzero(accepted))
+    hits = int(np.count_nonzero(np.asarray(correct, dtype=bool)[accepted]))
+    return {"coverage": count / conf.size if conf.size else 0.0, "accuracy": hits / count if count else None}
+
+
+def area_under_risk_coverage(confidences, correct) -> float | None:
+    """AURC: sum over distinct thresholds of risk x the coverage that threshold adds (None when N == 0)."""
+    _, accepted, hits, n = risk_coverage(confidences, correct)
+    if not accepted.size:
+        return None
+    added = np.diff(accepted, prepend=0) / n
+    return float(np.dot(1.0 - hits / accepted, added))
+
+
+def curve_points(confidences, correct, max_points: int = CURVE_POINTS, keep=None) -> list[dict]:
+    """At most ``max_points`` points of the risk-coverage curve, highest threshold first.
+
+    Points are picked evenly in coverage (the first and last always, plus the point at
+    threshold ``keep`` when given), each ``{"threshold", "coverage", "accuracy"}``.
+    """
+    thresholds, accepted, hits, n = risk_coverage(confidences, correct)
+    if not accepted.size:
+        return []
+    coverage = accepted / n
+    wanted = np.linspace(coverage[0], coverage[-1], max(2, int(max_points)))
+    picks = set(np.searchsorted(coverage, wanted, side="left").clip(0, coverage.size - 1).tolist())
+    if keep is not None:
+        picks.update(np.flatnonzero(thresholds == keep).tolist())
+    return [{"threshold": float(thresholds[i]), "coverage": float(coverage[i]), "accuracy": float(hits[i] / accepted[i])}
+            for i in sorted(picks)]
+
+
+def selective_summary(confidences, correct, target_accuracy: float, max_points: int = CURVE_POINTS) -> dict:
+    """Section 8's ``selective`` plus ``at_face_value``, ``aurc`` and the thinned ``curve``."""
+    result = selective_prediction(confidences, correct, target_accuracy)
+    result["at_face_value"] = at_face_value(confidences, correct, target_accuracy)
+    result["aurc"] = area_under_risk_coverage(confidences, correct)
+    result["curve"] = curve_points(confidences, correct, max_points, keep=result["threshold"])
+    return result
