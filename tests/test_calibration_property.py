@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from advisor import calibration as cal
@@ -134,17 +135,14 @@ def test_accumulator_matches_measure_and_rejects_mismatched_classes():
         cal.CalibrationAccumulator().result()
 
 
-def test_small_chunks_inside_measure_give_the_same_result(monkeypatch):
-    from advisor.calibration import block, scaling
-
+def test_small_chunks_inside_measure_give_the_same_result():
     rng = np.random.default_rng(1)
     z = rng.normal(0, 2, size=(500, 6)).astype(np.float32)
     labels = rng.integers(0, 6, 500)
     preds = cal.from_arrays(labels, logits=z)
     big = cal.measure(preds, n_bootstrap=20, n_consistency=20, folds=3)
-    monkeypatch.setattr(block, "CHUNK_ELEMENTS", 7 * 6)  # 7 rows per block in every pass
-    monkeypatch.setattr(scaling, "PASS_ELEMENTS", 7 * 6)
-    assert len(list(preds.blocks())) == 72  # the patch must reach the code, or this test proves nothing
-    small = cal.measure(preds, n_bootstrap=20, n_consistency=20, folds=3)
+    with cal.config_context(block_values=7 * 6, pass_values=7 * 6):  # 7 rows per block in every pass
+        assert len(list(preds.blocks())) == 72  # the setting must reach the code, or this test proves nothing
+        small = cal.measure(preds, n_bootstrap=20, n_consistency=20, folds=3)
     for key in ("accuracy", "ece", "mce", "nll", "brier", "temperature", "classwise_ece"):
         assert small[key] == pytest.approx(big[key], abs=1e-12), key

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from advisor import calibration as cal
-from advisor.calibration import uncertainty
 
 
 def sample(n=400, seed=0, sharpness=1.5):
@@ -37,11 +36,11 @@ def test_bootstrap_equals_the_per_resample_loop(scheme):
     assert result["level"] == 0.95 and result["n_resamples"] == 60 and result["seed"] == 7
 
 
-def test_bootstrap_does_not_depend_on_blocking(monkeypatch):
+def test_bootstrap_does_not_depend_on_blocking():
     conf, correct = sample(n=300)
     whole = cal.bootstrap_ece_accuracy(conf, correct, 10, "mass", 25, seed=3)
-    monkeypatch.setattr(uncertainty, "BLOCK_ELEMENTS", 1)  # one resample per block
-    single = cal.bootstrap_ece_accuracy(conf, correct, 10, "mass", 25, seed=3)
+    with cal.config_context(resample_values=1):  # one resample per block
+        single = cal.bootstrap_ece_accuracy(conf, correct, 10, "mass", 25, seed=3)
     fewer = cal.bootstrap_ece_accuracy(conf, correct, 10, "mass", 10, seed=3)
     np.testing.assert_array_equal(whole[1], single[1])
     np.testing.assert_array_equal(whole[1][:10], fewer[1])

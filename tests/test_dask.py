@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 da = pytest.importorskip("dask.array")
 
+from helpers import overconfident  # noqa: E402
+
 from advisor import calibration as cal  # noqa: E402
 from advisor.calibration import dask as cal_dask  # noqa: E402
-from helpers import overconfident  # noqa: E402
 
 SYNC = "synchronous"
 METRICS = ("n_samples", "n_classes", "accuracy", "ece", "mce", "nll", "brier")
@@ -173,9 +174,9 @@ def parquet_parts(tmp_path, labels, scores, prefix, cuts, order=None):
     return paths
 
 
-def test_parquet_partitions_match_in_memory(tmp_path, monkeypatch):
+@cal.config_context(parquet_batch_values=4 * 37)  # batches of 37 rows inside each file
+def test_parquet_partitions_match_in_memory(tmp_path):
     pytest.importorskip("pyarrow")
-    monkeypatch.setattr(cal_dask, "PARQUET_BATCH_ELEMENTS", 4 * 37)  # batches of 37 rows inside each file
     labels, logits, probs = overconfident(700, 4, seed=10)
     # columns stored out of order: they are matched by name, not position
     paths = parquet_parts(tmp_path, labels, probs, "p", [150, 480], order=["p2", "p0", "p3", "p1"])
@@ -210,9 +211,9 @@ def test_binary_parquet_partitions_and_twelve_classes(tmp_path):
                 cal.calibration_metrics(labels12, probs=probs12))
 
 
-def test_bad_value_in_parquet_partition_names_file_and_row(tmp_path, monkeypatch):
+@cal.config_context(parquet_batch_values=3 * 10)  # the bad row is in a later batch
+def test_bad_value_in_parquet_partition_names_file_and_row(tmp_path):
     pytest.importorskip("pyarrow")
-    monkeypatch.setattr(cal_dask, "PARQUET_BATCH_ELEMENTS", 3 * 10)  # the bad row is in a later batch
     labels, _, probs = overconfident(90, 3, seed=13)
     probs = probs.copy()
     probs[30 + 24, 1] = 1.5  # row 25 of the second partition (rows 30..59)

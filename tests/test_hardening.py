@@ -3,7 +3,7 @@
 Every case runs the real CLI and checks the whole contract of a refusal: exit status 1,
 one ``Error:`` block naming the file and the line or field, no traceback, and nothing
 written: an existing report keeps its bytes and no new file appears in the folder.
-(Predictions files have their own table in ``test_hardening_predictions.py``.)
+(Predictions files have their own table in ``test_predictions_reader_errors.py``.)
 """
 
 from __future__ import annotations

@@ -24,16 +24,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import binning
+from . import binning, config
 from .block import add_class_sums
-from .data import Predictions, from_arrays
-from .metric import bins_table, ece_from_statistics, mce_from_statistics, scan
-
-# Per-class bin sums (3 x K x B float64) are kept only up to this size (128 MiB); adding a
-# block's sums takes a third more. K x B can reach 2**18 classes x 10,000 bins (63 GB):
-# over the budget, measure() skips the class-wise ECE with a note, and an accumulator
-# asked for it raises ValueError
-CLASSWISE_BYTES = 128 << 20
+from .predictions import BasePredictions, Predictions, from_arrays
+from .scan import scan
+from .statistic import bins_table, ece_from_statistics, mce_from_statistics
 
 
 def classwise_bytes(n_classes: int, bins: int) -> int:
@@ -42,12 +37,12 @@ def classwise_bytes(n_classes: int, bins: int) -> int:
 
 
 def classwise_problem(n_classes: int, bins: int) -> str | None:
-    """Why per-class sums of K classes and B bins cannot be kept (over :data:`CLASSWISE_BYTES`), or None."""
-    needed = classwise_bytes(n_classes, bins)
-    if needed <= CLASSWISE_BYTES:
+    """Why per-class sums of K classes and B bins cannot be kept (over the ``classwise_bytes`` setting), or None."""
+    needed, allowed = classwise_bytes(n_classes, bins), config.get("classwise_bytes")
+    if needed <= allowed:
         return None
     return (f"{int(n_classes):,} classes x {int(bins):,} bins of per-class statistics would need {needed:,} bytes, "
-            f"more than the {CLASSWISE_BYTES:,} allowed (CLASSWISE_BYTES); use fewer bins")
+            f"more than the {allowed:,} allowed (CLASSWISE_BYTES); use fewer bins")
 
 
 class CalibrationAccumulator:
@@ -59,7 +54,7 @@ class CalibrationAccumulator:
         Number of equal-width bins (section 5).
     classwise : bool
         Also keep per-class bin sums (K x B) for the class-wise ECE (costs a pass over
-        all N x K probabilities). They may take at most :data:`CLASSWISE_BYTES`:
+        all N x K probabilities). They may take at most the ``classwise_bytes`` setting:
         ValueError when the classes are known to need more.
     """
 
@@ -94,7 +89,7 @@ class CalibrationAccumulator:
         part.add(preds, check=validate)
         return self.merge(part)
 
-    def add(self, preds: Predictions, beta: float = 1.0, rows_mask=None,
+    def add(self, preds: BasePredictions, beta: float = 1.0, rows_mask=None,
             check: bool = False) -> "CalibrationAccumulator":
         """Add predictions (optionally only rows where ``rows_mask``; logits scaled by ``beta``).
 
@@ -104,8 +99,8 @@ class CalibrationAccumulator:
             self.add_block(labels, block)
         return self
 
-    def scan(self, preds: Predictions, **options):
-        """The fused pass of :func:`advisor.calibration.metric.scan` with what this accumulator needs."""
+    def scan(self, preds: BasePredictions, **options):
+        """The fused pass of :func:`advisor.calibration.scan.scan` with what this accumulator needs."""
         self.set_classes(preds.n_classes)
         per_class = self.classwise and self.n_classes > 2
         return scan(preds, want_probs=self.n_classes == 2, edges=self.edges if per_class else None, **options)
@@ -117,7 +112,7 @@ class CalibrationAccumulator:
             add_class_sums(self.class_stats, block.class_stats)
 
     def add_rows(self, labels, rows, probs=None) -> None:
-        """Add per-row results of a chunk (:class:`advisor.calibration.metric.Rows`)."""
+        """Add per-row results of a chunk (:class:`advisor.calibration.block.Rows`)."""
         index = binning.assign(rows.confidence, self.edges)
         b = self.n_bins
         self.counts += np.bincount(index, minlength=b)

@@ -1,9 +1,9 @@
 """The fused row-block pass: every per-row quantity of a block, computed while it is in cache.
 
-A block of rows (about :data:`CHUNK_ELEMENTS` values, a few MB) is read from RAM or
+A block of rows (about ``block_values`` values, a few MB; :mod:`advisor.calibration.config`) is read from RAM or
 from a file once; argmax, confidence, p[y], the row sum of squares, and the input
 checks (NaN, range, row sums, finiteness) all run on it while it stays in the CPU
-cache. Blocks are processed by :data:`WORKERS` threads (numpy releases the GIL in
+cache. Blocks are processed by ``workers`` threads (numpy releases the GIL in
 its loops) and the results come back in block order, so sums merged in that order
 are identical from run to run.
 
@@ -25,21 +25,20 @@ Per-row quantities
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
+from . import config
 from .binning import assign
 
 EPS = float(np.finfo(np.float64).eps)
 LOG_EPS = float(np.log(EPS))
 SUM_TOLERANCE = 1e-4
-CHUNK_ELEMENTS = 1 << 18  # values per block: 1 MB of float32 + 2 MB of float64 scratch fit a 4 MB L2
-WORKERS = min(2, os.cpu_count() or 1)
 
 
 class Rows(NamedTuple):
@@ -196,6 +195,13 @@ def _scan_logits(labels, block, beta, check, rows, want_probs, edges) -> Block:
     return Block(result, True, np.array(p) if want_probs else None, stats)
 
 
+def log_scores(chunk: np.ndarray, kind: str) -> np.ndarray:
+    """A fresh float64 copy of the logits, or ln(max(p, eps)) for probabilities."""
+    if kind == "logits":
+        return np.array(chunk, dtype=np.float64)
+    return np.log(np.maximum(np.asarray(chunk, dtype=np.float64), EPS))
+
+
 def class_sums(p: np.ndarray, labels: np.ndarray, edges: np.ndarray) -> ClassSums:
     """The sparse per-class bin sums of a block of probabilities p (n, K).
 
@@ -241,7 +247,7 @@ def class_statistics(p: np.ndarray, labels: np.ndarray, edges: np.ndarray) -> np
 
 def row_chunks(n_rows: int, n_cols: int = 1, elements: int | None = None) -> Iterator[slice]:
     """Slices of consecutive rows holding about ``elements`` values each (at least one row)."""
-    step = max(1, (elements or CHUNK_ELEMENTS) // max(1, n_cols))
+    step = max(1, (elements or config.get("block_values")) // max(1, n_cols))
     for start in range(0, n_rows, step):
         yield slice(start, min(n_rows, start + step))
 
@@ -252,7 +258,7 @@ def ordered_map(fn: Callable, items: Iterable, workers: int | None = None) -> It
     ``items`` is consumed in the calling thread (so a sequential file reader stays
     sequential) and only a few blocks are held at once.
     """
-    workers = WORKERS if workers is None else workers
+    workers = config.get("workers") if workers is None else workers
     if workers <= 1:
         yield from map(fn, items)
         return

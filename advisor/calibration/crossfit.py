@@ -10,23 +10,22 @@ each Newton/Halley step of all folds is one read of each row block) and the held
 rows are then scored in one more pass, each row with its own fold's T. Platt scaling
 works on the 1-D positive-class logits (one pass); isotonic regression (K <= 50)
 gathers the probabilities of a few classes at a time (N values per class, within
-:data:`ISOTONIC_VALUES`) and scores in one pass with each row's fold maps. Every read
-of the N x K scores goes through :meth:`Predictions.blocks`: no copy of them is made.
+the ``isotonic_values`` setting) and scores in one pass with each row's fold maps. Every read
+of the N x K scores goes through ``preds.blocks()``: no copy of them is made.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import scaling
+from . import config, scaling
 from .accumulator import CalibrationAccumulator
 from .block import ordered_map, row_chunks
-from .data import Predictions
-from .metric import chunk_rows
+from .predictions import BasePredictions
+from .scan import chunk_rows
 from .uncertainty import streams
 
 ISOTONIC_MAX_CLASSES = 50  # one-vs-rest isotonic over more classes is neither meaningful nor cheap
-ISOTONIC_VALUES = 1 << 24  # float64 values of gathered columns held at once for the isotonic fits (128 MB)
 
 
 def fold_ids(n_samples: int, folds: int, seed: int = 0) -> np.ndarray:
@@ -45,7 +44,7 @@ def _summary(acc: CalibrationAccumulator) -> dict:
     return {key: result[key] for key in SUMMARY_KEYS}
 
 
-def _temperature_folds(preds: Predictions, ids: np.ndarray, k: int, acc: CalibrationAccumulator) -> float:
+def _temperature_folds(preds: BasePredictions, ids: np.ndarray, k: int, acc: CalibrationAccumulator) -> float:
     """Fit all k fold temperatures in shared passes, then score every row with its fold's T in one pass.
 
     Returns the temperature fitted on all rows (a by-product of the joint fit).
@@ -82,7 +81,7 @@ def _rows_keeping_prediction(labels, probs, pred):
     return rows._replace(confidence=probs[idx, pred], correct=pred == labels)
 
 
-def _positive_logits(preds: Predictions) -> np.ndarray:
+def _positive_logits(preds: BasePredictions) -> np.ndarray:
     """x (N,) = logit of the positive class of a binary task, in one pass over the blocks."""
     x = np.empty(preds.n_samples)
     for start, _, chunk in preds.blocks():
@@ -90,7 +89,7 @@ def _positive_logits(preds: Predictions) -> np.ndarray:
     return x
 
 
-def _platt_folds(preds: Predictions, ids: np.ndarray, k: int, acc: CalibrationAccumulator) -> None:
+def _platt_folds(preds: BasePredictions, ids: np.ndarray, k: int, acc: CalibrationAccumulator) -> None:
     """Fit Platt's (a, b) per fold on the 1-D positive logits, then score each row with its fold's."""
     x = _positive_logits(preds)
     fitted = [scaling.fit_platt(x[ids != fold], preds.labels[ids != fold]) for fold in range(k)]
@@ -116,11 +115,11 @@ def _calibrated_columns(n_classes: int) -> list[int]:
 
 def _column_groups(columns: list[int], n_samples: int) -> list[list[int]]:
     """Columns split so that one group's gathered values (N per column) stay under a memory budget."""
-    size = max(1, ISOTONIC_VALUES // max(1, n_samples))
+    size = max(1, config.get("isotonic_values") // max(1, n_samples))
     return [columns[i:i + size] for i in range(0, len(columns), size)]
 
 
-def _gather_columns(preds: Predictions, columns: list[int]) -> np.ndarray:
+def _gather_columns(preds: BasePredictions, columns: list[int]) -> np.ndarray:
     """Probabilities (N, len(columns)) of the chosen classes, gathered in one pass over the blocks."""
     out = np.empty((preds.n_samples, len(columns)))
     for start, _, chunk in preds.blocks():
@@ -128,7 +127,7 @@ def _gather_columns(preds: Predictions, columns: list[int]) -> np.ndarray:
     return out
 
 
-def _fit_isotonic_maps(preds: Predictions, ids: np.ndarray, k: int) -> list[list]:
+def _fit_isotonic_maps(preds: BasePredictions, ids: np.ndarray, k: int) -> list[list]:
     """maps[fold][j]: the isotonic map of calibrated column j fitted on the rows outside ``fold``."""
     columns = _calibrated_columns(preds.n_classes)
     maps = [[None] * len(columns) for _ in range(k)]
@@ -142,7 +141,7 @@ def _fit_isotonic_maps(preds: Predictions, ids: np.ndarray, k: int) -> list[list
     return maps
 
 
-def _isotonic_folds(preds: Predictions, ids: np.ndarray, k: int, acc: CalibrationAccumulator) -> None:
+def _isotonic_folds(preds: BasePredictions, ids: np.ndarray, k: int, acc: CalibrationAccumulator) -> None:
     """Fit the isotonic maps of every fold, then score each row with its fold's maps in one pass."""
     maps = _fit_isotonic_maps(preds, ids, k)
 
@@ -163,7 +162,7 @@ def _isotonic_folds(preds: Predictions, ids: np.ndarray, k: int, acc: Calibratio
 METHODS = {"temperature": _temperature_folds, "platt": _platt_folds, "isotonic": _isotonic_folds}
 
 
-def cross_fit(preds: Predictions, folds: int = 5, seed: int = 0, n_bins: int = 15,
+def cross_fit(preds: BasePredictions, folds: int = 5, seed: int = 0, n_bins: int = 15,
               before: dict | None = None) -> dict:
     """Cross-fitted results of temperature, Platt (binary) and isotonic calibration.
 
@@ -188,7 +187,7 @@ def cross_fit(preds: Predictions, folds: int = 5, seed: int = 0, n_bins: int = 1
     return cross_fit_with_temperature(preds, folds, seed, n_bins, before)[0]
 
 
-def cross_fit_with_temperature(preds: Predictions, folds: int = 5, seed: int = 0, n_bins: int = 15,
+def cross_fit_with_temperature(preds: BasePredictions, folds: int = 5, seed: int = 0, n_bins: int = 15,
                                before: dict | None = None) -> tuple[dict, float | None]:
     """:func:`cross_fit` plus the all-rows temperature its joint fit found (None below 2 folds)."""
     if before is None:

@@ -25,7 +25,7 @@ Partitions are files, one task each, so nothing but file names travels to the wo
 - ``.parquet`` files with the columns of the CSV layout (``label`` and ``p0..p{K-1}``,
   ``logit0..logit{K-1}``, ``prob`` or ``logit``; in any order, numeric types). The
   task reads its file with pyarrow in record batches of about
-  :data:`PARQUET_BATCH_ELEMENTS` values and feeds them one after another, so a
+  ``parquet_batch_values`` values (:mod:`advisor.calibration.config`) and feeds them one after another, so a
   large partition never has to fit in memory. An error names the file and the row
   within it (``part-2.parquet: row 7: ...``). One task per file, rather than
   ``dask.dataframe.read_parquet``, keeps the file name for the messages without a
@@ -42,12 +42,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import config
 from .accumulator import CalibrationAccumulator
-from .data import Predictions, PredictionsFormatError, column_layout, from_arrays, load_predictions
+from .predictions import BasePredictions, Predictions, from_arrays
+from .problem import PredictionsFormatError
+from .readers import column_layout, load_predictions
 from .scaling import solve_temperature, temperature_sums
 
 MERGE_FAN_IN = 8
-PARQUET_BATCH_ELEMENTS = 1 << 22  # values per record batch: 32 MB of float64
 
 
 def _dask():
@@ -115,7 +117,7 @@ def _block_predictions(block: _Block, labels, scores, validate: bool):
         yield _preds(block, labels, scores, validate)
 
 
-def _preds(block: _Block, labels, scores, validate: bool) -> Predictions:
+def _preds(block: _Block, labels, scores, validate: bool) -> BasePredictions:
     """The block's predictions: validated once, then wrapped as-is on later passes."""
     if block.kind == "file":
         if validate:
@@ -159,7 +161,7 @@ def _parquet_predictions(path: str, validate: bool):
     """Yield the predictions of a Parquet partition, one record batch at a time."""
     parquet_file = _pyarrow_parquet().ParquetFile(path)
     names, kind, binary = _parquet_layout(parquet_file.schema_arrow, path)
-    batch_rows = max(1, PARQUET_BATCH_ELEMENTS // len(names))
+    batch_rows = max(1, config.get("parquet_batch_values") // len(names))
     offset = 0
     for batch in parquet_file.iter_batches(batch_size=batch_rows, columns=names):
         if batch.num_rows == 0:

@@ -1,7 +1,7 @@
 """Calibration metrics (README, "Metric definitions") and the extra estimators.
 
 All functions take ``labels`` (N,) and exactly one of ``probs`` (N, K) or ``logits``
-(N, K); inputs are validated by :func:`advisor.calibration.data.from_arrays`. The
+(N, K); inputs are validated by :func:`advisor.calibration.predictions.from_arrays`. The
 per-row work is the fused block pass of :mod:`advisor.calibration.block` (one read of
 each row block, float64 scratch per block, two threads), so no float64 copy of a
 whole N x K array is ever made. The per-row quantities are defined there.
@@ -9,145 +9,23 @@ whole N x K array is ever made. The per-row quantities are defined there.
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import numpy as np
 
 from . import binning
-from .block import LOG_EPS, Block, Rows, ordered_map, scan_block  # noqa: F401  (Rows, LOG_EPS re-exported)
-from .data import EPS, Predictions, block_error, from_arrays  # noqa: F401
+from .accumulator import CalibrationAccumulator
+from .predictions import BasePredictions, from_arrays
+from .statistic import (
+    bin_statistics,
+    bins_table,
+    ece_from_statistics,
+    mce_from_statistics,
+)
 
 
-def chunk_rows(labels: np.ndarray, scores: np.ndarray, kind: str, beta: float = 1.0,
-               want_probs: bool = False):
-    """Per-row confidence, correctness, NLL and Brier of one chunk.
-
-    Parameters
-    ----------
-    labels : ndarray of int, shape (n,)
-    scores : ndarray, shape (n, K)
-        Probabilities (``kind == "probs"``) or logits (``kind == "logits"``).
-    beta : float
-        Inverse temperature applied to logits (ignored for probabilities).
-    want_probs : bool
-        Also return the float64 probabilities of the chunk, shape (n, K).
-
-    Returns
-    -------
-    Rows, or (Rows, ndarray of shape (n, K)) when ``want_probs``.
-    """
-    out = scan_block(np.asarray(labels), np.asarray(scores), kind, beta=beta, want_probs=want_probs)
-    return (out.rows, out.probs) if want_probs else out.rows
-
-
-def scan(preds: Predictions, *, beta: float = 1.0, rows_mask: np.ndarray | None = None,
-         want_probs: bool = False, check: bool = False, edges: np.ndarray | None = None,
-         where=None) -> Iterator[tuple[np.ndarray, Block]]:
-    """Yield ``(labels_block, Block)`` of the fused pass over ``preds``, in row order.
-
-    ``rows_mask`` (N,) bool keeps only the selected rows (cross-fitting); ``check``
-    also checks the values and raises :class:`PredictionsFormatError` naming the
-    first bad row; ``edges`` adds the per-class bin sums (see :func:`block.scan_block`).
-    """
-    kind = preds.kind
-
-    def work(item):
-        start, labels, chunk = item
-        if rows_mask is not None:
-            keep = rows_mask[start:start + labels.shape[0]]
-            if not keep.any():
-                return None
-            if not keep.all():
-                labels, chunk = labels[keep], chunk[keep]
-        return start, labels, chunk, scan_block(labels, chunk, kind, beta=beta, check=check,
-                                                want_probs=want_probs, edges=edges)
-
-    for out in ordered_map(work, preds.blocks()):
-        if out is None:
-            continue
-        start, labels, chunk, block = out
-        if not block.ok:
-            raise block_error(chunk, kind, start, preds.source, where)
-        yield labels, block
-
-
-def iter_rows(preds: Predictions, beta: float = 1.0, rows_mask: np.ndarray | None = None,
-              want_probs: bool = False):
-    """Yield (labels_chunk, Rows[, probs_chunk]) over row chunks of ``preds``.
-
-    ``rows_mask`` (N,) bool keeps only the selected rows (used by cross-fitting).
-    """
-    for labels, block in scan(preds, beta=beta, rows_mask=rows_mask, want_probs=want_probs):
-        yield (labels, block.rows, block.probs) if want_probs else (labels, block.rows)
-
-
-def top_label(preds: Predictions) -> tuple[np.ndarray, np.ndarray]:
-    """Confidences (N,) float64 and correctness (N,) bool of the top label."""
-    conf = np.empty(preds.n_samples)
-    correct = np.empty(preds.n_samples, dtype=bool)
-    start = 0
-    for labels, rows in iter_rows(preds):
-        stop = start + labels.shape[0]
-        conf[start:stop], correct[start:stop] = rows.confidence, rows.correct
-        start = stop
-    return conf, correct
-
-
-def _as_preds(labels, probs, logits) -> Predictions:
-    if isinstance(labels, Predictions):
+def _as_preds(labels, probs, logits) -> BasePredictions:
+    if isinstance(labels, BasePredictions):
         return labels
     return from_arrays(labels, probs=probs, logits=logits)
-
-
-# ---------------------------------------------------------------- binned statistics
-
-def bin_statistics(confidences, correct, edges: np.ndarray):
-    """Per-bin sufficient statistics.
-
-    Parameters
-    ----------
-    confidences : array_like of float, shape (N,)
-    correct : array_like of bool or float, shape (N,)
-    edges : ndarray of float64, shape (B+1,)
-
-    Returns
-    -------
-    counts, sum_confidence, sum_correct : ndarrays of shape (B,)
-    """
-    conf = np.asarray(confidences, dtype=np.float64)
-    index = binning.assign(conf, edges)
-    n_bins = len(edges) - 1
-    counts = np.bincount(index, minlength=n_bins).astype(np.float64)
-    sum_conf = np.bincount(index, weights=conf, minlength=n_bins)
-    sum_correct = np.bincount(index, weights=np.asarray(correct, dtype=np.float64), minlength=n_bins)
-    return counts, sum_conf, sum_correct
-
-
-def ece_from_statistics(counts, sum_conf, sum_correct) -> float:
-    """sum_m |sum(correct) - sum(c)| / N over bins (empty bins contribute 0)."""
-    total = float(np.sum(counts))
-    return float(np.sum(np.abs(sum_correct - sum_conf)) / total) if total else 0.0
-
-
-def mce_from_statistics(counts, sum_conf, sum_correct) -> float:
-    """max over non-empty bins of |mean(correct) - mean(c)|."""
-    full = counts > 0
-    if not full.any():
-        return 0.0
-    return float(np.max(np.abs(sum_correct[full] - sum_conf[full]) / counts[full]))
-
-
-def bins_table(edges, counts, sum_conf, sum_correct) -> list[dict]:
-    """The reliability table: ``[{lower, upper, count, confidence, accuracy}]`` (None when empty)."""
-    table = []
-    for m in range(len(counts)):
-        n = int(counts[m])
-        table.append({
-            "lower": float(edges[m]), "upper": float(edges[m + 1]), "count": n,
-            "confidence": float(sum_conf[m] / n) if n else None,
-            "accuracy": float(sum_correct[m] / n) if n else None,
-        })
-    return table
 
 
 def expected_calibration_error(confidences, correct, n_bins: int = 15, scheme: str = "width") -> float:
@@ -176,8 +54,6 @@ def reliability_bins(confidences, correct, n_bins: int = 15, scheme: str = "widt
 
 def calibration_metrics(labels, probs=None, logits=None, n_bins: int = 15) -> dict:
     """accuracy, ece, mce, nll, brier and bins (section 5) of labels (N,) and probs/logits (N, K)."""
-    from .accumulator import CalibrationAccumulator
-
     preds = _as_preds(labels, probs, logits)
     acc = CalibrationAccumulator(bins=n_bins)
     acc.add(preds)
@@ -207,8 +83,6 @@ def classwise_ece(labels, probs=None, logits=None, n_bins: int = 15) -> float:
     result is the unweighted mean over the K classes (the "static calibration error"
     of Nixon et al. 2019 with the section-5 bins).
     """
-    from .accumulator import CalibrationAccumulator
-
     acc = CalibrationAccumulator(bins=n_bins, classwise=True)
     acc.add(_as_preds(labels, probs, logits))
     return acc.result()["classwise_ece"]
@@ -228,8 +102,6 @@ def binary_positive_ece(labels, probs=None, logits=None, n_bins: int = 15) -> fl
     preds = _as_preds(labels, probs, logits)
     if preds.n_classes != 2:
         raise ValueError("binary_positive_ece needs exactly 2 classes")
-    from .accumulator import CalibrationAccumulator
-
     acc = CalibrationAccumulator(bins=n_bins)
     acc.add(preds)
     return acc.result()["binary_positive_ece"]

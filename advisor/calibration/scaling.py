@@ -1,4 +1,5 @@
-"""Post-hoc calibration maps: temperature scaling, Platt scaling, isotonic regression.
+"""Post-hoc calibration maps: temperature scaling here; Platt scaling (:mod:`.platt`) and
+isotonic regression (:mod:`.isotonic`) are re-exported, so ``scaling`` names all three.
 
 Temperature scaling
     T minimizes the mean NLL f(T) = mean_i [ln sum_k exp(z_ik / T) - z_iy / T] over
@@ -17,18 +18,6 @@ Temperature scaling
     a pass returning sums, so other ways of computing them reuse it
     (:func:`solve_temperature`; the Dask path does). The objective is the unclipped NLL
     (the eps clip of section 5 only matters below p = 2.2e-16).
-Platt scaling (binary)
-    P(y = 1) = sigmoid(a x + b) on x = logit of the positive class (z1 - z0, or
-    ln p1 - ln p0 with the eps clip), fitted by Newton's method with a backtracking line
-    search on the log loss against Platt's smoothed targets (N+ + 1)/(N+ + 2) and
-    1/(N- + 2), as scikit-learn's ``CalibratedClassifierCV(method="sigmoid")`` does.
-Isotonic regression
-    Pool-adjacent-violators (vectorized run pooling, then a stack; see
-    :func:`pool_adjacent_violators`) on (p_k, [y = k]), predictions by linear interpolation
-    between the fitted points and clipped outside them (scikit-learn's
-    ``IsotonicRegression(out_of_bounds="clip")``). Binary: fitted on the positive class
-    and p0 = 1 - p1. K > 2: one-vs-rest per class, then each row renormalized to sum 1
-    (uniform when all K fitted values are 0), as ``CalibratedClassifierCV`` does.
 """
 
 from __future__ import annotations
@@ -37,14 +26,21 @@ import math
 
 import numpy as np
 
-from .block import ordered_map
-from .data import EPS, Predictions, from_arrays
+from . import config
+from .block import log_scores, ordered_map  # noqa: F401  (log_scores re-exported)
+from .isotonic import (  # noqa: F401  (re-exported: scaling names every map)
+    apply_isotonic,
+    apply_isotonic_classes,
+    fit_isotonic,
+    fit_isotonic_classes,
+    pool_adjacent_violators,
+)
+from .platt import apply_platt, fit_platt, positive_logit  # noqa: F401  (re-exported)
+from .predictions import EPS, BasePredictions, from_arrays
 
 T_MIN, T_MAX = 0.01, 100.0
 LOG_T_MIN, LOG_T_MAX = math.log(T_MIN), math.log(T_MAX)
 GRADIENT_TOLERANCE = 1e-10
-PASS_ELEMENTS = 1 << 17  # values per block of a temperature pass: its float64 buffers stay in L2
-WARM_START_ELEMENTS = 1 << 21  # values in the warm-start subsample (a few thousand rows at K = 1000)
 WARM_START_TOLERANCE = 1e-6  # the subsample's own optimum is only known to its sampling error anyway
 # Shifted log-scores z - max z below this are clipped: beta * (z - max z) must stay finite for
 # beta up to 1/T_MIN (logits near +-1e308 overflow otherwise), and a row with such a gap has
@@ -54,13 +50,6 @@ SHIFT_FLOOR = -1e200
 # a larger one (a flat stretch, e.g. a vanishing exponential tail) is first checked against
 # the bound it points to, so a boundary optimum is never reported as an interior point.
 CONFIDENT_STEP = 1e-8
-
-
-def log_scores(chunk: np.ndarray, kind: str) -> np.ndarray:
-    """A fresh float64 copy of the logits, or ln(max(p, eps)) for probabilities."""
-    if kind == "logits":
-        return np.array(chunk, dtype=np.float64)
-    return np.log(np.maximum(np.asarray(chunk, dtype=np.float64), EPS))
 
 
 def _top_and_label_score(labels: np.ndarray, chunk: np.ndarray, kind: str):
@@ -221,18 +210,18 @@ def _safe_row_values(source, beta: float, top, shifted_label) -> tuple:
     return log_s - beta * shifted_label, k1 - shifted_label, k2, k3
 
 
-def _rows_of(preds: Predictions, group=None, n_groups: int = 1, constants: bool = True) -> tuple:
+def _rows_of(preds: BasePredictions, group=None, n_groups: int = 1, constants: bool = True) -> tuple:
     """(:class:`_Rows` over ``preds``, warm-start :class:`_Rows` over a strided subsample).
 
     One cheap pass (row max and label score, no exp) stores the per-row constants and
     copies every s-th row for the warm start, s chosen so the subsample holds about
-    :data:`WARM_START_ELEMENTS` values.
+    ``warm_start_values`` values (:mod:`advisor.calibration.config`).
     """
     n, k = preds.n_samples, preds.n_classes
-    blocks = lambda: preds.blocks(PASS_ELEMENTS)  # noqa: E731
+    blocks = lambda: preds.blocks(config.get("pass_values"))  # noqa: E731
     if not constants:
         return _Rows(blocks, preds.kind, None, None, group, n_groups), None
-    stride = max(1, math.ceil(n * k / WARM_START_ELEMENTS))
+    stride = max(1, math.ceil(n * k / config.get("warm_start_values")))
     top, shifted_label, strict = np.empty(n), np.empty(n), np.empty(n, dtype=bool)
     sample = []
 
@@ -245,7 +234,7 @@ def _rows_of(preds: Predictions, group=None, n_groups: int = 1, constants: bool 
         first = (-start) % stride
         return np.arange(start + first, start + labels.shape[0], stride), np.array(chunk[first::stride])
 
-    for picked in ordered_map(work, preds.blocks(PASS_ELEMENTS)):
+    for picked in ordered_map(work, preds.blocks(config.get("pass_values"))):
         sample.append(picked)
     index = np.concatenate([s[0] for s in sample])
     scores = np.concatenate([s[1] for s in sample])
@@ -257,7 +246,7 @@ def _rows_of(preds: Predictions, group=None, n_groups: int = 1, constants: bool 
 
 
 def _array_blocks(labels, scores):
-    step = max(1, PASS_ELEMENTS // max(1, scores.shape[1]))
+    step = max(1, config.get("pass_values") // max(1, scores.shape[1]))
     for start in range(0, labels.shape[0], step):
         yield start, labels[start:start + step], scores[start:start + step]
 
@@ -384,13 +373,13 @@ def solve_temperature(temperature_sums, start: float = 1.0, max_iter: int = 100)
     return float(search.result)
 
 
-def temperature_sums(preds: Predictions, temperature: float) -> np.ndarray:
+def temperature_sums(preds: BasePredictions, temperature: float) -> np.ndarray:
     """One pass: sums over rows of (1, NLL, dNLL/dbeta, d2NLL/dbeta2, d3NLL/dbeta3) at beta = 1/T, shape (5,)."""
     rows, _ = _rows_of(preds, constants=False)
     return rows.evaluate([(1.0 / temperature, None)])[0].sum(axis=0)
 
 
-def temperature_pass(preds: Predictions, temperature: float, weights: np.ndarray | None = None):
+def temperature_pass(preds: BasePredictions, temperature: float, weights: np.ndarray | None = None):
     """One pass: (f, df/dbeta, d2f/dbeta2) of the mean NLL at ``temperature``.
 
     ``weights`` (N,) of 0/1 selects the rows (cross-fitting); the means are over them.
@@ -401,7 +390,7 @@ def temperature_pass(preds: Predictions, temperature: float, weights: np.ndarray
     return tuple(float(v) / float(sums[0]) for v in sums[1:4])
 
 
-def nll_gradient_in_t(preds: Predictions, temperature: float, weights=None) -> float:
+def nll_gradient_in_t(preds: BasePredictions, temperature: float, weights=None) -> float:
     """d(mean NLL)/dT at ``temperature`` (used to check the optimum)."""
     _, grad_beta, _ = temperature_pass(preds, temperature, weights)
     return -grad_beta / temperature ** 2
@@ -432,7 +421,7 @@ def fit_temperature(labels, logits=None, probs=None, weights=None, max_iter: int
     -------
     float
     """
-    preds = labels if isinstance(labels, Predictions) else from_arrays(labels, probs=probs, logits=logits)
+    preds = labels if isinstance(labels, BasePredictions) else from_arrays(labels, probs=probs, logits=logits)
     group = None if weights is None else (np.asarray(weights) <= 0).astype(np.intp)
     excluded = None if group is None else 1
     rows, warm = _rows_of(preds, group, 1 if group is None else 2)
@@ -443,7 +432,7 @@ def fit_temperature(labels, logits=None, probs=None, weights=None, max_iter: int
     return float(search.result)
 
 
-def fit_fold_temperatures(preds: Predictions, folds: np.ndarray, n_folds: int,
+def fit_fold_temperatures(preds: BasePredictions, folds: np.ndarray, n_folds: int,
                           max_iter: int = 100) -> tuple[float, np.ndarray]:
     """The temperature of all rows and, for each fold j, of the rows outside fold j.
 
@@ -493,181 +482,3 @@ def apply_temperature(scores: np.ndarray, kind: str, temperature: float) -> np.n
     p = np.exp(z)
     p /= p.sum(axis=1, keepdims=True)
     return p
-
-
-# ---------------------------------------------------------------- Platt
-
-PLATT_LIMIT = 1e100
-
-def positive_logit(preds_scores: np.ndarray, kind: str) -> np.ndarray:
-    """x = logit of the positive class from (n, 2) probabilities or logits, shape (n,)."""
-    z = log_scores(preds_scores, kind)
-    with np.errstate(over="ignore"):
-        x = z[:, 1] - z[:, 0]
-    # beyond 1e100 the sigmoid is saturated anyway; the clip keeps x * x and a * x finite
-    return np.clip(x, -PLATT_LIMIT, PLATT_LIMIT)
-
-
-def _platt_loss(a, b, x, target):
-    u = a * x + b
-    return float(np.mean(np.logaddexp(0.0, u) - target * u))
-
-
-def fit_platt(x, labels, max_iter: int = 100) -> tuple[float, float]:
-    """Fit P(y = 1 | x) = sigmoid(a x + b) (see module doc).
-
-    Parameters
-    ----------
-    x : array_like of float, shape (N,)
-        Positive-class logits.
-    labels : array_like of {0, 1}, shape (N,)
-
-    Returns
-    -------
-    (a, b) : tuple of float
-    """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(labels) == 1
-    n_pos = int(np.count_nonzero(y))
-    n_neg = y.size - n_pos
-    target = np.where(y, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
-    a, b = 1.0, 0.0
-    loss = _platt_loss(a, b, x, target)
-    for _ in range(max_iter):
-        p = 0.5 * (1.0 + np.tanh(0.5 * (a * x + b)))  # sigmoid without overflow
-        residual = p - target
-        grad = np.array([np.mean(residual * x), np.mean(residual)])
-        if np.max(np.abs(grad)) < 1e-12:
-            break
-        w = p * (1.0 - p)
-        hess = np.array([[np.mean(w * x * x), np.mean(w * x)], [np.mean(w * x), np.mean(w)]])
-        hess += 1e-12 * np.eye(2)  # keeps the step defined when the weights vanish
-        try:
-            direction = -np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            direction = -grad
-        step = 1.0
-        while step > 1e-10:
-            new_loss = _platt_loss(a + step * direction[0], b + step * direction[1], x, target)
-            if new_loss <= loss:
-                break
-            step /= 2.0
-        else:
-            break
-        a, b = a + step * direction[0], b + step * direction[1]
-        if loss - new_loss < 1e-16 * max(1.0, abs(loss)):
-            loss = new_loss
-            break
-        loss = new_loss
-    return float(a), float(b)
-
-
-def apply_platt(x, a: float, b: float) -> np.ndarray:
-    """Calibrated (n, 2) probabilities [1 - q, q] with q = sigmoid(a x + b)."""
-    q = 0.5 * (1.0 + np.tanh(0.5 * (a * np.asarray(x, dtype=np.float64) + b)))
-    return np.column_stack([1.0 - q, q])
-
-
-# ---------------------------------------------------------------- isotonic
-
-def pool_adjacent_violators(y, weights=None) -> np.ndarray:
-    """Non-decreasing weighted least-squares fit to y (n,) with weights (n,), returned shape (n,).
-
-    Pooling any two adjacent blocks whose means are out of order (or equal) is a
-    step of pool-adjacent-violators, in any order, so the work is done in two stages:
-    numpy passes that each pool every maximal non-increasing run of blocks at once
-    (a run a >= b >= c pools into one block; on 0/1 targets a few passes leave a
-    small fraction of the blocks), stopped when a pass removes fewer than 1/8 of the
-    blocks; then the classic stack over the blocks that are left. The result is the
-    unique isotonic fit (equal to scikit-learn's to rounding).
-    """
-    y = np.asarray(y, dtype=np.float64)
-    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=np.float64)
-    sums, totals, counts = w * y, w.copy(), np.ones(y.size)
-    while totals.size > 1:
-        means = sums / totals
-        starts = np.concatenate([[True], means[:-1] < means[1:]])  # a block starts where the order holds
-        group = np.cumsum(starts) - 1
-        n_groups = int(group[-1]) + 1
-        if n_groups == totals.size:
-            return np.repeat(means, counts.astype(np.intp))
-        sums = np.bincount(group, weights=sums, minlength=n_groups)
-        totals = np.bincount(group, weights=totals, minlength=n_groups)
-        counts = np.bincount(group, weights=counts, minlength=n_groups)
-        if n_groups > 0.875 * starts.size:
-            break
-    return _pool_stack(sums / totals, totals, counts)
-
-
-def _pool_stack(means, totals, counts) -> np.ndarray:
-    """Stack-based pool-adjacent-violators over blocks (means, weights, sizes)."""
-    out_means, out_totals, out_counts = [], [], []
-    for mean, total, count in zip(means.tolist(), totals.tolist(), counts.tolist()):
-        out_means.append(mean)
-        out_totals.append(total)
-        out_counts.append(count)
-        while len(out_means) > 1 and out_means[-2] >= out_means[-1]:
-            total = out_totals[-2] + out_totals[-1]
-            mean = (out_means[-2] * out_totals[-2] + out_means[-1] * out_totals[-1]) / total
-            count = out_counts[-2] + out_counts[-1]
-            del out_means[-1], out_totals[-1], out_counts[-1]
-            out_means[-1], out_totals[-1], out_counts[-1] = mean, total, count
-    return np.repeat(out_means, np.asarray(out_counts, dtype=np.intp))
-
-
-def fit_isotonic(scores, targets) -> tuple[np.ndarray, np.ndarray]:
-    """Isotonic (non-decreasing) map from scores (N,) to targets (N,) in [0, 1].
-
-    Tied scores are first merged into one point (mean target, weight = count).
-
-    Returns
-    -------
-    knots, values : ndarrays of shape (M,)
-        Feed them to :func:`apply_isotonic`. Only the first and last knot of each run
-        of equal values is kept (:func:`_run_ends`), so M is the number of steps, not N.
-    """
-    scores = np.asarray(scores, dtype=np.float64)
-    targets = np.asarray(targets, dtype=np.float64)
-    knots, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
-    means = np.bincount(inverse, weights=targets, minlength=knots.size) / counts
-    return _run_ends(knots, pool_adjacent_violators(means, counts))
-
-
-def _run_ends(knots: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The knots that start or end a run of equal values, with their values.
-
-    Interpolating between two knots of equal value gives exactly that value, so the
-    map is unchanged (scikit-learn trims its thresholds the same way). Cross-fitting
-    keeps one map per fold and class: untrimmed, they would hold about 13 bytes per
-    row each (k x K of them), trimmed only a few thousand steps.
-    """
-    keep = np.ones(values.size, dtype=bool)
-    keep[1:-1] = (values[1:-1] != values[:-2]) | (values[1:-1] != values[2:])
-    return knots[keep], values[keep]
-
-
-def apply_isotonic(scores, knots: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Map scores (n,) by linear interpolation between the knots, clipped outside them."""
-    return np.interp(np.asarray(scores, dtype=np.float64), knots, values)
-
-
-def fit_isotonic_classes(probs, labels) -> list[tuple[np.ndarray, np.ndarray]]:
-    """One isotonic map per calibrated column: [positive class] for K == 2, else one per class."""
-    probs = np.asarray(probs, dtype=np.float64)
-    labels = np.asarray(labels)
-    columns = [1] if probs.shape[1] == 2 else range(probs.shape[1])
-    return [fit_isotonic(probs[:, k], labels == k) for k in columns]
-
-
-def apply_isotonic_classes(probs, maps) -> np.ndarray:
-    """Calibrated (n, K) probabilities from :func:`fit_isotonic_classes` maps."""
-    probs = np.asarray(probs, dtype=np.float64)
-    if probs.shape[1] == 2:
-        q = apply_isotonic(probs[:, 1], *maps[0])
-        return np.column_stack([1.0 - q, q])
-    out = np.column_stack([apply_isotonic(probs[:, k], *maps[k]) for k in range(probs.shape[1])])
-    total = out.sum(axis=1, keepdims=True)
-    zero = total[:, 0] == 0
-    out[zero] = 1.0 / probs.shape[1]
-    total[zero] = 1.0
-    return out / total

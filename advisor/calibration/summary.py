@@ -7,21 +7,21 @@ import numpy as np
 from . import binning
 from .accumulator import CalibrationAccumulator, classwise_problem
 from .crossfit import SUMMARY_KEYS, cross_fit_with_temperature
-from .data import Predictions
-from .metric import (
+from .metric import debiased_l2_error
+from .predictions import BasePredictions
+from .scaling import fit_temperature
+from .statistic import (
     bin_statistics,
     bins_table,
-    debiased_l2_error,
     ece_from_statistics,
     mce_from_statistics,
 )
-from .scaling import fit_temperature
 from .uncertainty import LEVEL, bootstrap_intervals, consistency_test
 
 SCHEMES = ("width", "mass")
 
 
-def measure(preds: Predictions, *, bins: int = 15, scheme: str = "width", n_bootstrap: int = 1000,
+def measure(preds: BasePredictions, *, bins: int = 15, scheme: str = "width", n_bootstrap: int = 1000,
             n_consistency: int = 1000, folds: int = 5, seed: int = 0) -> dict:
     """Measure the accuracy and calibration of validated predictions.
 
@@ -52,10 +52,10 @@ def measure(preds: Predictions, *, bins: int = 15, scheme: str = "width", n_boot
         with ``scheme="mass"`` also ``mass_bins`` and ``mce_mass``), and ``notes``
         (a list of text: what was skipped and why; ``classwise_ece`` is None with a
         note when K x B per-class sums would exceed
-        :data:`advisor.calibration.accumulator.CLASSWISE_BYTES`).
+        the ``classwise_bytes`` setting of :mod:`advisor.calibration.config`).
 
     Memory: besides the labels and scores, about
-    :data:`advisor.calibration.data.ROW_BYTES` bytes per row at the peak, plus fixed
+    :data:`advisor.calibration.readers.header.ROW_BYTES` bytes per row at the peak, plus fixed
     working space (see "Memory" in :mod:`advisor.calibration.data`).
     """
     if scheme not in SCHEMES:

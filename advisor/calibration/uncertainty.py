@@ -9,7 +9,7 @@ and calls row i correct when that value is below c_i.
 
 Results are identical, to the last bit, to the straightforward loop that gathers
 each resample and calls :func:`advisor.calibration.metric.expected_calibration_error`
-on it (``tests/test_speed_paths_uncertainty.py``): per resample we keep exactly the
+on it (``tests/test_uncertainty_reference.py``): per resample we keep exactly the
 float additions of that loop (per-bin sums of the resampled confidences in draw
 order, integer counts of correct rows), and drop everything else it repeats:
 bin search (the bin of a row is looked up, one byte per row, with its
@@ -21,16 +21,14 @@ on two threads in any order and land at their own index.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import binning
+from . import binning, config
+from .statistic import bin_statistics, ece_from_statistics
 
 LEVEL = 0.95
-WORKERS = min(2, os.cpu_count() or 1)
-BLOCK_ELEMENTS = 1 << 22  # resampled values per task handed to a worker
 
 
 def streams(seed: int) -> list[np.random.SeedSequence]:
@@ -39,23 +37,24 @@ def streams(seed: int) -> list[np.random.SeedSequence]:
 
 
 def _run(task, n_resamples: int, n: int) -> None:
-    """Call ``task(i)`` for every resample i, blocks of resamples spread over :data:`WORKERS` threads.
+    """Call ``task(i)`` for every resample i, blocks of resamples spread over the ``workers`` threads.
 
-    A block holds about :data:`BLOCK_ELEMENTS` resampled values; numpy releases the GIL
-    in the draws, gathers and bincounts, so the threads run in parallel.
+    A block holds about ``resample_values`` resampled values (:mod:`advisor.calibration.config`);
+    numpy releases the GIL in the draws, gathers and bincounts, so the threads run in parallel.
     """
-    step = max(1, BLOCK_ELEMENTS // max(1, n))
+    step = max(1, config.get("resample_values") // max(1, n))
+    workers = config.get("workers")
     blocks = [range(start, min(n_resamples, start + step)) for start in range(0, n_resamples, step)]
 
     def run_block(block):
         for i in block:
             task(i)
 
-    if WORKERS <= 1 or len(blocks) <= 1:
+    if workers <= 1 or len(blocks) <= 1:
         for block in blocks:
             run_block(block)
         return
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(run_block, blocks))
 
 
@@ -217,9 +216,8 @@ def consistency_test(confidences, correct, n_bins: int = 15, scheme: str = "widt
         (1 + #{ECE_r >= ECE_obs}) / (R + 1), ``ece_if_calibrated`` (mean ECE_r) and
         ``ece_if_calibrated_95`` (95th percentile); the last three None when R == 0.
     """
-    from .metric import expected_calibration_error
-
-    observed = expected_calibration_error(confidences, correct, n_bins, scheme)
+    edges = binning.edges_for(confidences, n_bins, scheme)
+    observed = ece_from_statistics(*bin_statistics(confidences, correct, edges))
     result = {"method": "consistency resampling", "n_resamples": int(n_resamples), "seed": int(seed),
               "ece": observed, "p_value": None, "ece_if_calibrated": None, "ece_if_calibrated_95": None}
     if n_resamples > 0:

@@ -16,9 +16,9 @@ A file that loads with at most MEASURE_LIMIT values is measured with cheap optio
 (no or 4 resamples, 0-3 folds). Expected: PredictionsFormatError only.
 
 Differential (option bit 0): the file is loaded a second time with the "large input"
-thresholds lowered to a few bytes (STREAM_BYTES, TEXT_STREAM_BYTES, CHUNK_ELEMENTS), so
+thresholds lowered to a few bytes (stream_bytes, text_stream_bytes, block_values), so
 the streamed paths (RowFile, spill files, block by block checks) run on small inputs;
-data.py promises the same result and the same error either way, so a difference is a
+the readers promise the same result and the same error either way, so a difference is a
 finding too (DifferentialMismatch).
 
     python tests/fuzz/fuzz_predictions.py tests/fuzz/corpus/predictions -max_total_time=600 \
@@ -41,8 +41,6 @@ sys.path.insert(0, str(HERE))
 
 with atheris.instrument_imports(include=["advisor"]):
     from advisor import calibration as cal
-    from advisor.calibration import block as block_module
-    from advisor.calibration import data as data_module
 
 from _common import expect, fuzz, work_dir
 
@@ -51,7 +49,7 @@ MEASURE_LIMIT = 20_000  # N x K values; larger inputs are only loaded
 MODES = ("csv", "jsonl", "npz", "npy", "npz-struct", "npy-struct", "csv", "jsonl")
 NPY_MAGIC = b"\x93NUMPY"
 # "large input" thresholds of the differential run (tiny, and odd, to hit block edges)
-SMALL = {"STREAM_BYTES": 16, "TEXT_STREAM_BYTES": 1, "CHUNK_ELEMENTS": 7}
+SMALL = {"stream_bytes": 16, "text_stream_bytes": 1, "block_values": 7}
 DTYPES = ["<f8", "<f4", "<f2", ">f8", ">f4", "<f16", "<i8", "<i4", ">i2", "u1", "i1", "<u8", "?", "<c16",
           "<U3", "S2", "<M8[s]", "<m8[s]", "V4", [("a", "<f8"), ("b", "<i4")], "O"]
 FLOATS = [0.0, -0.0, 1.0, 0.5, 1e-300, 5e-324, 1e308, np.inf, -np.inf, np.nan, -1.0, 1.0 + 1e-4, 0.9999]
@@ -173,15 +171,8 @@ def load(path: Path):
 
 
 def with_thresholds(values: dict, fn):
-    modules = (data_module, block_module)
-    saved = [(module, name, getattr(module, name)) for module in modules for name in values if hasattr(module, name)]
-    try:
-        for module, name, _ in saved:
-            setattr(module, name, values[name])
+    with cal.config_context(**values):
         return fn()
-    finally:
-        for module, name, value in saved:
-            setattr(module, name, value)
 
 
 def compare(mode: str, first, second) -> None:
@@ -194,7 +185,7 @@ def compare(mode: str, first, second) -> None:
         return
     a, b = first[1], second[1]
     same = (a.kind == b.kind and np.array_equal(np.asarray(a.labels), np.asarray(b.labels))
-            and np.array_equal(np.asarray(a.scores), np.asarray(b.scores), equal_nan=True))
+            and np.array_equal(a.in_memory().scores, b.in_memory().scores, equal_nan=True))
     if not same:
         raise DifferentialMismatch(mode, "the loaded predictions differ")
 

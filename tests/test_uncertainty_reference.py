@@ -40,12 +40,11 @@ def test_bootstrap_is_identical_to_the_loop(scheme, n, n_bins, ties):
     assert interval["accuracy"] == uncertainty.percentile_interval(ref_accs)
 
 
-def test_bootstrap_same_on_one_thread_and_two(monkeypatch):
+def test_bootstrap_same_on_one_thread_and_two():
     conf, correct = sample(400, seed=1)
     two = cal.bootstrap_ece_accuracy(conf, correct, 15, "mass", 20, seed=2)
-    monkeypatch.setattr(uncertainty, "WORKERS", 1)
-    monkeypatch.setattr(uncertainty, "BLOCK_ELEMENTS", 1000)
-    one = cal.bootstrap_ece_accuracy(conf, correct, 15, "mass", 20, seed=2)
+    with cal.config_context(workers=1, resample_values=1000):
+        one = cal.bootstrap_ece_accuracy(conf, correct, 15, "mass", 20, seed=2)
     np.testing.assert_array_equal(two[1], one[1])
 
 

@@ -13,16 +13,15 @@ import numpy as np
 import pytest
 
 from advisor import calibration as cal
-from advisor.calibration import block, data
 
 MEASURE = dict(n_bootstrap=20, n_consistency=20, folds=3, seed=1)
 
 
 @pytest.fixture
-def streaming(monkeypatch):
+def streaming():
     """Every 2-D file array is streamed, in blocks of a few rows."""
-    monkeypatch.setattr(data, "STREAM_BYTES", 0)
-    monkeypatch.setattr(block, "CHUNK_ELEMENTS", 16)
+    with cal.config_context(stream_bytes=0, block_values=16):
+        yield
 
 
 def make(n=90, k=4, seed=0, dtype=np.float32):
@@ -67,9 +66,33 @@ def test_npy_pair_streams_to_the_in_memory_result(tmp_path, streaming, kind):
     labels, probs, logits = make()
     scores = probs if kind == "probs" else logits
     preds = cal.load_predictions(write_npy(tmp_path, labels, **{kind: scores}))
-    assert isinstance(preds.scores, data.RowFile)
+    assert isinstance(preds, cal.StreamedPredictions) and preds.kind == kind
     in_memory = cal.from_arrays(labels, **{kind: scores})
     assert_same_result(cal.measure(preds, **MEASURE), cal.measure(in_memory, **MEASURE))
+
+
+def test_streamed_predictions_have_no_score_array_and_say_how_to_read_them(tmp_path, streaming):
+    labels, probs, _ = make(n=40, k=3, seed=12)
+    preds = cal.load_predictions(write_npy(tmp_path, labels, probs=probs))
+    assert isinstance(preds, cal.BasePredictions) and not isinstance(preds, cal.Predictions)
+    for name in ("probs", "logits", "scores"):
+        with pytest.raises(AttributeError, match=r"stay in the file .* preds\.blocks\(\), or call preds\.in_memory\(\)"):
+            getattr(preds, name)
+    assert (preds.n_samples, preds.n_classes) == (40, 3)
+    loaded = preds.in_memory()
+    assert isinstance(loaded, cal.Predictions) and loaded.kind == "probs"
+    np.testing.assert_array_equal(loaded.probs, probs)
+    np.testing.assert_array_equal(loaded.probs.sum(axis=1), probs.sum(axis=1))
+    blocks = list(preds.blocks())
+    assert len(blocks) == 8  # 5 rows of 3 values in a block of 16
+    np.testing.assert_array_equal(np.concatenate([block for _, _, block in blocks]), probs)
+
+
+def test_small_file_predictions_hold_their_scores_in_memory(tmp_path):
+    labels, probs, _ = make(n=40, k=3, seed=12)
+    preds = cal.load_predictions(write_npy(tmp_path, labels, probs=probs))
+    assert isinstance(preds, cal.Predictions) and preds.in_memory() is preds
+    np.testing.assert_array_equal(preds.probs.sum(axis=1), probs.sum(axis=1))
 
 
 @pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
@@ -78,8 +101,8 @@ def test_npz_members_stream_stored_and_compressed(tmp_path, streaming, compressi
     path = tmp_path / "p.npz"
     (np.savez if compression == zipfile.ZIP_STORED else np.savez_compressed)(path, labels=labels, probs=probs)
     preds = cal.load_predictions(path)
-    assert isinstance(preds.probs, data.RowFile)
-    assert (preds.probs.member is None) == (compression == zipfile.ZIP_STORED)
+    assert isinstance(preds, cal.StreamedPredictions)
+    assert (preds.rows.member is None) == (compression == zipfile.ZIP_STORED)
     in_memory = cal.from_arrays(labels, probs=probs)
     assert_same_result(cal.measure(preds, **MEASURE), cal.measure(in_memory, **MEASURE))
 
@@ -87,7 +110,7 @@ def test_npz_members_stream_stored_and_compressed(tmp_path, streaming, compressi
 def test_row_file_indexing_matches_numpy(tmp_path, streaming):
     labels, probs, _ = make(n=25, k=3, seed=3)
     preds = cal.load_predictions(write_npy(tmp_path, labels, probs=probs))
-    rows = preds.probs
+    rows = preds.rows
     mask = np.arange(25) % 3 == 1
     assert rows.shape == (25, 3) and len(rows) == 25 and rows.ndim == 2
     np.testing.assert_array_equal(rows[4:19], probs[4:19])
@@ -141,9 +164,8 @@ def spill_dir(tmp_path, monkeypatch):
     folder = tmp_path / "spill"
     folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    monkeypatch.setattr(data, "TEXT_STREAM_BYTES", 0)
-    monkeypatch.setattr(block, "CHUNK_ELEMENTS", 16)
-    return folder
+    with cal.config_context(text_stream_bytes=0, block_values=16):
+        yield folder
 
 
 def write_csv(path, labels, scores, prefix="p", blank_every=0):
@@ -163,10 +185,9 @@ def write_jsonl(path, labels, key, scores):
     return path
 
 
-def in_memory(path, monkeypatch):
+def in_memory(path):
     """The predictions loaded the small-file way (everything parsed into memory)."""
-    with monkeypatch.context() as patch:
-        patch.setattr(data, "TEXT_STREAM_BYTES", 1 << 60)
+    with cal.config_context(text_stream_bytes=1 << 60):
         preds = cal.load_predictions(path)
     assert isinstance(preds.scores, np.ndarray)
     return preds
@@ -174,7 +195,7 @@ def in_memory(path, monkeypatch):
 
 @pytest.mark.parametrize("fmt, kind", [("csv", "probs"), ("csv", "logits"), ("jsonl", "probs"),
                                        ("jsonl", "logits")])
-def test_text_file_streams_to_the_in_memory_result(tmp_path, spill_dir, monkeypatch, fmt, kind):
+def test_text_file_streams_to_the_in_memory_result(tmp_path, spill_dir, fmt, kind):
     labels, probs, logits = make(n=90, k=4, seed=7, dtype=np.float64)
     scores = probs if kind == "probs" else logits
     path = tmp_path / f"preds.{fmt}"
@@ -183,11 +204,11 @@ def test_text_file_streams_to_the_in_memory_result(tmp_path, spill_dir, monkeypa
     else:
         write_jsonl(path, labels, kind, scores)
     preds = cal.load_predictions(path)
-    assert isinstance(preds.scores, data.RowFile)
+    assert isinstance(preds, cal.StreamedPredictions)
     assert len(list(spill_dir.iterdir())) == 1
-    np.testing.assert_array_equal(np.asarray(preds.scores), scores)  # repr() round-trips exactly
+    np.testing.assert_array_equal(np.asarray(preds.rows), scores)  # repr() round-trips exactly
     np.testing.assert_array_equal(preds.labels, labels)
-    assert_same_result(cal.measure(preds, **MEASURE), cal.measure(in_memory(path, monkeypatch), **MEASURE))
+    assert_same_result(cal.measure(preds, **MEASURE), cal.measure(in_memory(path), **MEASURE))
     del preds
     gc.collect()
     assert list(spill_dir.iterdir()) == []  # the temporary file goes with the predictions
@@ -209,7 +230,7 @@ def first_error(path):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-def test_streamed_text_errors_are_the_in_memory_ones(tmp_path, spill_dir, monkeypatch, fmt):
+def test_streamed_text_errors_are_the_in_memory_ones(tmp_path, spill_dir, fmt):
     labels, probs, _ = make(n=80, k=4, seed=9, dtype=np.float64)
     labels[70] = 4  # a label error after the value error: values are checked first, as in memory
     probs[66] *= 1.01
@@ -223,8 +244,7 @@ def test_streamed_text_errors_are_the_in_memory_ones(tmp_path, spill_dir, monkey
     message = first_error(path)
     assert message.startswith(f"{path}: line {line} (row 67): probabilities sum to 1.01, not 1")
     assert list(spill_dir.iterdir()) == []  # removed at once on an error
-    with monkeypatch.context() as patch:
-        patch.setattr(data, "TEXT_STREAM_BYTES", 1 << 60)
+    with cal.config_context(text_stream_bytes=1 << 60):
         assert first_error(path) == message
     probs[66] /= 1.01
     path.unlink()
@@ -242,18 +262,18 @@ def test_parse_error_in_a_late_block_names_its_line(tmp_path, spill_dir):
     assert list(spill_dir.iterdir()) == []
 
 
-def test_streamed_text_memory_is_bounded(tmp_path, monkeypatch):
+@cal.config_context(block_values=4096)
+def test_streamed_text_memory_is_bounded(tmp_path):
     # 8,000 x 25 float64 scores are 1.6 MB: loaded whole they are held at least once;
     # streamed, memory is a few blocks of 4,096 values plus the per-row labels and lines
     labels, probs, _ = make(n=8000, k=25, seed=11, dtype=np.float64)
     path = write_csv(tmp_path / "big.csv", labels, probs)
-    monkeypatch.setattr(block, "CHUNK_ELEMENTS", 4096)
 
     def peak(threshold):
-        monkeypatch.setattr(data, "TEXT_STREAM_BYTES", threshold)
         tracemalloc.start()
         try:
-            cal.load_predictions(path)
+            with cal.config_context(text_stream_bytes=threshold):
+                cal.load_predictions(path)
             return tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()

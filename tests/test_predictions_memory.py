@@ -1,10 +1,10 @@
 """Memory bounds of ``advisor calibration``: every input is measured within a stated bound or refused.
 
-What is bounded (module doc of :mod:`advisor.calibration.data`, "Memory"): the memory a
+What is bounded (module doc of :mod:`advisor.calibration.readers`, "Memory"): the memory a
 whole input needs (labels, scores held in memory, their loading copies and
-``ROW_BYTES`` per row for the measurement) against ``MEMORY_CAP``, worked out from
-the headers; the classes against ``MAX_CLASSES``; the per-class statistics against
-``CLASSWISE_BYTES``. The limits are patched down so that every file here is small;
+``ROW_BYTES`` per row for the measurement) against the ``memory_cap`` setting, worked
+out from the headers; the classes against ``max_classes``; the per-class statistics
+against ``classwise_bytes``. The limits are set low (:func:`cal.config_context`) so that every file here is small;
 each refusal is checked through the CLI (exit 1, one ``Error:`` line naming the file
 and the limit, no traceback), and each limit is checked from both sides.
 """
@@ -19,7 +19,10 @@ import pytest
 from click.testing import CliRunner
 
 from advisor import calibration as cal
-from advisor.calibration import accumulator, block, crossfit, data, scaling
+from advisor.calibration import block
+from advisor.calibration.config import DEFAULTS
+from advisor.calibration.readers import jsonl
+from advisor.calibration.readers.header import ROW_BYTES
 from advisor.cli import main
 
 FAST = ["--bootstrap", "20", "--resamples", "20", "--folds", "2"]
@@ -52,9 +55,9 @@ def binary_rows(n: int, seed: int = 0):
 
 # ---------------------------------------------------------------- the memory of a whole input
 
-def test_members_each_within_the_cap_are_refused_together_from_their_headers(tmp_path, monkeypatch, inflated):
+@cal.config_context(memory_cap=CAP)
+def test_members_each_within_the_cap_are_refused_together_from_their_headers(tmp_path, inflated):
     """The reviewer's zip bomb, scaled down: int8 labels and a 1-D float64 probs, each small enough alone."""
-    monkeypatch.setattr(data, "MEMORY_CAP", CAP)
     n = 8192  # each array alone needs 65,536 bytes widened: far under the cap
     path = tmp_path / "bomb.npz"
     np.savez_compressed(path, labels=np.zeros(n, np.int8), probs=np.full(n, 0.25))
@@ -65,10 +68,9 @@ def test_members_each_within_the_cap_are_refused_together_from_their_headers(tmp
     assert all(count <= 128 for count in inflated.values()), inflated  # only the headers were inflated
 
 
-def test_streamed_scores_still_count_their_rows(tmp_path, monkeypatch):
+@cal.config_context(memory_cap=CAP, stream_bytes=1024)
+def test_streamed_scores_still_count_their_rows(tmp_path):
     """Streamed 2-D scores cost no memory, but the measurement's per-row arrays do: a 2-D bomb is refused too."""
-    monkeypatch.setattr(data, "MEMORY_CAP", CAP)
-    monkeypatch.setattr(data, "STREAM_BYTES", 1024)
     n = 8192
     path = tmp_path / "bomb2d.npz"
     np.savez_compressed(path, labels=np.zeros(n, np.int64), probs=np.full((n, 2), 0.5))
@@ -86,16 +88,17 @@ def write_pair(tmp_path, n):
 
 
 @pytest.mark.parametrize("margin, works", [(0, True), (-1, False)])
-def test_an_input_needing_exactly_the_cap_is_measured_as_before(tmp_path, monkeypatch, margin, works):
+def test_an_input_needing_exactly_the_cap_is_measured_as_before(tmp_path, margin, works):
     n = 300
     path = write_pair(tmp_path, n)
     before = measured(path)  # the default cap
-    needed = n * (20 + 30 + data.ROW_BYTES)
-    monkeypatch.setattr(data, "MEMORY_CAP", needed + margin)
+    needed = n * (20 + 30 + ROW_BYTES)
+    with cal.config_context(memory_cap=needed + margin):
+        after = measured(path) if works else refused(run(path, *FAST), path)
     if works:
-        assert measured(path) == before
+        assert after == before
     else:
-        line = refused(run(path, *FAST), path)
+        line = after
         assert f"300 rows would need about {needed:,} bytes of memory" in line
         assert f"the limit is {needed - 1:,} bytes" in line
 
@@ -119,8 +122,8 @@ TEXT_CASES = [(csv_binary, "p.csv", 24 + 40 + 128), (jsonl_three, "p.jsonl", 24 
 
 
 @pytest.mark.parametrize("build, name, row_bytes", TEXT_CASES)
-def test_text_rows_beyond_the_cap_are_refused_at_their_line(tmp_path, monkeypatch, build, name, row_bytes):
-    monkeypatch.setattr(data, "MEMORY_CAP", 1 << 16)
+@cal.config_context(memory_cap=1 << 16)
+def test_text_rows_beyond_the_cap_are_refused_at_their_line(tmp_path, build, name, row_bytes):
     most = (1 << 16) // row_bytes
     first_line = 2 if name.endswith(".csv") else 1
     fits = build(tmp_path / f"fits-{name}", most)
@@ -131,9 +134,8 @@ def test_text_rows_beyond_the_cap_are_refused_at_their_line(tmp_path, monkeypatc
                     f"{row_bytes} bytes per row to load and measure, 65,536 bytes (the limit) hold no more")
 
 
-def test_spilled_text_rows_cost_no_score_memory(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "MEMORY_CAP", 1 << 16)
-    monkeypatch.setattr(data, "TEXT_STREAM_BYTES", 1)  # 2-D rows go to a temporary file
+@cal.config_context(memory_cap=1 << 16, text_stream_bytes=1)  # 2-D rows go to a temporary file
+def test_spilled_text_rows_cost_no_score_memory(tmp_path):
     most = (1 << 16) // (24 + 128)
     assert run(jsonl_three(tmp_path / "fits.jsonl", most), *FAST).exit_code == 0
     path = jsonl_three(tmp_path / "p.jsonl", most + 1)
@@ -143,8 +145,9 @@ def test_spilled_text_rows_cost_no_score_memory(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- classes
 
 @pytest.fixture
-def eight_classes(monkeypatch):
-    monkeypatch.setattr(data, "MAX_CLASSES", 8)
+def eight_classes():
+    with cal.config_context(max_classes=8):
+        yield
 
 
 def uniform(n, k):
@@ -190,10 +193,10 @@ def test_jsonl_record_with_too_many_values_is_refused(tmp_path, eight_classes):
                                                "classes than the 8 advisor measures (MAX_CLASSES)")
 
 
+@cal.config_context(json_scan_chars=64)
 def test_long_jsonl_line_is_refused_before_json_builds_its_items(tmp_path, monkeypatch, eight_classes):
-    monkeypatch.setattr(data, "JSON_SCAN_CHARS", 64)
     built = []
-    monkeypatch.setattr(data.json, "loads", lambda text: built.append(text))  # must not be reached
+    monkeypatch.setattr(jsonl.json, "loads", lambda text: built.append(text))  # must not be reached
     path = tmp_path / "lists.jsonl"
     path.write_text('{"label": 0, "probs": [0.5, 0.5], "x": [' + ",".join(["[]"] * 17) + "]}\n")
     line = refused(run(path, *FAST), path)
@@ -202,8 +205,8 @@ def test_long_jsonl_line_is_refused_before_json_builds_its_items(tmp_path, monke
     assert built == []
 
 
-def test_commas_inside_json_strings_do_not_count(tmp_path, monkeypatch, eight_classes):
-    monkeypatch.setattr(data, "JSON_SCAN_CHARS", 64)
+@cal.config_context(json_scan_chars=64)
+def test_commas_inside_json_strings_do_not_count(tmp_path, eight_classes):
     path = tmp_path / "text.jsonl"
     note = 'commas, "quoted, escaped", ' * 20
     path.write_text("".join(json.dumps({"label": y, "probs": [0.3, 0.7], "note": note}) + "\n" for y in (0, 1, 1)))
@@ -217,7 +220,7 @@ def test_from_arrays_refuses_too_many_classes(eight_classes):
 
 def test_max_classes_fits_one_block():
     """A row of the widest input fits one ordinary block (the smallest block is one row)."""
-    assert data.MAX_CLASSES <= block.CHUNK_ELEMENTS
+    assert DEFAULTS["max_classes"] <= DEFAULTS["block_values"]
 
 
 # ---------------------------------------------------------------- class-wise statistics
@@ -231,11 +234,13 @@ def three_classes(tmp_path):
 
 
 @pytest.mark.parametrize("budget, kept", [(3 * 8 * 3 * 15, True), (3 * 8 * 3 * 15 - 1, False)])
-def test_classwise_ece_is_skipped_with_a_note_over_its_budget(three_classes, monkeypatch, budget, kept):
+def test_classwise_ece_is_skipped_with_a_note_over_its_budget(three_classes, budget, kept):
     before = measured(three_classes)
     assert before["classwise_ece"] is not None and before["notes"] == []
-    monkeypatch.setattr(accumulator, "CLASSWISE_BYTES", budget)
-    after = measured(three_classes)
+    with cal.config_context(classwise_bytes=budget):
+        after = measured(three_classes)
+        text = run(three_classes, *FAST).stdout
+        markdown = run(three_classes, "--format", "markdown", *FAST).stdout
     if kept:
         assert after == before
         return
@@ -243,14 +248,13 @@ def test_classwise_ece_is_skipped_with_a_note_over_its_budget(three_classes, mon
             "more than the 1,079 allowed (CLASSWISE_BYTES); use fewer bins")
     assert after["classwise_ece"] is None and after["notes"] == [note]
     assert {**after, "classwise_ece": before["classwise_ece"], "notes": []} == before  # nothing else changes
-    text = run(three_classes, *FAST).stdout
     assert "class-wise ECE" in text and "n/a  skipped: see the note below" in text
     assert f"note: {note}" in text
-    assert f"Note: {note}" in run(three_classes, "--format", "markdown", *FAST).stdout
+    assert f"Note: {note}" in markdown
 
 
-def test_accumulator_asked_for_too_large_classwise_statistics_raises(monkeypatch):
-    monkeypatch.setattr(accumulator, "CLASSWISE_BYTES", 1079)
+@cal.config_context(classwise_bytes=1079)
+def test_accumulator_asked_for_too_large_classwise_statistics_raises():
     with pytest.raises(ValueError, match="3 classes x 15 bins of per-class statistics would need 1,080 bytes"):
         cal.classwise_ece([0, 1], probs=uniform(2, 3))
 
@@ -304,18 +308,16 @@ def measure_peak(n: int, k: int, kind: str) -> int:
 
 
 @pytest.mark.parametrize("k, kind", [(2, "probs"), (3, "logits")])
-def test_measure_needs_at_most_row_bytes_a_row(monkeypatch, k, kind):
+# one column at a time, as for N > 16 million
+@cal.config_context(block_values=3000, pass_values=3000, warm_start_values=3000, isotonic_values=1)
+def test_measure_needs_at_most_row_bytes_a_row(k, kind):
     """The per-row cost the memory check charges bounds what measure allocates per row.
 
     The fixed working space (blocks, warm-start sample, gathered isotonic columns) is
     shrunk, and the slope between two sizes is taken, so that one-off costs (lazy
     imports, small arrays) cancel out; numpy reports its allocations to tracemalloc.
     """
-    monkeypatch.setattr(block, "CHUNK_ELEMENTS", 3000)
-    monkeypatch.setattr(scaling, "PASS_ELEMENTS", 3000)
-    monkeypatch.setattr(scaling, "WARM_START_ELEMENTS", 3000)
-    monkeypatch.setattr(crossfit, "ISOTONIC_VALUES", 1)  # one column at a time, as for N > 16 million
     measure_peak(1000, k, kind)  # lazy imports
     per_row = (measure_peak(60_000, k, kind) - measure_peak(20_000, k, kind)) / 40_000
     # measured about 117: two more float64 arrays per row held at the peak would break the bound
-    assert data.ROW_BYTES / 2 <= per_row <= data.ROW_BYTES, per_row
+    assert ROW_BYTES / 2 <= per_row <= ROW_BYTES, per_row

@@ -57,9 +57,10 @@ def assert_close(result, expected, keys=("accuracy", "ece", "mce", "nll", "brier
 
 
 @pytest.fixture
-def tiny_blocks(monkeypatch):
+def tiny_blocks():
     """Blocks of a few rows, so small inputs span many blocks."""
-    monkeypatch.setattr(block, "CHUNK_ELEMENTS", 12)
+    with cal.config_context(block_values=12):
+        yield
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -111,12 +112,12 @@ def test_class_statistics_count_every_value_once():
     assert stats[2, 0, 10] == 1 and stats[2, 3, 12] == 1 and stats[2].sum() == 2
 
 
-def test_two_workers_give_identical_bits(tiny_blocks, monkeypatch):
+def test_two_workers_give_identical_bits(tiny_blocks):
     labels, _, probs = make(500, 6, seed=4, dtype=np.float32)
     results = []
     for workers in (1, 2):
-        monkeypatch.setattr(block, "WORKERS", workers)
-        results.append(cal.CalibrationAccumulator(classwise=True).update(labels, probs=probs).result())
+        with cal.config_context(workers=workers):
+            results.append(cal.CalibrationAccumulator(classwise=True).update(labels, probs=probs).result())
     assert results[0] == results[1]
 
 

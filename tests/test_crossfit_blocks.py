@@ -4,28 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import overconfident
 
 from advisor import calibration as cal
-from advisor.calibration import accumulator, block, crossfit, data, scaling, summary
-from helpers import overconfident
+from advisor.calibration import accumulator, rowfile, scaling, summary
 
 KEYS = ("ece", "nll", "brier", "accuracy")
 
 
 def streamed(tmp_path, monkeypatch, labels, kind, scores):
-    """The predictions as a RowFile read in blocks of a few rows, with row gathers forbidden."""
+    """The predictions of a streamed file (read in blocks of a few rows: see the test), row gathers forbidden."""
     np.save(tmp_path / "p.labels.npy", labels)
     np.save(tmp_path / f"p.{kind}.npy", scores)
-    monkeypatch.setattr(data, "STREAM_BYTES", 0)
-    preds = cal.load_predictions(tmp_path / f"p.{kind}.npy")
-    assert isinstance(preds.scores, data.RowFile)
-    monkeypatch.setattr(block, "CHUNK_ELEMENTS", 12)
-    monkeypatch.setattr(scaling, "PASS_ELEMENTS", 12)
+    with cal.config_context(stream_bytes=0):
+        preds = cal.load_predictions(tmp_path / f"p.{kind}.npy")
+    assert isinstance(preds, cal.StreamedPredictions)
 
     def no_gather(self, index):
         raise AssertionError("cross-fitting gathered rows of the N x K file")
 
-    monkeypatch.setattr(data.RowFile, "_gather", no_gather)
+    monkeypatch.setattr(rowfile.RowFile, "_gather", no_gather)
     return preds
 
 
@@ -43,18 +41,20 @@ def test_streamed_cross_fit_equals_in_memory(tmp_path, monkeypatch, k, kind):
     labels, logits, probs = overconfident(240, k, seed=k)
     scores = logits if kind == "logits" else probs.astype(np.float32)
     expected = cal.cross_fit(cal.from_arrays(labels, **{kind: scores}), folds=5, seed=3)
-    result = cal.cross_fit(streamed(tmp_path, monkeypatch, labels, kind, scores), folds=5, seed=3)
+    preds = streamed(tmp_path, monkeypatch, labels, kind, scores)
+    with cal.config_context(block_values=12, pass_values=12):
+        result = cal.cross_fit(preds, folds=5, seed=3)
     assert result["temperature"] is not None and result["isotonic"] is not None
     assert (result["platt"] is not None) == (k == 2)
     assert_same(result, expected)
 
 
-def test_isotonic_columns_gathered_a_few_at_a_time_give_the_same_result(monkeypatch):
+def test_isotonic_columns_gathered_a_few_at_a_time_give_the_same_result():
     labels, logits, _ = overconfident(300, 5, seed=7)
     preds = cal.from_arrays(labels, logits=logits)
     expected = cal.cross_fit(preds, folds=3, seed=1)
-    monkeypatch.setattr(crossfit, "ISOTONIC_VALUES", 2 * 300)  # two classes per pass
-    assert_same(cal.cross_fit(preds, folds=3, seed=1), expected)
+    with cal.config_context(isotonic_values=2 * 300):  # two classes per pass
+        assert_same(cal.cross_fit(preds, folds=3, seed=1), expected)
 
 
 def reference_cross_fit(labels, logits, folds, seed):

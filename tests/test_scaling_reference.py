@@ -38,9 +38,8 @@ def test_temperature_equals_the_golden_section_optimum(true_t, scale):
     assert abs(cal.nll_gradient_in_t(cal.from_arrays(labels, logits=z), t)) < 1e-10
 
 
-def test_temperature_float32_and_probabilities_with_small_blocks(monkeypatch):
-    monkeypatch.setattr(scaling, "PASS_ELEMENTS", 64)  # many blocks, a strided warm-start sample
-    monkeypatch.setattr(scaling, "WARM_START_ELEMENTS", 500)
+@cal.config_context(pass_values=64, warm_start_values=500)  # many blocks, a strided warm-start sample
+def test_temperature_float32_and_probabilities_with_small_blocks():
     labels, z = overconfident(n=900, k=7, seed=3)
     z32 = z.astype(np.float32)
     t = cal.fit_temperature(labels, logits=z32)

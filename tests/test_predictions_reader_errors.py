@@ -8,6 +8,7 @@ bad row, line or ``.npz`` member named). Limits that would need large files to r
 
 from __future__ import annotations
 
+import builtins
 import io
 import json
 import os
@@ -20,7 +21,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from advisor.calibration import data
+from advisor import calibration as cal
 from advisor.cli import main
 
 FAST = ["--bootstrap", "20", "--resamples", "20", "--folds", "2"]
@@ -185,7 +186,7 @@ def text(content, name="p.csv"):
 
 STRUCTURED = np.zeros(4, dtype=[("a", "<f8"), ("b", "<f8")])
 
-# (id, builder, fragments the message must hold, constants of the data module to patch)
+# (id, builder, fragments the message must hold, settings of advisor.calibration.config)
 BAD_FILES = [
     # CSV
     ("csv-field-over-limit", csv_long_field, ["line 3", "a field is longer than 131072 characters"], {}),
@@ -201,7 +202,7 @@ BAD_FILES = [
      ["line 1", "got \\x1b[2j,p,p,p"], {}),  # lower-cased, as column names are compared
     ("csv-header-after-blank-lines", text("\n\nlabel,q0\n0,1\n"), ["line 3", "after 'label'"], {}),
     ("csv-line-over-limit", text("label,p0,p1\n0,0.5,0.5\n0,0.5,0.5" + " " * 200 + "\n"),
-     ["line 3", "longer than 100 characters"], {"LINE_LIMIT": 100}),
+     ["line 3", "longer than 100 characters"], {"line_limit": 100}),
     ("csv-long-bad-label", text("label,p0,p1\n" + "7" * 300 + ".5,0.5,0.5\n"), ["line 2 (row 1)", "label 777"], {}),
     # JSONL
     ("jsonl-deeply-nested", jsonl_deep, ["line 2 (row 2)", "nested too deeply"], {}),
@@ -215,7 +216,7 @@ BAD_FILES = [
     ("jsonl-not-utf8", text(b'{"label":0,"probs":[0.5,0.5]}\n{"label":0,"probs":[0.\xff5,0.5]}\n', "p.jsonl"),
      ["line 2", "byte 23 of the line (0xff) is not valid UTF-8"], {}),
     ("jsonl-line-over-limit", text('{"label":0,"probs":[0.5,0.5]}\n{"label":0,"probs":[0.5,0.5]}' + " " * 200,
-                                   "p.jsonl"), ["line 2", "longer than 100 characters"], {"LINE_LIMIT": 100}),
+                                   "p.jsonl"), ["line 2", "longer than 100 characters"], {"line_limit": 100}),
     ("jsonl-huge-integer-probability", jsonl_huge_integer_probability,
      ["line 1 (row 1)", "probability inf is greater than 1"], {}),
     ("jsonl-long-text-label", jsonl_long_text_label, ["line 1 (row 1)", "label 'xxxx"], {}),
@@ -226,7 +227,7 @@ BAD_FILES = [
                       "but the file holds 80 bytes of data"], {}),
     ("npy-probs-cut-short", npy_short_probs, ["m.labels.npy: m.probs.npy: header declares shape (4, 3) of float64 (96 bytes) but the file holds 88 bytes"], {}),
     ("npy-streamed-probs-cut-short", npy_short_probs, ["m.probs.npy", "but the file holds 88 bytes"],
-     {"STREAM_BYTES": 0}),
+     {"stream_bytes": 0}),
     ("npy-object-probs", npy_object_probs, ["m.probs.npy", "holds Python objects (dtype object)"], {}),
     ("npy-empty-labels", pair(b"", PROBS), ["m.labels.npy", "not a .npy array"], {}),
     ("npy-cut-in-header", pair(npy_bytes(LABELS)[:40], PROBS), ["m.labels.npy", "ends within the .npy header"], {}),
@@ -240,11 +241,11 @@ BAD_FILES = [
                                 PROBS), ["m.labels.npy", "invalid shape or order"], {}),
     ("npy-labels-over-cap", pair(np.zeros(200, np.int64), np.full((200, 2), 0.5)),
      ["m.labels.npy", "which needs 1,600 bytes of memory (the limit for an array read whole is 1,024 bytes)"],
-     {"MEMORY_CAP": 1024}),
+     {"memory_cap": 1024}),
     ("npy-int8-labels-widen-over-cap", pair(np.zeros(200, np.int8), np.full((200, 2), 0.5)),
-     ["m.labels.npy", "which needs 1,600 bytes of memory"], {"MEMORY_CAP": 1024}),
+     ["m.labels.npy", "which needs 1,600 bytes of memory"], {"memory_cap": 1024}),
     ("npy-fortran-over-cap", pair(np.zeros(100, np.int8), np.asfortranarray(np.full((100, 2), 0.5))),
-     ["m.probs.npy", "only C-ordered 2-D float arrays are streamed"], {"MEMORY_CAP": 1024}),
+     ["m.probs.npy", "only C-ordered 2-D float arrays are streamed"], {"memory_cap": 1024}),
     ("npy-3d-probs", pair(LABELS[:2], np.full((2, 2, 2), 0.5)),
      ["m.probs.npy", "probs must be 1-D (binary) or 2-D (N, K); got shape (2, 2, 2)"], {}),
     ("npy-0d-labels", pair(np.array(1), PROBS), ["m.labels.npy", "labels must be a 1-D array; got shape ()"], {}),
@@ -290,14 +291,14 @@ BAD_FILES = [
     ("npz-bad-crc", npz_corrupt_stored_labels, ["member 'labels'", "cannot be read (Bad CRC-32"], {}),
     ("npz-corrupt-deflate", npz_corrupt_deflated, ["member 'labels'", "cannot be read"], {}),
     ("npz-streamed-corrupt-deflate", lambda tmp_path: npz_corrupt_deflated(tmp_path, b"probs.npy"),
-     ["member 'probs'", "cannot be read"], {"STREAM_BYTES": 0}),
+     ["member 'probs'", "cannot be read"], {"stream_bytes": 0}),
     ("npz-encrypted-member", lambda tmp_path: npz_with_flag(tmp_path, 6, 8, b"\x01\x00"),
      ["member 'labels'", "is encrypted"], {}),
     ("npz-unknown-compression", lambda tmp_path: npz_with_flag(tmp_path, 8, 10, b"\x63\x00"),
      ["member 'labels'", "compression method is not supported"], {}),
     ("npz-labels-over-cap", npz({"labels": np.zeros(200, np.int64), "probs": np.full((200, 2), 0.5)},
                                 zipfile.ZIP_DEFLATED),
-     ["member 'labels'", "which needs 1,600 bytes of memory"], {"MEMORY_CAP": 1024}),
+     ["member 'labels'", "which needs 1,600 bytes of memory"], {"memory_cap": 1024}),
     ("npz-k1", npz({"labels": np.zeros(3, np.int64), "probs": np.ones((3, 1))}), ["1 column(s)"], {}),
     ("npz-n0", npz({"labels": np.zeros(0, np.int64), "probs": np.ones((0, 3))}), ["no predictions (0 rows)"], {}),
     ("npz-3d-logits", npz({"labels": LABELS[:2], "logits": np.zeros((2, 2, 2))}),
@@ -309,11 +310,10 @@ BAD_FILES = [
 
 @pytest.mark.parametrize("build, fragments, patches", [case[1:] for case in BAD_FILES],
                          ids=[case[0] for case in BAD_FILES])
-def test_bad_file_is_one_clean_error_line(tmp_path, monkeypatch, build, fragments, patches):
+def test_bad_file_is_one_clean_error_line(tmp_path, build, fragments, patches):
     path = build(tmp_path)
-    for name, value in patches.items():
-        monkeypatch.setattr(data, name, value)
-    result = run(path, *FAST)
+    with cal.config_context(**patches):
+        result = run(path, *FAST)
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.stdout == ""
@@ -327,8 +327,8 @@ def test_bad_file_is_one_clean_error_line(tmp_path, monkeypatch, build, fragment
 # ---------------------------------------------------------------- zip bombs
 
 @pytest.mark.parametrize("bomb", ["labels", "probs"])
-def test_zip_bomb_is_refused_from_its_header(tmp_path, monkeypatch, inflated, bomb):
-    monkeypatch.setattr(data, "MEMORY_CAP", 1 << 20)
+@cal.config_context(memory_cap=1 << 20)
+def test_zip_bomb_is_refused_from_its_header(tmp_path, inflated, bomb):
     huge = np.zeros(1 << 18, np.int64 if bomb == "labels" else np.float64)  # 2 MiB, deflates to a few KiB
     members = {"labels": huge, "probs": np.full(4, 0.5)} if bomb == "labels" else {"labels": LABELS, "probs": huge}
     path = write_npz(tmp_path / "bomb.npz", members, zipfile.ZIP_DEFLATED)
@@ -369,7 +369,7 @@ def test_permission_denied_names_the_file(tmp_path, monkeypatch, suffix):
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(data, "open", guarded_open, raising=False)
+    monkeypatch.setattr(builtins, "open", guarded_open)
     result = run(path, *FAST)
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert result.stderr == f"Error: {named}: cannot be read (Permission denied)\n"
@@ -384,7 +384,7 @@ def test_fifo_is_refused_without_opening_it(tmp_path, monkeypatch):
         assert Path(file) != path, "the loader opened the FIFO"
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(data, "open", guarded_open, raising=False)
+    monkeypatch.setattr(builtins, "open", guarded_open)
     result = run(path, *FAST)
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert result.stderr == f"Error: {path}: is not a regular file\n"
@@ -439,7 +439,7 @@ def test_integral_float_labels_are_accepted(tmp_path):
 
 def test_fortran_and_big_endian_arrays_load_as_written(tmp_path):
     path = write_pair(tmp_path, LABELS.astype(">i4"), np.asfortranarray(PROBS).astype(">f8"))
-    preds = data.load_predictions(path)
+    preds = cal.load_predictions(path)
     np.testing.assert_array_equal(preds.labels, LABELS)
     np.testing.assert_array_equal(preds.probs, PROBS)
 
@@ -465,6 +465,6 @@ def test_every_truncation_is_an_input_error_or_valid(tmp_path):
         for cut in range(len(raw)):
             path.write_bytes(raw[:cut])
             try:
-                data.load_predictions(path)
-            except data.PredictionsFormatError as exc:
+                cal.load_predictions(path)
+            except cal.PredictionsFormatError as exc:
                 assert str(exc).startswith(f"{path.parent}"), str(exc)
