@@ -79,7 +79,7 @@ def error_concentration(labels, predictions, n_classes: int, fraction: float = F
 
 
 def predicted_classes(preds) -> np.ndarray:
-    """argmax_k of every row of a :class:`Predictions` (lowest k on ties), shape (N,), in one pass.
+    """argmax_k of every row of predictions (lowest k on ties), shape (N,), in one pass.
 
     Taken on the scores in their own dtype, as the metrics do: float32 or float16
     values widen to float64 exactly, so the argmax is the same either way.

@@ -26,9 +26,9 @@ import numpy as np
 from . import binning, scaling
 from .block import ordered_map
 from .crossfit import fold_ids
-from .data import Predictions, from_arrays
-from .metric import bin_statistics, ece_from_statistics
+from .predictions import BasePredictions, from_arrays
 from .record import confidence_logit, sigmoid, top_label_brier
+from .statistic import bin_statistics, ece_from_statistics
 
 METHODS = ("temperature", "platt", "isotonic")
 
@@ -110,7 +110,7 @@ def cross_fit_records(confidences, correct, folds: int = 5, seed: int = 0, n_bin
     return result, calibrated
 
 
-def temperature_confidences(preds: Predictions, folds: int = 5, seed: int = 0) -> tuple[np.ndarray | None, list[str]]:
+def temperature_confidences(preds: BasePredictions, folds: int = 5, seed: int = 0) -> tuple[np.ndarray | None, list[str]]:
     """Held-out top-label confidences (N,) of class predictions after temperature scaling.
 
     Each row is scaled by the temperature fitted on the folds without it. Returns

@@ -18,7 +18,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import binning
-from .metric import bin_statistics, bins_table, ece_from_statistics, mce_from_statistics
+from .statistic import (
+    bin_statistics,
+    bins_table,
+    ece_from_statistics,
+    mce_from_statistics,
+)
 
 EPS = float(np.finfo(np.float64).eps)
 

@@ -56,7 +56,7 @@ def measure(preds: BasePredictions, *, bins: int = 15, scheme: str = "width", n_
 
     Memory: besides the labels and scores, about
     :data:`advisor.calibration.readers.header.ROW_BYTES` bytes per row at the peak, plus fixed
-    working space (see "Memory" in :mod:`advisor.calibration.data`).
+    working space (see "Memory" in :mod:`advisor.calibration.readers`).
     """
     if scheme not in SCHEMES:
         raise ValueError(f"unknown binning scheme {scheme!r}; use 'width' or 'mass'")
