@@ -43,10 +43,12 @@ def _metric_rows(result: dict) -> list[tuple[str, str, str]]:
         ("NLL", _num(result["nll"]), ""),
         ("Brier", _num(result["brier"]), "sum over classes"),
         ("temperature", _num(result["temperature"], 3), "minimizes NLL on all rows"),
-        ("ECE equal-width", _num(result["ece_width"]), "JSON ece (section 5)"),
-        ("ECE equal-mass", _num(result["ece_mass"]), ""),
-        ("debiased L2 error", _num(result["debiased_l2_error"]), "Kumar et al. 2019"),
     ]
+    if result.get("scheme") == "mass":  # with equal-width bins the ECE row above is this one
+        rows.append(("ECE equal-width", _num(result["ece_width"]), "the JSON output's ece"))
+    else:
+        rows.append(("ECE equal-mass", _num(result["ece_mass"]), ""))
+    rows.append(("debiased L2 error", _num(result["debiased_l2_error"]), "Kumar et al. 2019"))
     if result.get("classwise_ece") is not None:
         rows.append(("class-wise ECE", _num(result["classwise_ece"]), "mean over classes"))
     elif result["n_classes"] > 2 and result.get("notes"):
@@ -54,7 +56,10 @@ def _metric_rows(result: dict) -> list[tuple[str, str, str]]:
     if result.get("binary_positive_ece") is not None:
         rows.append(("positive-class ECE", _num(result["binary_positive_ece"]), "binary, p(class 1)"))
     if sig.get("p_value") is not None:
-        rows.append(("ECE if calibrated", _num(sig["ece_if_calibrated"]),
+        # The noise floor: what a perfectly calibrated model of this size would measure, not
+        # what calibrating this one would achieve (that is the post-calibration table).
+        rows.append(("ECE noise floor", _num(sig["ece_if_calibrated"]),
+                     f"mean ECE of a perfectly calibrated model of this size; "
                      f"95th percentile {_num(sig['ece_if_calibrated_95'])}"))
         rows.append(("calibration p-value", _num(sig["p_value"]),
                      f"{sig['method']}, {sig['n_resamples']} resamples"))
@@ -143,7 +148,7 @@ def format_markdown(result: dict) -> str:
              f"{result['n_samples']} samples, {result['n_classes']} classes, input: {result['input']}.", "",
              "| metric | value | note |", "| --- | ---: | --- |"]
     lines += [f"| {name} | {value} | {note} |" for name, value, note in _metric_rows(result)]
-    lines += ["", *(f"Note: {note}" for note in result.get("notes", []))] if result.get("notes") else []
+    lines += [text for note in result.get("notes", []) for text in ("", f"Note: {note}")]
     post = result["post_calibration"]
     lines += ["", _verdict(result), "", _post_heading(post) + "."]
     if _post_was_run(post):
@@ -151,7 +156,8 @@ def format_markdown(result: dict) -> str:
         for name, values in _post_rows(result):
             lines.append(f"| {name} | {values['ece']:.4f} | {values['nll']:.4f} | {values['brier']:.4f} "
                          f"| {values['accuracy']:.4f} |")
-    lines += [f"Note: {note}" for note in post.get("notes", []) + _accuracy_note(result)]
+    # A blank line before each note: a line right under a table would be read as a table row.
+    lines += [text for note in post.get("notes", []) + _accuracy_note(result) for text in ("", f"Note: {note}")]
     scheme, _, _, table = _headline(result)
     lines += ["", f"Reliability bins ({scheme}):", "",
               "| bin | count | confidence | accuracy |", "| --- | ---: | ---: | ---: |"]
