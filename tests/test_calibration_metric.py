@@ -143,7 +143,7 @@ def test_binary_positive_ece_matches_the_torchmetrics_docstring_example():
 def test_debiased_l2_error_by_hand():
     conf = np.array([0.2, 0.3, 0.4, 0.7, 0.8, 0.9])
     correct = np.array([1, 1, 0, 0, 0, 1])
-    # Kumar bins: groups of ceil(6/2) = 3, edge (0.4 + 0.7) / 2 = 0.55
+    # Kumar bins: two groups of 3, edge (0.4 + 0.7) / 2 = 0.55
     assert cal.kumar_equal_bins(conf, 2).tolist() == [0.55, 1.0]
     # bin 1: (0.3 - 2/3)^2 - (2/3)(1/3)/2 = 21/900; bin 2: (0.8 - 1/3)^2 - 1/9 = 96/900
     assert cal.debiased_l2_error(conf, correct, 2) == pytest.approx(math.sqrt(117 / 1800), abs=1e-12)
@@ -157,12 +157,11 @@ def test_debiased_l2_error_is_clipped_at_zero_and_ignores_singleton_bins():
 
 
 def _kumar_reference(conf, correct, n_bins):
-    """Straight transcription of the published algorithm with lists and bisect."""
+    """Straight transcription of the released algorithm (PyPI) with lists and bisect."""
     import bisect
 
     values = sorted(float(c) for c in conf)
-    size = math.ceil(len(values) / n_bins)
-    parts = [values[i:i + size] for i in range(0, len(values), size)]
+    parts = [list(part) for part in np.array_split(values, min(n_bins, len(values)))]  # the PyPI release
     edges = sorted({(parts[i][-1] + parts[i + 1][0]) / 2.0 for i in range(len(parts) - 1)} | {1.0})
     binned = [[] for _ in edges]
     for c, y in zip(conf, correct):
@@ -175,6 +174,21 @@ def _kumar_reference(conf, correct, n_bins):
         mean_y = sum(y for _, y in data) / len(data)
         total += len(data) / len(conf) * ((mean_c - mean_y) ** 2 - mean_y * (1 - mean_y) / (len(data) - 1))
     return max(total, 0.0) ** 0.5
+
+
+def test_debiased_l2_bins_are_the_equal_mass_bins():
+    # 7 values in 3 bins: array_split gives groups of 3, 2, 2 (edges 0.35 and 0.55), as --scheme mass
+    # does; groups of ceil(7/3) = 3 would give 3, 3, 1 (edges 0.35 and 0.65)
+    conf = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
+    assert cal.kumar_equal_bins(conf, 3).tolist() == pytest.approx([0.35, 0.55, 1.0], abs=1e-15)
+    assert cal.kumar_equal_bins(conf, 3)[:-1].tolist() == cal.mass_edges(conf, 3)[1:-1].tolist()
+    correct = np.array([0, 0, 0, 1, 1, 0, 1])
+    # bins {0.1,0.2,0.3} a=0, {0.4,0.5} a=1, {0.6,0.7} a=1/2:
+    # 3/7 [(0.2 - 0)^2 - 0] + 2/7 [(0.45 - 1)^2 - 0] + 2/7 [(0.65 - 0.5)^2 - (1/4) / 1]
+    expected = 3 / 7 * 0.2 ** 2 + 2 / 7 * 0.55 ** 2 + 2 / 7 * (0.15 ** 2 - 0.25)
+    assert cal.debiased_l2_error(conf, correct, 3) == pytest.approx(math.sqrt(expected), abs=1e-12)
+    # fewer values than bins: one group per value, as the release does
+    assert cal.kumar_equal_bins([0.9, 0.5], 15).tolist() == [0.7, 1.0]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

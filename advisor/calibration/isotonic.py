@@ -2,9 +2,12 @@
 
 Pool-adjacent-violators (vectorized run pooling, then a stack; see
 :func:`pool_adjacent_violators`) on (p_k, [y = k]), predictions by linear interpolation
-between the fitted points and clipped outside them (scikit-learn's
-``IsotonicRegression(out_of_bounds="clip")``). Binary: fitted on the positive class
-and p0 = 1 - p1. K > 2: one-vs-rest per class, then each row renormalized to sum 1
+between the fitted points and clipped outside them, as scikit-learn's
+``IsotonicRegression(out_of_bounds="clip")`` predicts. Only exactly equal scores are
+merged into one point; scikit-learn also merges distinct scores less than float64
+resolution (1e-15) above the first of a run, so the two fits differ where scores that
+close have different targets (ours keeps them apart: the exact isotonic fit of the
+distinct values). Binary: fitted on the positive class and p0 = 1 - p1. K > 2: one-vs-rest per class, then each row renormalized to sum 1
 (uniform when all K fitted values are 0), as ``CalibratedClassifierCV`` does.
 """
 
@@ -22,7 +25,7 @@ def pool_adjacent_violators(y, weights=None) -> np.ndarray:
     (a run a >= b >= c pools into one block; on 0/1 targets a few passes leave a
     small fraction of the blocks), stopped when a pass removes fewer than 1/8 of the
     blocks; then the classic stack over the blocks that are left. The result is the
-    unique isotonic fit (equal to scikit-learn's to rounding).
+    unique isotonic fit of (y, weights), to rounding.
     """
     y = np.asarray(y, dtype=np.float64)
     w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=np.float64)

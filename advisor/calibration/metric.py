@@ -108,29 +108,33 @@ def binary_positive_ece(labels, probs=None, logits=None, n_bins: int = 15) -> fl
 
 
 def kumar_equal_bins(confidences, n_bins: int = 15) -> np.ndarray:
-    """Equal-mass upper edges as in Kumar et al.'s ``get_equal_bins``, shape (<= B,), last is 1.0.
+    """Equal-mass upper edges as in Kumar et al.'s released ``get_equal_bins``, shape (<= B,), last is 1.0.
 
-    Sorted values are cut into consecutive groups of ceil(N / B) values (so there can
-    be fewer than B groups); each inner edge is the midpoint between the last value of
-    a group and the first of the next; duplicate edges are dropped.
+    The sorted values are cut into min(B, N) groups by ``np.array_split`` (sizes differ
+    by at most one, the larger first: the PyPI release of the reference package; an
+    earlier revision in its repository cut groups of ceil(N / B) values, which can leave
+    fewer than B groups); each inner edge is the midpoint between the last value of a
+    group and the first of the next; duplicate edges are dropped. These are the inner
+    edges of :func:`advisor.calibration.binning.mass_edges` (the README's equal-mass
+    bins) without the repeats that edges of empty groups add when N < B.
     """
-    values = np.sort(np.asarray(confidences, dtype=np.float64))
-    size = int(np.ceil(values.size / n_bins)) if values.size else 1
-    starts = np.arange(size, values.size, size)
-    inner = (values[starts - 1] + values[starts]) / 2.0
-    return np.unique(np.append(inner, 1.0))
+    values = np.asarray(confidences, dtype=np.float64)
+    if not values.size:
+        return np.array([1.0])
+    return np.unique(np.append(binning.mass_edges(values, min(int(n_bins), values.size))[1:-1], 1.0))
 
 
 def debiased_l2_error(confidences, correct, n_bins: int = 15) -> float:
     """Debiased top-label L2 calibration error of Kumar et al. 2019 ("Verified Uncertainty Calibration").
 
     Replicates ``lower_bound_scaling_ce(probs, labels, p=2, debias=True, num_bins=B,
-    binning_scheme=get_equal_bins, mode="top-label")`` of the reference code
-    (p-lambda/verified_calibration): equal-mass bins from :func:`kumar_equal_bins`, a
-    value v in bin i when ``edges[i-1] < v <= edges[i]``; per bin with n_b >= 2 samples
-    the plug-in (mean(c) - mean(correct))^2 minus the variance correction
-    a_b (1 - a_b) / (n_b - 1), where a_b = mean(correct); bins with fewer than 2 samples
-    contribute 0; the terms are weighted by n_b / N and summed.
+    binning_scheme=get_equal_bins, mode="top-label")`` of the reference package's PyPI
+    release (p-lambda/verified_calibration): the README's equal-mass bins
+    (:func:`kumar_equal_bins`, the same grouping as ``--scheme mass``), a value v in bin
+    i when ``edges[i-1] < v <= edges[i]``; per bin with n_b >= 2 samples the plug-in
+    (mean(c) - mean(correct))^2 minus the variance correction a_b (1 - a_b) / (n_b - 1),
+    where a_b = mean(correct); bins with fewer than 2 samples contribute 0; the terms are
+    weighted by n_b / N and summed.
 
     Returns
     -------
