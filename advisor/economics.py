@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator
-from pydantic_core import PydanticCustomError
 
 # The strategy ids in their canonical order (profile.STRATEGIES; repeated here because the
 # profile model imports this module).
@@ -39,15 +38,11 @@ DEFAULT_CURRENCY = "USD"
 DEFAULT_HORIZON = 12
 MAX_HORIZON = 600
 MAX_CURRENCY = 12
-# The error type whose message the profile's problem list shows as written.
-ERROR_TYPE = "economics"
-
-# "40000-80000" typed where the file needs a YAML list: say how to write it.
-TEXT_RANGE = re.compile(r"^\s*\[?\s*([0-9][0-9_.,eE+]*)\s*(?:-|\u2013|,|\.\.|to)\s*([0-9][0-9_.,eE+]*)\s*\]?\s*$")
 
 
-def problem(message: str) -> PydanticCustomError:
-    return PydanticCustomError(ERROR_TYPE, message)
+def problem(message: str) -> ValueError:
+    """A problem in advisor's words: the profile's problem list shows a validator's message as written."""
+    return ValueError(message)
 
 
 def _shown(value: Any) -> str:
@@ -65,11 +60,7 @@ def _shown(value: Any) -> str:
 def _number(value: Any, what: str, lowest: float, highest: float | None) -> float:
     """One end of an amount, checked; raises the problem a reader needs to fix it."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        hint = ""
-        typed_range = TEXT_RANGE.match(value) if isinstance(value, str) else None
-        if typed_range:
-            hint = f"; write a range as a list: [{typed_range.group(1)}, {typed_range.group(2)}]"
-        raise problem(f"must be {what} (got {_shown(value)}){hint}")
+        raise problem(f"must be {what} (got {_shown(value)}){_quoted_hint(value)}")
     try:
         number = float(value)
     except OverflowError:
@@ -79,6 +70,19 @@ def _number(value: Any, what: str, lowest: float, highest: float | None) -> floa
     if number < lowest or (highest is not None and number > highest):
         raise problem(f"must be {what} (got {_shown(value)})")
     return number
+
+
+def _quoted_hint(value: Any) -> str:
+    """How to write a figure typed as text ("40000-80000" where YAML needs a list)."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        typed = parse_typed_amount(value)
+    except ValueError:
+        return ""
+    if isinstance(typed, list):
+        return f"; write a range as a list: [{typed[0]}, {typed[1]}]"
+    return f"; write the number without quotes: {typed}"
 
 
 def _amount_validator(what: str, lowest: float, highest: float | None):
@@ -154,6 +158,33 @@ class Economics(_Model):
         if not value.strip() or any(not (ch.isprintable()) for ch in value):
             raise problem(f"must be a printable label such as USD or EUR (got {_shown(value)})")
         return value
+
+
+NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d[\d_]*)(?:\.\d+)?(?:[eE][-+]?\d+)?$|^\.\d+$")
+RANGE_SEPARATOR = re.compile(r"\s*(?:\u2013|\.\.|\bto\b)\s*|(?<=[\d.])\s*-\s*(?=[\d.])")
+
+
+def parse_typed_amount(text: str) -> Any:
+    """A figure typed at the questionnaire: ``0.002``, ``40,000``, ``40000-80000``, ``40000 to 80000``
+    or ``[40000, 80000]`` -> a number or a ``[low, high]`` list (checked later, like a file's value).
+
+    Raises ValueError, in the questionnaire's words, when the text is neither.
+    """
+    typed = text.strip()
+    if typed.startswith("[") and typed.endswith("]"):
+        parts = [part.strip() for part in typed[1:-1].split(",")]
+    else:
+        parts = RANGE_SEPARATOR.split(typed, maxsplit=1)
+    if len(parts) > 2 or not all(NUMBER.match(part) for part in parts):
+        raise ValueError(f"type a number (such as 40000 or 0.002) or a range low-high (such as 40000-80000 or "
+                         f"[40000, 80000]); got {text.strip()!r}")
+    values = [_typed_number(part) for part in parts]
+    return values[0] if len(values) == 1 else values
+
+
+def _typed_number(part: str) -> int | float:
+    plain = part.replace(",", "").replace("_", "")
+    return int(plain) if plain.isdigit() else float(plain)
 
 
 VOLUME_NEEDED = ("a per-request cost needs context.monthly_volume (requests per month) to become money; "

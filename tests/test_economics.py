@@ -7,7 +7,7 @@ import math
 import pytest
 from pydantic import ValidationError
 
-from advisor.economics import Economics, Evidence, assess_economics, volume_problems
+from advisor.economics import Economics, Evidence, assess_economics, parse_typed_amount, volume_problems
 
 # The contract's own example (interface section 6), with 2,000,000 requests a month.
 CONTRACT = {
@@ -243,7 +243,7 @@ def test_overlapping_ranges_have_no_cheapest():
 def problems(section) -> list[tuple[tuple, str, str]]:
     with pytest.raises(ValidationError) as caught:
         Economics.model_validate(section)
-    return [(err["loc"], err["type"], err["msg"]) for err in caught.value.errors()]
+    return [(err["loc"], err["type"], err["msg"].removeprefix("Value error, ")) for err in caught.value.errors()]
 
 
 @pytest.mark.parametrize("value, phrase", [
@@ -260,7 +260,7 @@ def problems(section) -> list[tuple[tuple, str, str]]:
 def test_bad_money_is_one_clear_problem(value, phrase):
     (found,) = problems({"strategies": {"fine_tune": {"build": value}}})
     loc, kind, message = found
-    assert loc == ("strategies", "fine_tune", "build") and kind == "economics"
+    assert loc == ("strategies", "fine_tune", "build") and kind == "value_error"
     assert phrase in message
 
 
@@ -303,3 +303,29 @@ def test_valid_section_keeps_what_was_written():
     assert econ.strategies.pretrained.build == 15000
     assert econ.model_dump(exclude_none=True)["strategies"]["pretrained"]["per_request"] == [0.002, 0.004]
     assert math.isclose(Economics().horizon_months, 12)
+
+
+# --- figures typed at the questionnaire ----------------------------------------------------
+
+
+@pytest.mark.parametrize("text, value", [
+    ("40000", 40000), ("0.002", 0.002), (" 40,000 ", 40000), ("1_500", 1500), (".5", 0.5), ("2e-3", 0.002),
+    ("40000-80000", [40000, 80000]), ("40000 - 80000", [40000, 80000]), ("40,000 to 80,000", [40000, 80000]),
+    ("0.002..0.004", [0.002, 0.004]), ("[40000, 80000]", [40000, 80000]), ("[0.92,0.95]", [0.92, 0.95]),
+    ("40000\u201380000", [40000, 80000]),
+])
+def test_typed_amounts(text, value):
+    assert parse_typed_amount(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1-2-3", "[1, 2, 3]", "-5", "40000 80000", "$400", "1,00"])
+def test_typed_amount_that_is_not_a_figure(text):
+    with pytest.raises(ValueError, match="type a number"):
+        parse_typed_amount(text)
+
+
+def test_a_typed_range_is_checked_like_a_files():
+    """Parsing only reads the text; the model then refuses a reversed range as it would in a file."""
+    value = parse_typed_amount("80000-40000")
+    assert value == [80000, 40000]
+    assert "is above the high end" in problems({"strategies": {"fine_tune": {"build": value}}})[0][2]
