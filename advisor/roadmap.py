@@ -1,11 +1,13 @@
 """The staged plan in weeks from today: eval set, pilot, canary, full rollout, then what follows.
 
 The decision guide stages every change: build the eval set first, pilot the change on it,
-canary it on a small share of traffic behind rollback thresholds, then roll it out. How long
-the pilot takes is the strategy's typical time to production (rubric data,
-``time_to_production_weeks``); the other phases take the rubric's planning durations. Every
-duration is a ``[low, high]`` range, so each phase starts and ends in a range of weeks, and
-each is compared with ``context.launch_weeks``.
+canary it on a small share of traffic behind rollback thresholds, then roll it out. A
+strategy's typical time from the decision to production is rubric data
+(``time_to_production_weeks``); the rubric's ``rollout_phases`` split it over the pilot,
+the canary and the full rollout by shares, and say how long an eval set takes to build when
+the profile does not say one exists (that comes first, before the clock of the strategy
+starts). Every duration is a ``[low, high]`` range, so each phase starts and ends in a range
+of weeks, and each end is compared with ``context.launch_weeks``.
 
 Weeks are relative to the day the plan is made: no dates and no clock, so the same inputs
 always give the same plan.
@@ -47,9 +49,6 @@ class Weeks:
             return None
         return cls(low, high)
 
-    def __add__(self, other: Weeks) -> Weeks:
-        return Weeks(self.low + other.low, self.high + other.high)
-
     def as_dict(self) -> dict:
         return {"low": self.low, "high": self.high}
 
@@ -68,40 +67,64 @@ def fit(end: Weeks | None, launch_weeks: int | None) -> str | None:
     return AT_RISK
 
 
-def phases_of(strategy: str, first: bool, time_to_production: dict[str, Any], phase_weeks: dict[str, Any],
-              has_eval_set: bool | None) -> list[tuple[str, Weeks | None]]:
-    """The phases of one strategy's stage and their durations (None where the rubric gives none).
+def phases_of(strategy: str, first: bool, time_to_production: dict[str, Any], plan: dict[str, Any],
+              has_eval_set: bool | None) -> list[tuple[str, Weeks | None, str | None]]:
+    """The phases of one strategy's stage: (phase, duration, the rubric field that would give a
+    missing duration).
 
-    The eval set is built once, before the first stage, unless the profile says it exists.
+    The eval set is built once, before the first stage, unless the profile says it exists. The
+    time to production is split by the shares; each phase ends at its cumulative share of it, so
+    the full rollout ends exactly one time-to-production after the pilot starts.
     """
-    phases: list[tuple[str, Weeks | None]] = []
+    phases: list[tuple[str, Weeks | None, str | None]] = []
     if first and has_eval_set is not True:
-        phases.append(("eval_set", Weeks.of(phase_weeks.get("eval_set"))))
-    phases.append(("pilot", Weeks.of(time_to_production.get(strategy))))
-    phases.append(("canary", Weeks.of(phase_weeks.get("canary"))))
-    phases.append(("full_rollout", Weeks.of(phase_weeks.get("full_rollout"))))
+        weeks = Weeks.of(plan.get("eval_set_weeks"))
+        phases.append(("eval_set", weeks, None if weeks else "rollout_phases.eval_set_weeks"))
+    total = Weeks.of(time_to_production.get(strategy))
+    shares = plan.get("shares") or {}
+    done = 0.0
+    for phase in PHASES[1:]:
+        share = shares.get(phase)
+        if total is None:
+            phases.append((phase, None, f"strategies.{strategy}.time_to_production_weeks"))
+            continue
+        if not isinstance(share, (int, float)) or isinstance(share, bool):
+            phases.append((phase, None, f"rollout_phases.shares.{phase}"))
+            continue
+        before, done = done, done + share
+        phases.append((phase, Weeks(_weeks(_weeks(total.low * done) - _weeks(total.low * before)),
+                                    _weeks(_weeks(total.high * done) - _weeks(total.high * before))), None))
     return phases
 
 
-def lay_out(strategies: list[str], time_to_production: dict[str, Any], phase_weeks: dict[str, Any],
+def _weeks(value: float) -> float:
+    """Weeks to a tenth (a half-day): planning ranges, and no float noise in the output."""
+    return round(value, 1)
+
+
+def lay_out(strategies: list[str], time_to_production: dict[str, Any], plan: dict[str, Any],
             has_eval_set: bool | None, launch_weeks: int | None) -> tuple[list[dict], dict]:
     """Weeks for each stage of the roadmap (the primary first, then each companion in turn).
 
-    Returns one entry per strategy, in order (``start``, ``end``, ``weeks``, ``fits``, ``phases``),
-    and the launch summary: when the primary is fully rolled out, whether that fits the launch
-    week, and every phase that cannot fit or may not.
+    ``plan`` is the rubric's ``rollout_phases``: ``eval_set_weeks`` [low, high] and ``shares``
+    of the time to production for ``pilot``, ``canary`` and ``full_rollout``.
+
+    Returns one entry per strategy, in order (``start``, ``end``, ``fits``, ``phases``), and the
+    launch summary: when the primary is fully rolled out, whether that fits the launch week,
+    and every phase that cannot fit or may not.
     """
     stages: list[dict] = []
     clock: Weeks | None = ZERO
     flagged, missing = [], []
     for index, sid in enumerate(strategies):
         phases = []
-        stage_start: Weeks | None = clock
-        for phase, weeks in phases_of(sid, index == 0, time_to_production, phase_weeks, has_eval_set):
+        stage_start = clock
+        for phase, weeks, source in phases_of(sid, index == 0, time_to_production, plan, has_eval_set):
             start = clock
-            end = None if clock is None or weeks is None else clock + weeks
-            if weeks is None:
-                missing.append(phase_source(phase, sid))
+            end = None if clock is None or weeks is None else Weeks(_weeks(clock.low + weeks.low),
+                                                                    _weeks(clock.high + weeks.high))
+            if source:
+                missing.append(source)
             status = fit(end, launch_weeks)
             phases.append({"id": phase, "name": PHASE_NAMES[phase],
                            "weeks": weeks.as_dict() if weeks else None,
@@ -113,19 +136,11 @@ def lay_out(strategies: list[str], time_to_production: dict[str, Any], phase_wee
         stages.append({"start": stage_start.as_dict() if stage_start else None,
                        "end": clock.as_dict() if clock else None,
                        "fits": fit(clock, launch_weeks), "phases": phases})
-    production = stages[0]["end"] if stages else None
     launch = {
         "launch_weeks": launch_weeks,
-        "production": production,
+        "production": stages[0]["end"] if stages else None,
         "fits": stages[0]["fits"] if stages else None,
         "flagged": flagged,
         "missing": list(dict.fromkeys(missing)),
     }
     return stages, launch
-
-
-def phase_source(phase: str, strategy: str) -> str:
-    """Where a missing duration would come from, as a rubric field path."""
-    if phase == "pilot":
-        return f"strategies.{strategy}.time_to_production_weeks"
-    return f"rollout_weeks.{phase}"
