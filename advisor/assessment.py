@@ -225,6 +225,13 @@ class Metrics(Model):
     claims_contradicted: bool | None = described("Measured only: a claim lies outside the 95% interval.", None)
     quality_gap_contradicted: bool | None = described(
         "Measured accuracy misses the target although quality_gap is scored 0 or 1.", None)
+    cheapest_over_horizon: StrategyId | None = described(
+        "Economics: lowest total over the horizon at both ends, among at least two priced strategies.", None)
+    cheapest_meeting_target: StrategyId | None = described(
+        "Economics: the same, among the strategies whose success rate reaches the target accuracy.", None)
+    clearly_costlier: list[StrategyId] | None = described(
+        "Economics: strategies whose low-end total is above an alternative's high end (null without economics).",
+        None)
 
 
 # --- sensitivity --------------------------------------------------------------------------
@@ -274,11 +281,133 @@ class WeightPerturbation(Model):
 # --- plan and inputs ----------------------------------------------------------------------
 
 
+class Weeks(Model):
+    low: Number = described("Early end, in weeks from today's plan.")
+    high: Number = described("Late end, in weeks from today's plan.")
+
+
+FITS = Literal["fits", "at_risk", "cannot_fit"]
+
+
+class Phase(Model):
+    id: Literal["eval_set", "pilot", "canary", "full_rollout"] = described(
+        "`eval_set` (built first when the profile does not say one exists), `pilot`, `canary`, `full_rollout`.")
+    name: str = described("The phase's name as the report shows it.")
+    weeks: Weeks | None = described(
+        "How long it takes: the eval set per the rubric's `rollout_phases`; the others, the strategy's time to "
+        "production split by the rubric's shares. Null when the rubric gives no duration.")
+    start: Weeks | None = described("When it starts, in weeks from today; null after a phase of unknown length.")
+    end: Weeks | None = described("When it ends, in weeks from today; null after a phase of unknown length.")
+    fits: FITS | None = described(
+        "Against `context.launch_weeks`: `fits` (even the late end is in time), `at_risk` (only the early end is), "
+        "`cannot_fit` (even the early end is late); null without a launch date or a duration.")
+
+
 class Stage(Model):
     stage: int = described("1 = now.")
     strategy: StrategyId = described("The strategy of this stage.")
     when: str = described("When to start it.")
     actions: list[str] = described("What to do.")
+    start: Weeks | None = described("When the stage starts, in weeks from today's plan.", None)
+    end: Weeks | None = described("When its full rollout ends, in weeks from today's plan.", None)
+    fits: FITS | None = described("Its end against `context.launch_weeks` (see `phases[].fits`).", None)
+    phases: list[Phase] = described("Eval set (stage 1 only, when needed), pilot, canary, full rollout.", [])
+
+
+class FlaggedPhase(Model):
+    stage: int = described("The roadmap stage (1 = the primary).")
+    strategy: StrategyId = described("Its strategy.")
+    phase: str = described("The phase id.")
+    fits: Literal["at_risk", "cannot_fit"] = described("Why it is flagged.")
+
+
+class Launch(Model):
+    """The roadmap against the launch date (relative weeks only: the same inputs give the same plan)."""
+
+    launch_weeks: int | None = described("`context.launch_weeks`: weeks until production is needed.")
+    production: Weeks | None = described("When the primary is fully rolled out, in weeks from today's plan.")
+    fits: FITS | None = described("Whether that is in time; null without a launch date or a duration.")
+    flagged: list[FlaggedPhase] = described("Every phase that cannot fit or may not, in plan order.", [])
+    missing: list[str] = described("Rubric fields whose durations are missing (those phases have no weeks).", [])
+
+
+# --- economics (interface section 7) ------------------------------------------------------
+
+
+class Span(Model):
+    """Both ends of a figure: `low` takes the low end of every cost and the high end of the success rate."""
+
+    low: Number | None = described("Low end; null when it cannot be computed.")
+    high: Number | None = described("High end; null when it cannot be computed.")
+
+
+class CostInputs(Model):
+    build: Span | None = described("One-off cost, as given; null when not given.")
+    monthly: Span | None = described("Fixed cost per month, as given.")
+    per_request: Span | None = described("Marginal cost of one request, as given.")
+    success_rate: Span | None = described("Share of successful outcomes, as given or defaulted (see `defaults`).")
+
+
+class Components(Model):
+    build: Span = described("b: the one-off cost.")
+    running: Span = described("H·m: fixed monthly costs over the horizon.")
+    requests: Span = described("H·V·r: per-request costs over the horizon.")
+    errors: Span = described("H·V·(1 - s)·e: the downstream cost of wrong outcomes (0 without `cost_per_error`).")
+
+
+class StrategyCosts(Model):
+    id: StrategyId = described("Strategy id.")
+    inputs: CostInputs = described("The figures used.")
+    success_rate_source: Literal["profile", "measured"] | None = described(
+        "`profile`: given; `measured`: the measured accuracy (see `defaults`); null: unknown.")
+    components: Components = described("The four terms of the total.")
+    total: Span = described("b + H·m + H·V·r + H·V·(1 - s)·e; null ends when a term is missing.")
+    per_successful_outcome: Span = described(
+        "(b + H·m + H·V·r) / (H·V·s); null ends when a figure is missing, the volume or the success rate is 0.")
+    meets_target: bool | None = described(
+        "The low end of the success rate reaches `baseline.target_accuracy` (false: even the high end misses it; "
+        "null: unknown or the range straddles the target).")
+    missing: list[str] = described("Fields that would complete this strategy's figures.")
+    notes: list[str] = described("Why a figure is empty although nothing is missing, or contradicts evidence.")
+
+
+class BreakEvenEnd(Model):
+    monthly_volume: Number | None = described(
+        "The monthly volume at which the two totals are equal; null when they do not cross at a positive volume.")
+    cheaper_below: StrategyId | None = described("The cheaper strategy below that volume (or at every volume).")
+    cheaper_above: StrategyId | None = described("The cheaper strategy above it (or at every volume).")
+
+
+class BreakEven(Model):
+    strategies: list[StrategyId] = described("The pair compared.")
+    low: BreakEvenEnd = described("Low ends against low ends.")
+    high: BreakEvenEnd = described("High ends against high ends.")
+
+
+class Default(Model):
+    field: str = described("The profile field that was not given.")
+    value: JsonValue = described("The value used instead.")
+    reason: str = described("Why that value.")
+
+
+class Economics(Model):
+    """Money per strategy over the horizon (interface section 7); null without an `economics` section."""
+
+    currency: str = described("A label for the amounts; nothing is converted.")
+    horizon_months: int = described("H: months covered (default 12).")
+    monthly_volume: Number | None = described("V: `context.monthly_volume`.")
+    cost_per_error: Span | None = described("e: cost of one wrong outcome; null when not given (then 0).")
+    target_accuracy: float | None = described("`baseline.target_accuracy`, which `meets_target` compares with.")
+    strategies: list[StrategyCosts] = described("One entry per strategy given, in the interface's order.")
+    break_even: list[BreakEven] = described("For each pair whose totals can be computed without the volume.")
+    cheapest: StrategyId | None = described(
+        "Lowest total at both ends among at least two priced strategies; null when the ends disagree.")
+    cheapest_meeting_target: StrategyId | None = described("The same, among those that meet the target.")
+    clearly_costlier: list[StrategyId] = described(
+        "Strategies whose low end costs more than the high end of an alternative that meets the target "
+        "(or, with no target, when wrong outcomes are priced in).")
+    defaults: list[Default] = described("Values advisor used for fields not given, and why.")
+    missing: list[str] = described("Strategies given no figures at all.")
 
 
 class Tracked(Model):
@@ -332,6 +461,9 @@ class Assessment(Model):
     weight_perturbation: WeightPerturbation | None = described(
         "How robust the primary is to random changes of the rubric's weights.", None)
     roadmap: list[Stage] = described("Staged plan: the primary now, then the companions.", [])
+    launch: Launch | None = described("The roadmap's weeks against `context.launch_weeks`.", None)
+    economics: Economics | None = described(
+        "Money per strategy over the horizon; null when the profile has no `economics` section.", None)
     metrics_to_track: list[Tracked] = described("What to measure in production.", [])
     rollout_gates: list[str] = described("Rollout gates and rollback thresholds.", [])
     warnings: list[str] = described("Warnings raised by the rubric's rules.", [])

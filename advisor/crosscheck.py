@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.profile import DEFAULT_TARGET_ECE
+from advisor import economics
+from advisor.profile import DEFAULT_TARGET_ECE, STRATEGIES
 from advisor.rule import Subject
 
 # Below this consistency-resampling p-value the measured ECE is unlikely to come
@@ -37,6 +38,10 @@ METRICS: dict[str, tuple[dict, str]] = {
     "calibration_fixable": (FLAG, "measured only: temperature scaling brings ECE within the target"),
     "claims_contradicted": (FLAG, "measured only: a claimed value lies outside the measured 95% interval"),
     "quality_gap_contradicted": (FLAG, "measured accuracy misses the target although quality_gap is scored 0 or 1"),
+    # From the profile's economics section (advisor.economics): money is evidence on cost.
+    "cheapest_over_horizon": (dict(type="text", choices=STRATEGIES), economics.METRICS["cheapest_over_horizon"]),
+    "cheapest_meeting_target": (dict(type="text", choices=STRATEGIES), economics.METRICS["cheapest_meeting_target"]),
+    "clearly_costlier": (dict(type="list", choices=STRATEGIES), economics.METRICS["clearly_costlier"]),
 }
 
 
@@ -51,8 +56,11 @@ def claims_of(baseline) -> dict[str, Any]:
             "target_accuracy": baseline.target_accuracy, "target_ece": baseline.target_ece}
 
 
-def compute_metrics(measured: dict | None, claimed: dict, quality_gap: int) -> dict[str, Any]:
-    """The metric values rules can read; None where nothing is known."""
+def compute_metrics(measured: dict | None, claimed: dict, quality_gap: int,
+                    money: dict | None = None) -> dict[str, Any]:
+    """The metric values rules can read; None where nothing is known.
+
+    ``money`` is the assessment's economics section (None without one)."""
     source = measured if measured is not None else claimed
     accuracy, ece = source.get("accuracy"), source.get("ece")
     target_acc, target_ece = claimed["target_accuracy"], claimed["target_ece"]
@@ -77,6 +85,7 @@ def compute_metrics(measured: dict | None, claimed: dict, quality_gap: int) -> d
         "calibration_fixable": None,
         "claims_contradicted": None,
         "quality_gap_contradicted": None,
+        **economics.metrics_of(money),
     }
     if measured is not None:
         metrics.update(measured_metrics(measured, claimed, metrics, quality_gap))

@@ -117,7 +117,8 @@ def _amount_schema(lowest: float, highest: float | None, description: str) -> di
 
 MONEY = "an amount of money of 0 or more"
 RATE = "a share from 0 to 1"
-Money = Annotated[Any | None, PlainValidator(_amount_validator(MONEY, 0.0, None)),
+_check_money = _amount_validator(MONEY, 0.0, None)
+Money = Annotated[Any | None, PlainValidator(_check_money),
                   WithJsonSchema(_amount_schema(0.0, None, "an amount of money, or a [low, high] range"))]
 Rate = Annotated[Any | None, PlainValidator(_amount_validator(RATE, 0.0, 1.0)),
                  WithJsonSchema(_amount_schema(0.0, 1.0, "a share from 0 to 1, or a [low, high] range"))]
@@ -207,9 +208,20 @@ def volume_problems(data: Any) -> list[tuple[tuple, str]]:
         return []
     found = []
     for sid, figures in table.items():
-        if isinstance(figures, dict) and figures.get("per_request") is not None:
+        if sid in STRATEGY_IDS and isinstance(figures, dict) and _valid_money(figures.get("per_request")):
             found.append((("economics", "strategies", sid, "per_request"), VOLUME_NEEDED))
     return found
+
+
+def _valid_money(value: Any) -> bool:
+    """A given figure that passes its own check (one that does not is reported for that alone)."""
+    if value is None:
+        return False
+    try:
+        _check_money(value)
+    except ValueError:
+        return False
+    return True
 
 
 # --- the figures ---------------------------------------------------------------------------
@@ -484,6 +496,24 @@ def assess_economics(econ: Economics | None, evidence: Evidence) -> dict | None:
         "defaults": defaults,
         "missing": [f"economics.strategies.{sid}" for sid in STRATEGY_IDS if sid not in inputs],
     }
+
+
+# What rules may read (metrics of the rubric's vocabulary); None without an economics section.
+METRICS = {
+    "cheapest_over_horizon": "the strategy with the lowest total over the horizon at both ends "
+                             "(among at least two priced strategies)",
+    "cheapest_meeting_target": "the same, among the strategies whose success rate reaches the target accuracy",
+    "clearly_costlier": "strategies whose low-end total is above the high-end total of an alternative "
+                        "that meets the target",
+}
+
+
+def metrics_of(section: dict | None) -> dict[str, Any]:
+    """The economics metrics rules can test, from :func:`assess_economics`' result."""
+    if section is None:
+        return dict.fromkeys(METRICS)
+    return {"cheapest_over_horizon": section["cheapest"], "cheapest_meeting_target": section["cheapest_meeting_target"],
+            "clearly_costlier": list(section["clearly_costlier"])}
 
 
 def section_defaults(econ: Economics) -> list[dict]:

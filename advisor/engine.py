@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from advisor import __version__, crosscheck, profile, rule, sensitivity
+from advisor import __version__, crosscheck, economics, profile, rule, sensitivity
 from advisor.assessment import Assessment
 from advisor.errors import PredictionsError
+from advisor.roadmap import schedule
 from advisor.rubric import Rubric, load_rubric, vocabulary
 
 DIGITS = sensitivity.DIGITS
@@ -80,11 +81,20 @@ def assess(loaded, rub: Rubric, measured: dict | None | bool = True) -> dict:
     measured = measured or None
     claimed = crosscheck.claims_of(p.baseline)
     self_scores = p.scores.model_dump()
-    metrics = crosscheck.compute_metrics(measured, claimed, self_scores["quality_gap"])
     facts = p.context.model_dump()
+    money = money_figures(p.economics, facts, measured, claimed)
+    metrics = crosscheck.compute_metrics(measured, claimed, self_scores["quality_gap"], money)
     decision = decide(rub, self_scores, facts, metrics)
     provisional = rule.evaluate(rub.readiness.condition, environment(decision.dimensions, facts, metrics))
-    return build_assessment(loaded, rub, decision, self_scores, facts, metrics, measured, claimed, provisional)
+    return build_assessment(loaded, rub, decision, self_scores, facts, metrics, measured, claimed, provisional,
+                            money)
+
+
+def money_figures(section, facts: dict, measured: dict | None, claimed: dict) -> dict | None:
+    """The economics section's figures (None without one): what each strategy costs over the horizon."""
+    return economics.assess_economics(section, economics.Evidence(
+        monthly_volume=facts.get("monthly_volume"), current_approach=facts.get("current_approach"),
+        measured_accuracy=(measured or {}).get("accuracy"), target_accuracy=claimed.get("target_accuracy")))
 
 
 # --- decision ------------------------------------------------------------------------------
@@ -214,11 +224,13 @@ def file_sha256(path: Path) -> str:
 # --- the assessment dict -------------------------------------------------------------------
 
 
-def build_assessment(loaded, rub, decision, self_scores, facts, metrics, measured, claimed, provisional) -> dict:
+def build_assessment(loaded, rub, decision, self_scores, facts, metrics, measured, claimed, provisional,
+                     money=None) -> dict:
     """The JSON-ready assessment, validated by :class:`advisor.assessment.Assessment` (a key
     added here must be added there too, with its description)."""
     primary = decision.primary
     margin = margin_of(decision)
+    stages, launch = roadmap_weeks(rub, decision, facts)
     return Assessment.from_engine({
         "advisor_version": __version__,
         "recommendation": {
@@ -235,9 +247,12 @@ def build_assessment(loaded, rub, decision, self_scores, facts, metrics, measure
         "rules": decision.fired,
         "calibration": calibration_section(measured, claimed, metrics, self_scores["quality_gap"]),
         "metrics": rounded(metrics),
-        **sensitivity_sections(rub, decision, self_scores, facts, metrics, measured, claimed),
+        **sensitivity_sections(rub, decision, self_scores, facts, metrics, measured, claimed,
+                               loaded.profile.economics),
         "weight_perturbation": perturbation(rub, decision),
-        "roadmap": roadmap(rub, decision),
+        "roadmap": stages,
+        "launch": launch,
+        "economics": money,
         "metrics_to_track": [item.model_dump() for item in rub.metrics_to_track],
         "rollout_gates": list(rub.rollout_gates),
         "warnings": decision.warnings,
@@ -245,7 +260,7 @@ def build_assessment(loaded, rub, decision, self_scores, facts, metrics, measure
     })
 
 
-def sensitivity_sections(rub, decision, self_scores, facts, metrics, measured, claimed) -> dict:
+def sensitivity_sections(rub, decision, self_scores, facts, metrics, measured, claimed, section=None) -> dict:
     """``sensitivity`` (dimension flips plus the closest call), ``fact_sensitivity``, ``what_would_change``."""
     cache: dict[tuple, Decision] = {}
 
@@ -256,7 +271,8 @@ def sensitivity_sections(rub, decision, self_scores, facts, metrics, measured, c
         return cache[key]
 
     def outcome(new_facts: dict, new_measured: dict | None, new_claimed: dict) -> tuple[str, list[str]]:
-        new_metrics = crosscheck.compute_metrics(new_measured, new_claimed, self_scores["quality_gap"])
+        new_money = money_figures(section, new_facts, new_measured, new_claimed)
+        new_metrics = crosscheck.compute_metrics(new_measured, new_claimed, self_scores["quality_gap"], new_money)
         result = decide(rub, self_scores, new_facts, new_metrics)
         return result.primary, result.companions
 
@@ -377,6 +393,13 @@ def roadmap(rub: Rubric, decision: Decision) -> list[dict]:
         stages.append({"stage": number, "strategy": sid, "when": "now" if number == 1 else (step.when if step else "later"),
                        "actions": list(step.actions) if step else list(rub.strategy(sid).first_steps)})
     return stages
+
+
+def roadmap_weeks(rub: Rubric, decision: Decision, facts: dict) -> tuple[list[dict], dict]:
+    """The roadmap with each stage's weeks from today, and the launch summary (see advisor.roadmap)."""
+    plan = rub.rollout_phases.model_dump() if rub.rollout_phases else {}
+    weeks = {s.id: s.time_to_production_weeks for s in rub.strategies}
+    return schedule(roadmap(rub, decision), weeks, plan, facts.get("has_eval_set"), facts.get("launch_weeks"))
 
 
 def inputs(loaded, rub: Rubric) -> dict:

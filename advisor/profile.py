@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from advisor import document
 from advisor.document import dotted
+from advisor.economics import Economics, volume_problems
 from advisor.errors import ProfileError
 from advisor.text import refused_character
 
@@ -111,6 +112,9 @@ class Profile(Model):
     scores: Scores
     context: Context = Field(default_factory=Context)
     baseline: Optional[Baseline] = None
+    economics: Economics | None = Field(
+        None, description="money per strategy: build, monthly, per_request and success_rate, each a number or a "
+                          "[low, high] range (interface section 6)")
 
 
 CONTEXT_FACTS: dict[str, Any] = {name: info.annotation for name, info in Context.model_fields.items()}
@@ -201,12 +205,12 @@ def field_problems(data: Any, source: str, lines: dict[tuple, int] | None = None
     if not isinstance(data, dict):
         got = "an empty file" if data is None else KINDS.get(type(data), f"a {type(data).__name__}")
         return [f"{source}:{lines.get((), 1)}: the profile must be a YAML mapping with version, project and scores (got {got})"]
+    problems = [f"{source}:{nearest_line(loc, lines)}: {dotted(loc)}: {message}" for loc, message in volume_problems(data)]
     try:
         Profile.model_validate(data)
     except ValidationError as exc:
-        problems = [describe_error(err, data, source, lines) for err in exc.errors()]
-        return sorted(set(problems), key=lambda text: (line_of(text), text))
-    return []
+        problems += [describe_error(err, data, source, lines) for err in exc.errors()]
+    return sorted(set(problems), key=lambda text: (line_of(text), text))
 
 
 def describe_error(err: dict, data: Any, source: str, lines: dict[tuple, int]) -> str:
@@ -219,7 +223,7 @@ def describe_error(err: dict, data: Any, source: str, lines: dict[tuple, int]) -
     if kind == "missing":
         line = lines.get(("__key__",) + loc[:-1], line)
         return f"{source}:{line}: {dotted(loc)}: is required"
-    if kind == "value_error" and "control character" in err["msg"]:
+    if kind == "value_error" and ("control character" in err["msg"] or loc[:1] == ("economics",)):
         return f"{source}:{line}: {dotted(loc)}: {err['msg'].removeprefix('Value error, ')}"
     if loc == ("version",):
         return f"{source}:{line}: version: must be 1 (got {show(err.get('input'))})"

@@ -144,3 +144,11 @@ def lay_out(strategies: list[str], time_to_production: dict[str, Any], plan: dic
         "missing": list(dict.fromkeys(missing)),
     }
     return stages, launch
+
+
+def schedule(stages: list[dict], time_to_production: dict[str, Any], plan: dict[str, Any],
+             has_eval_set: bool | None, launch_weeks: int | None) -> tuple[list[dict], dict]:
+    """The roadmap's stages (``strategy``, ``when``, ``actions``) with their weeks, and the launch summary."""
+    laid, launch = lay_out([stage["strategy"] for stage in stages], time_to_production, plan, has_eval_set,
+                           launch_weeks)
+    return [dict(stage, **weeks) for stage, weeks in zip(stages, laid, strict=True)], launch

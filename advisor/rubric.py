@@ -138,6 +138,34 @@ class Tracked(Model):
     why: Text
 
 
+Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+class PhaseShares(Model):
+    pilot: Share
+    canary: Share
+    full_rollout: Share
+
+    @model_validator(mode="after")
+    def _whole(self):
+        if abs(self.pilot + self.canary + self.full_rollout - 1.0) > 1e-9:
+            raise ValueError(f"pilot, canary and full_rollout must add up to 1 "
+                             f"(got {self.pilot + self.canary + self.full_rollout:g})")
+        return self
+
+
+class RolloutPhases(Model):
+    """How the roadmap lays a strategy's time to production out in phases (see advisor.roadmap)."""
+
+    eval_set_weeks: Annotated[list[Weeks], Field(min_length=2, max_length=2)]
+    shares: PhaseShares
+
+    @field_validator("eval_set_weeks")
+    @classmethod
+    def _weeks_in_order(cls, weeks: list[float]) -> list[float]:
+        return Strategy._weeks_in_order(weeks)
+
+
 class Rubric(Model):
     version: Annotated[str, Field(min_length=1)] | int
     name: Text
@@ -151,6 +179,8 @@ class Rubric(Model):
     roadmap: dict[str, Stage]
     metrics_to_track: list[Tracked]
     rollout_gates: list[Text]
+    # Optional: without it the roadmap names the missing durations instead of guessing them.
+    rollout_phases: RolloutPhases | None = None
     _path: str = PrivateAttr(default="")
     _sha256: str = PrivateAttr(default="")
     _lines: dict = PrivateAttr(default_factory=dict)

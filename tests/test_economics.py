@@ -329,3 +329,8 @@ def test_a_typed_range_is_checked_like_a_files():
     value = parse_typed_amount("80000-40000")
     assert value == [80000, 40000]
     assert "is above the high end" in problems({"strategies": {"fine_tune": {"build": value}}})[0][2]
+
+
+def test_the_volume_problem_is_not_added_to_another_problem_of_the_same_figure():
+    data = {"economics": {"strategies": {"fine_tune": {"per_request": -1}, "fine_tuning": {"per_request": 1}}}}
+    assert volume_problems(data) == []
