@@ -25,6 +25,12 @@ STRATEGIES = ("pretrained", "fine_tune", "calibrate", "from_scratch")
 # The calibration source document treats an ECE above 0.05 as miscalibration worth fixing.
 DEFAULT_TARGET_ECE = 0.05
 StrategyId = Literal["pretrained", "fine_tune", "calibrate", "from_scratch"]
+# What the failure analysis found (interface section 6): the cause decides which strategy can help.
+FAILURE_CAUSES = ("knowledge", "behaviour", "coverage", "confidence")
+FailureCause = Literal["knowledge", "behaviour", "coverage", "confidence"]
+# What runs in production today; `none` when nothing does yet.
+APPROACHES = ("none",) + STRATEGIES
+Approach = Literal["none", "pretrained", "fine_tune", "calibrate", "from_scratch"]
 
 # What a field accepts, in the words an error message uses ("must be ...").
 SCORE = "an integer from 0 to 5"
@@ -86,6 +92,17 @@ class Context(Model):
         list[StrategyId],
         Field(json_schema_extra={"expect": "a list of strategy ids (" + ", ".join(STRATEGIES) + ")"}),
     ] = Field(default_factory=list, description="strategies already tried that failed to meet the target")
+    # Interface section 6; last, so the questionnaire asks them after the first part's facts.
+    failure_cause: Annotated[
+        Optional[FailureCause],
+        Field(json_schema_extra={"expect": "one of " + ", ".join(FAILURE_CAUSES)}),
+    ] = Field(None, description=("what the failure analysis found: knowledge (facts the model cannot know), "
+                                 "behaviour (recurring wrong outputs), coverage (domain or language barely "
+                                 "covered) or confidence (confidences mislead)"))
+    current_approach: Annotated[
+        Optional[Approach],
+        Field(json_schema_extra={"expect": "one of " + ", ".join(APPROACHES)}),
+    ] = Field(None, description="what runs in production today: none, pretrained, fine_tune, calibrate or from_scratch")
 
     @field_validator("adaptation_tried", mode="before")
     @classmethod

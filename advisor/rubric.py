@@ -308,6 +308,9 @@ def vocabulary() -> dict[str, dict[str, rule.Subject]]:
 
 
 def fact_subject(name: str, annotation: Any) -> rule.Subject:
+    choices = literal_choices(annotation)
+    if choices:
+        return rule.Subject("fact", name, "text", choices=choices)
     kinds = leaf_types(annotation)
     if list in kinds:
         return rule.Subject("fact", name, "list", choices=profile.STRATEGIES, optional=False)
@@ -318,6 +321,17 @@ def fact_subject(name: str, annotation: Any) -> rule.Subject:
     if int in kinds:
         return rule.Subject("fact", name, "number", 0, None, integer=True)
     return rule.Subject("fact", name, "text")
+
+
+def literal_choices(annotation: Any) -> tuple:
+    """The allowed texts of an (optional) Literal annotation; () for any other type."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return tuple(typing.get_args(annotation))
+    for arg in typing.get_args(annotation) if typing.get_origin(annotation) is typing.Union else ():
+        found = literal_choices(arg)
+        if found:
+            return found
+    return ()
 
 
 def leaf_types(annotation: Any) -> set:

@@ -20,10 +20,10 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TTY = {q.FORCE_INTERACTIVE_ENV: "1"}
 
 # One answer per question, in the order asked (default rubric): project, six scores,
-# ten context facts, "baseline?" and the five baseline questions.
+# twelve context facts, "baseline?" and the five baseline questions.
 NAME = ["Claims | intake <v2>", "Extract claim fields."]
 SCORES = ["3", "4", "2", "3", "2", "1"]
-FACTS = ["16", "20000", "y", "yes", "2000000", "y", "n", "", "", "pretrained"]
+FACTS = ["16", "20000", "y", "yes", "2000000", "y", "n", "", "", "pretrained", "", ""]
 BASELINE = ["y", "0.9", "", "0.97", "", "-"]
 ALL = NAME + SCORES + FACTS + BASELINE
 FINISH = ["", "n"]  # no revision; do not render the report
@@ -49,7 +49,8 @@ EXPECTED = {
     "scores": {"quality_gap": 3, "data_readiness": 4, "latency": 2, "cost": 3, "governance": 2, "control": 1},
     "context": {"launch_weeks": 16, "labeled_examples": 20000, "has_eval_set": True, "failure_classes_known": True,
                 "monthly_volume": 2000000, "confidence_used_downstream": True, "high_stakes": False,
-                "sovereignty_required": None, "proprietary_data_moat": None, "adaptation_tried": ["pretrained"]},
+                "sovereignty_required": None, "proprietary_data_moat": None, "adaptation_tried": ["pretrained"],
+                "failure_cause": None, "current_approach": None},
     "baseline": {"accuracy": 0.9, "target_accuracy": 0.97, "target_ece": 0.05},
 }
 
@@ -77,7 +78,7 @@ def test_terminal_and_answers_file_give_the_same_profile(here):
 
 def test_bad_answers_are_asked_again(here):
     answers = (NAME + ["7", "x", "3"] + SCORES[1:] + ["-3", "16"] + FACTS[1:2] + ["maybe", "y"] + FACTS[3:9]
-               + ["bogus", "pretrained"] + ["y", "1.5", "0.9", "", "0.97", "", "missing.npz", "-"] + FINISH)
+               + ["bogus", "pretrained", "", ""] + ["y", "1.5", "0.9", "", "0.97", "", "missing.npz", "-"] + FINISH)
     result = invoke(["-o", "p.yaml"], answers)
     assert result.exit_code == 0, result.output
     out = result.output
@@ -117,8 +118,8 @@ def test_revise_an_answer_from_the_summary(here):
 
 
 def test_revise_rejects_a_bad_number_and_can_switch_baseline_off(here):
-    # Answer 19 is "baseline?": answering n drops the baseline answers.
-    result = invoke(["-o", "p.yaml"], ALL + ["99", "19", "n", "", "n"])
+    # Answer 21 is "baseline?": answering n drops the baseline answers.
+    result = invoke(["-o", "p.yaml"], ALL + ["99", "21", "n", "", "n"])
     assert result.exit_code == 0, result.output
     assert "Error: enter a number from 1 to" in result.output
     assert "baseline" not in yaml.safe_load((here / "p.yaml").read_text())
@@ -441,9 +442,9 @@ def write_progress(here, **fields):
 def test_progress_file_output_is_shown_and_not_replaced_without_asking(here):
     (here / "victim.txt").write_bytes(VICTIM)
     write_progress(here, output="victim.txt", cwd="/somewhere/else")
-    # Enter to resume, the ten facts and "baseline?" left at their defaults, Enter to finish;
+    # Enter to resume, the twelve facts and "baseline?" left at their defaults, Enter to finish;
     # Enter at "Overwrite it?" (no), then another name, and no report.
-    result = invoke([], [""] + [""] * 11 + ["", "", "mine.yaml", "n"])
+    result = invoke([], [""] + [""] * 13 + ["", "", "mine.yaml", "n"])
     assert result.exit_code == 0, result.output
     assert (here / "victim.txt").read_bytes() == VICTIM
     assert "It writes the profile to victim.txt (named in the progress file" in result.output
@@ -456,7 +457,7 @@ def test_progress_file_output_is_shown_and_not_replaced_without_asking(here):
 def test_progress_file_output_is_replaced_when_the_user_says_so(here):
     (here / "victim.txt").write_bytes(VICTIM)
     write_progress(here, output="victim.txt")
-    result = invoke(["--resume"], [""] * 11 + ["", "y", "n"])
+    result = invoke(["--resume"], [""] * 13 + ["", "y", "n"])
     assert result.exit_code == 0, result.output
     assert "It writes the profile to victim.txt (named in the progress file" in result.output
     assert yaml.safe_load((here / "victim.txt").read_text())["project"]["name"] == "Demo"
@@ -468,7 +469,7 @@ def test_output_and_rubric_on_the_command_line_win_over_the_saved_ones(here):
     (here / "victim.txt").write_bytes(VICTIM)
     (here / "house.yaml").write_text(default_rubric_path().read_text().replace("name: default", "name: house", 1))
     write_progress(here, output="victim.txt", rubric="house.yaml")
-    result = invoke(["-o", "mine.yaml"], ["y"] + [""] * 11 + FINISH)
+    result = invoke(["-o", "mine.yaml"], ["y"] + [""] * 13 + FINISH)
     assert result.exit_code == 0, result.output
     assert "It writes the profile to mine.yaml, with the rubric house.yaml.\n" in result.output
     assert "rubric 'house'" in result.output
@@ -476,7 +477,7 @@ def test_output_and_rubric_on_the_command_line_win_over_the_saved_ones(here):
     assert (here / "victim.txt").read_bytes() == VICTIM
     assert (here / "mine.yaml").is_file()
     write_progress(here, output="victim.txt", rubric="house.yaml")
-    result = invoke(["-o", "mine.yaml", "--rubric", str(default_rubric_path())], ["y"] + [""] * 11 + FINISH)
+    result = invoke(["-o", "mine.yaml", "--rubric", str(default_rubric_path())], ["y"] + [""] * 13 + FINISH)
     assert result.exit_code == 0, result.output
     assert f"with the rubric {default_rubric_path()}." in result.output
     assert "rubric 'default'" in result.output
