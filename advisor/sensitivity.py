@@ -114,8 +114,11 @@ def standing_row(standing: tuple, primary: str, value: int, current: int) -> dic
 
 def closeness(row: dict) -> tuple:
     if row["primary_holds"]:
-        return (1, row["margin"], abs(row["change"]), row["to"])
-    return (0, 0.0, abs(row["change"]), row["to"])
+        # A negative margin means a gated or vetoed rival outscores the primary: no score can
+        # hand it the lead (only its rule can), so such a row is never the closest call.
+        margin = row["margin"]
+        return (1, margin < 0, abs(margin), abs(row["change"]), row["to"])
+    return (0, False, 0.0, abs(row["change"]), row["to"])
 
 
 # --- single-fact changes ---------------------------------------------------------------------
@@ -298,11 +301,14 @@ def what_would_change(flips: list[dict], closest: dict[str, dict], facts_found: 
 
 def closest_sentence(closest: dict[str, dict], primary: str, name, dimension_names: dict[str, str]) -> str:
     order = {dimension: index for index, dimension in enumerate(closest)}
-    dimension, row = min(closest.items(), key=lambda item: (not item[1]["primary_holds"], item[1]["margin"],
-                                                            abs(item[1]["change"]), order[item[0]]))
-    return (f"No single change of one score or one context fact changes the primary strategy; the closest call is "
-            f"{dimension_names[dimension]} at {row['to']} (now {row['to'] - row['change']}), where "
-            f"{name(primary)} would lead {name(row['alternative'])} by {row['margin']:.2f}.")
+    dimension, row = min(closest.items(), key=lambda item: (closeness(item[1]), order[item[0]]))
+    opening = "No single change of one score or one context fact changes the primary strategy"
+    if row["margin"] < 0:
+        return (f"{opening}: every other strategy is blocked by a rule, so only meeting that rule's "
+                f"condition could change it.")
+    return (f"{opening}; the closest call is {dimension_names[dimension]} at {row['to']} "
+            f"(now {row['to'] - row['change']}), where {name(primary)} would lead "
+            f"{name(row['alternative'])} by {row['margin']:.2f}.")
 
 
 # How the baseline reached the assessment, for "If no baseline were given (it is now ...)".
