@@ -207,3 +207,23 @@ def test_a_good_economics_section_validates(tmp_path):
     path = tmp_path / "profile.yaml"
     path.write_text(PROFILE)
     assert CliRunner().invoke(cli.main, ["validate", str(path)]).exit_code == 0
+
+
+def test_success_rate_defaults_to_the_measured_accuracy_for_the_strategy_in_production(tmp_path):
+    folder = tmp_path / "p"
+    shutil.copytree(EXAMPLES / "calibrate", folder)
+    data = yaml.safe_load((folder / "profile.yaml").read_text())
+    data["context"]["current_approach"] = "pretrained"
+    data["economics"] = {"strategies": {"pretrained": {"build": 0, "monthly": 500, "per_request": 0.002},
+                                        "from_scratch": {"build": 1e6, "monthly": 1e4, "per_request": 0}}}
+    (folder / "profile.yaml").write_text(yaml.safe_dump(data))
+    result = engine.assess_file(folder / "profile.yaml")
+    accuracy = result["calibration"]["measured"]["accuracy"]
+    rows = {row["id"]: row for row in result["economics"]["strategies"]}
+    assert rows["pretrained"]["inputs"]["success_rate"] == {"low": accuracy, "high": accuracy}
+    assert rows["from_scratch"]["inputs"]["success_rate"] is None
+    # (0 + 12 x 500 + 12 x 300,000 x 0.002) / (12 x 300,000 x accuracy)
+    assert rows["pretrained"]["per_successful_outcome"]["low"] == pytest.approx(13200 / (3_600_000 * accuracy),
+                                                                                 rel=1e-12)
+    reasons = {d["field"]: d["reason"] for d in result["economics"]["defaults"]}
+    assert "in production" in reasons["economics.strategies.pretrained.success_rate"]
