@@ -21,15 +21,16 @@ from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
-from advisor import document
+from advisor import cost_figure, document
 from advisor.errors import TemplateError
 from advisor.resource import template_dir
 from advisor.sandbox import MAX_OUTPUT, LimitedSandbox, memory_limit, time_limit
 from advisor.text import for_document
 
 REPORT_TEMPLATE = "report.md.j2"
-FIGURE_TEMPLATES = {"reliability": "reliability.svg.j2", "scores": "scores.svg.j2"}
-FIGURE_SUFFIXES = {"reliability": ".reliability.svg", "scores": ".scores.svg"}
+FIGURE_TEMPLATES = {"reliability": "reliability.svg.j2", "scores": "scores.svg.j2",
+                    "costs": cost_figure.COST_TEMPLATE}
+FIGURE_SUFFIXES = {"reliability": ".reliability.svg", "scores": ".scores.svg", "costs": cost_figure.COST_SUFFIX}
 
 STRATEGY_LABELS = {
     "pretrained": "Pre-trained model",
@@ -146,8 +147,13 @@ def fact(value) -> Safe:
     return num(value, 4) if isinstance(value, float) else md(value)
 
 
+def money(value) -> Safe:
+    """An amount of money as the cost table shows it (see :func:`advisor.cost_figure.money`)."""
+    return Safe(cost_figure.money(value))
+
+
 FILTERS = {"md": md, "code": code, "num": num, "pct": pct, "interval": interval,
-           "label": label, "link": link, "raw": raw, "fact": fact}
+           "label": label, "link": link, "raw": raw, "fact": fact, "money": money}
 
 
 def _configure(env: jinja2.Environment, assessment: dict | None = None) -> jinja2.Environment:
@@ -384,7 +390,8 @@ def render_figures(assessment: dict) -> dict[str, tuple[str, str]]:
     """SVG figures keyed by kind: ``{kind: (file suffix, svg text)}``.
 
     The reliability diagram exists only when the assessment carries measured
-    calibration bins; the strategy score chart always does.
+    calibration bins, the cost chart only with an economics section; the strategy
+    score chart always does.
     """
     env = svg_environment()
     figures = {}
@@ -394,6 +401,9 @@ def render_figures(assessment: dict) -> dict[str, tuple[str, str]]:
         figures["reliability"] = (FIGURE_SUFFIXES["reliability"], svg)
     svg = env.get_template(FIGURE_TEMPLATES["scores"]).render(scores_geometry(assessment))
     figures["scores"] = (FIGURE_SUFFIXES["scores"], svg)
+    costs = cost_figure.cost_geometry(assessment)
+    if costs is not None:
+        figures["costs"] = (FIGURE_SUFFIXES["costs"], env.get_template(FIGURE_TEMPLATES["costs"]).render(costs))
     return figures
 
 

@@ -53,7 +53,7 @@ class Weeks:
         return {"low": self.low, "high": self.high}
 
 
-ZERO = Weeks(0, 0)
+ZERO = Weeks(0.0, 0.0)
 
 
 def fit(end: Weeks | None, launch_weeks: int | None) -> str | None:

@@ -31,6 +31,7 @@ FOLDERS = {folder.name: folder for folder in render_all.example_folders()}
     ("recurring-failures", "fine_tune"),
     ("sovereign-moat", "from_scratch"),
     ("calibrate", "calibrate"),
+    ("economics", "fine_tune"),
 ])
 def test_example_makes_the_guides_decision(name, primary):
     report = (FOLDERS[name] / "report.md").read_text(encoding="utf-8")
