@@ -255,7 +255,7 @@ def rubric_lint(path):
     loaded = rub.load_rubric(path)
     problems = rub.lint_rubric(loaded)
     if problems:
-        raise InputError("lint found problems", file=str(path or rub.default_rubric_name()), details=problems)
+        raise InputError("lint found problems", file=str(path or rub.default_rubric_name()), problems=problems)
     click.echo(f"{path or rub.default_rubric_name()}: OK ({len(loaded.rules)} rules)")
 
 

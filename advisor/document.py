@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from advisor.errors import InputError
+from advisor.errors import InputError, Location, Problem, sorted_problems
 from advisor.text import refused_character
 
 MAX_BYTES = 1 << 20  # 1 MiB: the default rubric is 40 KB, a profile about 2 KB
@@ -50,6 +50,7 @@ class EventLoader(yaml.SafeLoader):
 # ``!!python/...`` and ``!custom`` are refused.
 PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map")}
 STR_TAG = "tag:yaml.org,2002:str"
+DUPLICATE = "duplicate key"
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,8 @@ def decode(raw: bytes, name: str, error: type[InputError]) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line, column = position(raw, exc.start)
-        raise error(f"{name}:{line}: not UTF-8 text at column {column} (byte 0x{raw[exc.start]:02x}); "
-                    "save the file as UTF-8") from None
+        raise error.of(Problem(name, line, (), f"not UTF-8 text at column {column} (byte 0x{raw[exc.start]:02x}); "
+                                                "save the file as UTF-8")) from None
     refuse_controls(text, name, error)
     return text
 
@@ -106,8 +107,8 @@ def refuse_controls(text: str, name: str, error: type[InputError]) -> None:
     found = refused_character(text)
     if found:
         line, column = position(text, found.start())
-        raise error(f"{name}:{line}: control character U+{ord(found.group()):04X} at column {column} "
-                    "is not allowed in the file")
+        raise error.of(Problem(name, line, (), f"control character U+{ord(found.group()):04X} at column {column} "
+                                                "is not allowed in the file"))
 
 
 def position(text: str | bytes, offset: int) -> tuple[int, int]:
@@ -117,12 +118,28 @@ def position(text: str | bytes, offset: int) -> tuple[int, int]:
     return text.count(newline, 0, offset) + 1, offset - line_start + 1
 
 
-def parse_yaml(text: str, source: str, error: type[InputError]) -> tuple[Any, dict[tuple, int]]:
-    """Parse plain-data YAML; return the data and the 1-based line of every field path.
+class Lines(dict):
+    """The 1-based line of every field path of a parsed document, such as ``("scores", "latency")``
+    (the line of the value); :meth:`key` gives the line of the key itself."""
 
-    Keys of the line map are paths such as ``("scores", "latency")``; the line of a key
-    itself (rather than its value) is under ``("__key__", *path)``.
-    """
+    def __init__(self) -> None:
+        super().__init__()
+        self.key_lines: dict[Location, int] = {}
+
+    def near(self, loc: Location) -> int:
+        """The line of ``loc``, or of its closest ancestor the document has (1 if none)."""
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self:
+                return self[loc[:end]]
+        return 1
+
+    def key(self, loc: Location) -> int:
+        """The line of the key naming ``loc`` (where a misspelt key is), else :meth:`near`."""
+        return self.key_lines.get(loc) or self.near(loc)
+
+
+def parse_yaml(text: str, source: str, error: type[InputError]) -> tuple[Any, Lines]:
+    """Parse plain-data YAML; return the data and the line of every field path."""
     refuse_controls(text, source, error)
     try:
         check_events(text, source, error)
@@ -133,16 +150,17 @@ def parse_yaml(text: str, source: str, error: type[InputError]) -> tuple[Any, di
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
-        raise error(f"{yaml_location(exc, source)}: invalid YAML{yaml_column(exc)}: {yaml_problem(exc)}") from None
-    lines: dict[tuple, int] = {}
-    problems: list[str] = []
+        raise error.of(Problem(source, yaml_line(exc), (), f"invalid YAML{yaml_column(exc)}: {yaml_problem(exc)}")) \
+            from None
+    lines = Lines()
+    problems: list[Problem] = []
     if node is not None:
         map_lines(node, (), lines, problems, source)
     problems += control_problems(data, (), lines, source)
     if problems:
-        what = "duplicate keys (a typo must not silently win)" if all(p.endswith("duplicate key") for p in problems) \
+        what = "duplicate keys (a typo must not silently win)" if all(p.message == DUPLICATE for p in problems) \
             else f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
-        raise error(f"{source}: {what}", details=problems)
+        raise error(what, file=source, problems=sorted_problems(problems))
     return data, lines
 
 
@@ -161,7 +179,7 @@ def construct(loader, node, source: str, error: type[InputError]) -> Any:
             except (ValueError, OverflowError):
                 line = scalar.start_mark.line + 1
                 break
-        raise error(f"{source}:{line}: invalid YAML: a value cannot be read ({exc})") from None
+        raise error.of(Problem(source, line, (), f"invalid YAML: a value cannot be read ({exc})")) from None
 
 
 def scalars(node):
@@ -189,17 +207,17 @@ def check_events(text: str, source: str, error: type[InputError]) -> None:
     for event in yaml.parse(text, Loader=EventLoader):
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent):
-            raise error(f"{source}:{line}: YAML aliases (*{event.anchor}) are not supported in advisor "
-                        "files; write the value out")
+            raise error.of(Problem(source, line, (), f"YAML aliases (*{event.anchor}) are not supported in "
+                                                      "advisor files; write the value out"))
         tag = getattr(event, "tag", None)
         if tag is not None and tag not in PLAIN_TAGS:
             shown = tag.replace("tag:yaml.org,2002:", "!!")
-            raise error(f"{source}:{line}: YAML tag {shown} is not allowed; advisor files hold plain data "
-                        "(text, numbers, true/false, lists and mappings)")
+            raise error.of(Problem(source, line, (), f"YAML tag {shown} is not allowed; advisor files hold plain "
+                                                      "data (text, numbers, true/false, lists and mappings)"))
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise error(f"{source}:{line}: nested more than {MAX_DEPTH} levels deep")
+                raise error.of(Problem(source, line, (), f"nested more than {MAX_DEPTH} levels deep"))
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
 
@@ -208,9 +226,9 @@ def yaml_mark(exc: yaml.YAMLError):
     return getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
 
 
-def yaml_location(exc: yaml.YAMLError, source: str) -> str:
+def yaml_line(exc: yaml.YAMLError) -> int | None:
     mark = yaml_mark(exc)
-    return f"{source}:{mark.line + 1}" if mark is not None else source
+    return mark.line + 1 if mark is not None else None
 
 
 def yaml_column(exc: yaml.YAMLError) -> str:
@@ -224,15 +242,15 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
     return f"{problem} ({context})" if context and getattr(exc, "problem_mark", None) else problem
 
 
-def control_problems(value: Any, path: tuple, lines: dict, source: str) -> list[str]:
+def control_problems(value: Any, path: Location, lines: Lines, source: str) -> list[Problem]:
     """Control characters written as YAML escapes (``"\\e[2J"``): refused like raw ones, so
     that no text from a file can drive a terminal or hide in a report."""
     if isinstance(value, str):
         found = refused_character(value, in_value=True)
         if found is None:
             return []
-        return [f"{source}:{lines.get(path, 1)}: {dotted(path)}: control character U+{ord(found.group()):04X} "
-                "is not allowed in text"]
+        return [Problem(source, lines.get(path, 1), path,
+                        f"control character U+{ord(found.group()):04X} is not allowed in text")]
     if isinstance(value, dict):
         keys = [problem for key in value for problem in control_problems(key, path + (key,), lines, source)]
         return keys + [problem for key, item in value.items()
@@ -243,7 +261,7 @@ def control_problems(value: Any, path: tuple, lines: dict, source: str) -> list[
     return []
 
 
-def map_lines(node, path: tuple, lines: dict, problems: list, source: str) -> None:
+def map_lines(node, path: Location, lines: Lines, problems: list[Problem], source: str) -> None:
     """Record the 1-based line of every field path; collect duplicate and non-text keys.
 
     Only for node trees that passed :func:`check_events`: without aliases the graph is a
@@ -254,22 +272,15 @@ def map_lines(node, path: tuple, lines: dict, problems: list, source: str) -> No
         keys = set()
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
-            where = f"{source}:{key_node.start_mark.line + 1}: {dotted(path + (key,))}"
+            line = key_node.start_mark.line + 1
             if key_node.tag != STR_TAG:
-                problems.append(f"{where}: a key must be text; write it in quotes if you mean the text")
+                problems.append(Problem(source, line, path + (key,),
+                                        "a key must be text; write it in quotes if you mean the text"))
             elif key in keys:
-                problems.append(f"{where}: duplicate key")
+                problems.append(Problem(source, line, path + (key,), DUPLICATE))
             keys.add(key)
             map_lines(value_node, path + (key,), lines, problems, source)
-            lines[("__key__",) + path + (key,)] = key_node.start_mark.line + 1
+            lines.key_lines[path + (key,)] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             map_lines(item, path + (index,), lines, problems, source)
-
-
-def dotted(loc: tuple) -> str:
-    """``scores.latency``, ``context.adaptation_tried[1]``."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"

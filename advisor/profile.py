@@ -7,7 +7,6 @@ one at a time, and each is reported as ``file:line: field.path: message``.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
@@ -15,10 +14,11 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from advisor import document
-from advisor.document import dotted
+from advisor.document import Lines
 from advisor.economics import Economics, volume_problems
-from advisor.errors import ProfileError
+from advisor.errors import Problem, ProfileError, sorted_problems
 from advisor.text import refused_character
+from advisor.validation import not_a_mapping, problems_of
 
 DIMENSIONS = ("quality_gap", "data_readiness", "latency", "cost", "governance", "control")
 STRATEGIES = ("pretrained", "fine_tune", "calibrate", "from_scratch")
@@ -56,7 +56,7 @@ class Project(Model):
     @classmethod
     def _name_not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("blank")
+            raise ValueError(f"must be a non-empty text (got {value!r})")
         return value
 
     @field_validator("name", "summary")
@@ -145,7 +145,7 @@ class LoadedProfile:
     path: Path
     text: str
     sha256: str
-    lines: dict[tuple, int] = field(default_factory=dict, compare=False, repr=False)
+    lines: Lines = field(default_factory=Lines, compare=False, repr=False)
 
     @property
     def predictions_path(self) -> Path | None:
@@ -162,17 +162,17 @@ def load_profile(path: str | Path) -> LoadedProfile:
     data, lines = parse_yaml(doc.text, str(path))
     problems = field_problems(data, str(path), lines) + missing_predictions(data, path, lines)
     if problems:
-        raise_problems(str(path), sorted(problems, key=lambda text: (line_of(text), text)))
+        raise_problems(str(path), problems)
     profile = Profile.model_validate(data)
     return LoadedProfile(profile=profile, path=path, text=doc.text, sha256=doc.sha256, lines=lines)
 
 
-def parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
+def parse_yaml(text: str, source: str) -> tuple[Any, Lines]:
     """Parse profile YAML safely (see :mod:`advisor.document`) and map field paths to lines."""
     return document.parse_yaml(text, source, ProfileError)
 
 
-def validate_profile_data(data: Any, source: str, lines: dict[tuple, int] | None = None) -> Profile:
+def validate_profile_data(data: Any, source: str | None, lines: Lines | None = None) -> Profile:
     """Validate already-parsed profile data; raise ProfileError with every problem at once."""
     problems = field_problems(data, source, lines)
     if problems:
@@ -180,12 +180,13 @@ def validate_profile_data(data: Any, source: str, lines: dict[tuple, int] | None
     return Profile.model_validate(data)
 
 
-def raise_problems(source: str, problems: list[str]):
+def raise_problems(source: str | None, problems: list[Problem]):
+    problems = sorted_problems(problems)
     noun = "problem" if len(problems) == 1 else "problems"
-    raise ProfileError(f"{source}: {len(problems)} {noun} in the profile", details=problems)
+    raise ProfileError(f"{len(problems)} {noun} in the profile", file=source, problems=problems)
 
 
-def missing_predictions(data: Any, path: Path, lines: dict[tuple, int]) -> list[str]:
+def missing_predictions(data: Any, path: Path, lines: Lines) -> list[Problem]:
     """A missing attached predictions file, listed with the other problems rather than after them."""
     baseline = data.get("baseline") if isinstance(data, dict) else None
     target = baseline.get("predictions") if isinstance(baseline, dict) else None
@@ -194,8 +195,8 @@ def missing_predictions(data: Any, path: Path, lines: dict[tuple, int]) -> list[
     problem = predictions_path_problem(path.parent / target)
     if problem is None:
         return []
-    line = lines.get(("baseline", "predictions"), 1)
-    return [f"{path}:{line}: baseline.predictions: {problem}: {target} (paths are relative to the profile's folder)"]
+    loc = ("baseline", "predictions")
+    return [Problem(str(path), lines.get(loc, 1), loc, f"{problem}: {target} (paths are relative to the profile's folder)")]
 
 
 def predictions_path_problem(path: Path) -> str | None:
@@ -213,156 +214,19 @@ def predictions_path_problem(path: Path) -> str | None:
     return None
 
 
-KINDS = {list: "a list", str: "text", int: "a number", float: "a number", bool: "true or false"}
-
-
-def field_problems(data: Any, source: str, lines: dict[tuple, int] | None = None) -> list[str]:
-    """Every problem of ``data`` as a profile, as ``source:line: field.path: message`` lines."""
-    lines = lines or {}
+def field_problems(data: Any, source: str | None, lines: Lines | None = None) -> list[Problem]:
+    """Every problem of ``data`` as a profile (``source`` None: typed answers, which have no file)."""
     if not isinstance(data, dict):
-        got = "an empty file" if data is None else KINDS.get(type(data), f"a {type(data).__name__}")
-        return [f"{source}:{lines.get((), 1)}: the profile must be a YAML mapping with version, project and scores (got {got})"]
-    problems = [f"{source}:{nearest_line(loc, lines)}: {dotted(loc)}: {message}" for loc, message in volume_problems(data)]
+        return [not_a_mapping(data, source, lines,
+                              "the profile must be a YAML mapping with version, project and scores")]
+    lines = lines if lines is not None else Lines()
+    problems = [Problem(source, lines.near(loc) if source else None, loc, message)
+                for loc, message in volume_problems(data)]
     try:
         Profile.model_validate(data)
     except ValidationError as exc:
-        problems += [describe_error(err, data, source, lines) for err in exc.errors()]
-    return sorted(set(problems), key=lambda text: (line_of(text), text))
-
-
-def describe_error(err: dict, data: Any, source: str, lines: dict[tuple, int]) -> str:
-    loc = data_loc(err["loc"], data)
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        line = lines.get(("__key__",) + loc, lines.get(loc, 1))
-        return f"{source}:{line}: {dotted(loc)}: unknown key{suggestion(loc)}"
-    line = nearest_line(loc, lines)
-    if kind == "missing":
-        line = lines.get(("__key__",) + loc[:-1], line)
-        return f"{source}:{line}: {dotted(loc)}: is required"
-    if kind == "value_error" and ("control character" in err["msg"] or loc[:1] == ("economics",)):
-        return f"{source}:{line}: {dotted(loc)}: {err['msg'].removeprefix('Value error, ')}"
-    if loc == ("version",):
-        return f"{source}:{line}: version: must be 1 (got {show(err.get('input'))})"
-    expect = expectation(loc)
-    if loc[-2:-1] == ("adaptation_tried",):
-        expect = "one of " + ", ".join(STRATEGIES)
-    if expect is None and kind in ("model_type", "model_attributes_type", "dict_type"):
-        expect = "a mapping of keys to values"
-    if expect is None:
-        return f"{source}:{line}: {dotted(loc)}: {err['msg']}"
-    return f"{source}:{line}: {dotted(loc)}: must be {expect} (got {show(err.get('input'))})"
-
-
-def is_union_tag(part) -> bool:
-    # pydantic inserts the chosen type of Optional/Literal unions into error locations.
-    return isinstance(part, str) and (part in ("int", "float", "bool", "str", "none") or part.startswith(("literal[", "function-")))
-
-
-def data_loc(loc: tuple, data: Any) -> tuple:
-    """A pydantic error location as a path in the data: union tags dropped, a user's key named ``int`` kept."""
-    path, current = [], data
-    for part in loc:
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
-            current = current[part]
-        elif is_union_tag(part):
-            continue
-        else:
-            current = None
-        path.append(part)
-    return tuple(path)
-
-
-def expectation(loc: tuple) -> str | None:
-    """The ``expect`` text declared on the field at ``loc`` (list items inherit it)."""
-    model: Any = Profile
-    info = None
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        fields = getattr(model, "model_fields", None)
-        if not fields or part not in fields:
-            return None
-        info = fields[part]
-        model = unwrap_model(info.annotation)
-    if info is None:
-        return None
-    for meta in info.metadata:
-        extra = getattr(meta, "json_schema_extra", None)
-        if isinstance(extra, dict) and "expect" in extra:
-            return extra["expect"]
-    extra = info.json_schema_extra
-    if isinstance(extra, dict) and "expect" in extra:
-        return extra["expect"]
-    annotation_extra = find_expect(info.annotation)
-    return annotation_extra
-
-
-def find_expect(annotation) -> str | None:
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = find_expect(arg)
-        if found:
-            return found
-    for meta in getattr(annotation, "__metadata__", ()) or ():
-        extra = getattr(meta, "json_schema_extra", None)
-        if isinstance(extra, dict) and "expect" in extra:
-            return extra["expect"]
-    return None
-
-
-def unwrap_model(annotation):
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = unwrap_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def suggestion(loc: tuple) -> str:
-    """' (did you mean `x`?)' for an unknown key close to a valid one."""
-    parent = Profile
-    for part in loc[:-1]:
-        fields = getattr(parent, "model_fields", {})
-        if part not in fields:
-            return ""
-        parent = unwrap_model(fields[part].annotation)
-        if parent is None:
-            return ""
-    valid = list(parent.model_fields)
-    close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
-    if close:
-        return f" (did you mean `{close[0]}`?)"
-    return f"; valid keys here: {', '.join(valid)}"
-
-
-def nearest_line(loc: tuple, lines: dict[tuple, int]) -> int:
-    for end in range(len(loc), -1, -1):
-        if loc[:end] in lines:
-            return lines[loc[:end]]
-    return 1
-
-
-def line_of(problem: str) -> int:
-    try:
-        return int(problem.split(":")[1])
-    except (IndexError, ValueError):
-        return 0
-
-
-def show(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "nothing"
-    if isinstance(value, (dict, list)):
-        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
-    return str(value)
+        problems += problems_of(exc.errors(), Profile, data, source, lines)
+    return sorted_problems(problems)
 
 
 def json_schema() -> dict:

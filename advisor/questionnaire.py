@@ -30,16 +30,19 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import Annotated, Any, Callable, NoReturn, Optional
 
 import click
 import yaml
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
 from advisor import document
 from advisor import profile as prof
-from advisor.errors import AnswersError, InputError, Interrupted, PredictionsError
+from advisor.document import Lines
+from advisor.errors import AnswersError, InputError, Interrupted, PredictionsError, Problem, sorted_problems
 from advisor.output import check_output, refuse_inputs, write_file_atomically
 from advisor.text import for_terminal, has_hidden, refused_character
+from advisor.validation import not_a_mapping, problems_of
 
 PROGRESS_FILE = ".advisor-questionnaire.yaml"
 PROGRESS_VERSION = 1
@@ -77,6 +80,11 @@ class Question:
 
     def applies(self, answers: dict) -> bool:
         return self.when is None or self.when(answers)
+
+    @property
+    def location(self) -> tuple:
+        """The field path in the profile: ``("scores", "cost")``."""
+        return tuple(self.key.split("."))
 
 
 @dataclass
@@ -185,18 +193,12 @@ def profile_data(answers: dict, questions: list[Question], placeholders: bool = 
     return data
 
 
-def answer_problems(key: str, value: Any, answers: dict, questions: list[Question]) -> list[str]:
-    """What the profile validation says about ``key`` if it took ``value``."""
-    trial = dict(answers, **{key: value})
+def answer_problems(q: Question, value: Any, answers: dict, questions: list[Question]) -> list[Problem]:
+    """What the profile validation says about the field of ``q`` (or inside it) if it took ``value``."""
+    trial = dict(answers, **{q.key: value})
     data = profile_data(trial, questions, placeholders=True)
-    source = "answer"
-    problems = prof.field_problems(data, source)
-    mine = []
-    for problem in problems:
-        message = problem.split(": ", 1)[1] if problem.startswith(source + ":") else problem
-        if message == key or message.startswith((key + ":", key + "[", key + ".")):
-            mine.append(message)
-    return mine
+    return [problem for problem in prof.field_problems(data, None)
+            if problem.location[:len(q.location)] == q.location]
 
 
 def parse_answer(q: Question, text: str) -> Any:
@@ -228,28 +230,29 @@ def _yaml_value(text: str) -> Any:
         return text
 
 
-def check_answer(q: Question, value: Any, answers: dict, questions: list[Question]) -> list[str]:
+def check_answer(q: Question, value: Any, answers: dict, questions: list[Question]) -> list[Problem]:
     """Problems of one answer: the profile validation, plus reading an attached predictions file."""
     if q.kind == "yesno":
-        return [] if isinstance(value, bool) else [f"{q.key}: answer y or n"]
+        return [] if isinstance(value, bool) else [Problem(None, None, q.location, "answer y or n")]
     if q.required and value in (None, ""):
-        return [f"{q.key}: is required"]
-    problems = answer_problems(q.key, value, answers, questions)
+        return [Problem(None, None, q.location, "is required")]
+    problems = answer_problems(q, value, answers, questions)
     if not problems and q.kind == "path" and value:
         problems = predictions_problems(Path(value))
     return problems
 
 
-def predictions_problems(path: Path) -> list[str]:
+def predictions_problems(path: Path) -> list[Problem]:
+    """Why ``path`` is not a predictions file advisor can read; the problem is in that file."""
     problem = prof.predictions_path_problem(path)
     if problem is not None:
-        return [f"{path}: {problem}"]
+        return [Problem(str(path), None, (), problem)]
     from advisor import calibration as cal
 
     try:
         cal.load_predictions(path)
     except (ValueError, OSError) as exc:
-        return [str(exc)]
+        return [Problem(None, None, (), str(exc))]  # the calibration library names the file itself
     return []
 
 
@@ -379,81 +382,72 @@ def save_progress(path: Path, answers: dict, output: str | None, rubric_path: st
                      + yaml.safe_dump(state, sort_keys=False, allow_unicode=True))
 
 
-@dataclass
-class Progress:
-    """A progress file whose fields have the right types; its answers are checked later, against the questions."""
+# Paths saved in a progress file: they are shown and used, so they are checked like typed names.
+SavedPath = Annotated[Optional[str], Field(min_length=1, strict=True,
+                                           json_schema_extra={"expect": "a file path or null"})]
 
-    answers: dict
-    output: str | None
-    rubric: str | None
-    cwd: str | None
-    lines: dict  # field path -> line, to name the line of a bad answer
+
+class Progress(prof.Model):
+    """A progress file as saved; its answers are checked later, each against its question."""
+
+    advisor_questionnaire: Annotated[int, Field(strict=True, ge=1, le=1, json_schema_extra={"const": PROGRESS_VERSION})]
+    output: SavedPath = None
+    rubric: SavedPath = None
+    cwd: SavedPath = None
+    answers: Annotated[dict[str, Any], Field(json_schema_extra={"expect": "a mapping of questions to answers"})]
+    _lines: Lines = PrivateAttr(default_factory=Lines)
+
+    @field_validator("output", "rubric", "cwd")
+    @classmethod
+    def _no_control_characters(cls, value: str | None) -> str | None:
+        found = refused_character(value or "")
+        if found:
+            raise ValueError(f"control character U+{ord(found.group()):04X} is not allowed")
+        return value
+
+    @property
+    def lines(self) -> Lines:
+        """The line of every field of the file, to name the line of a bad answer."""
+        return self._lines
 
 
 def load_progress(path: Path) -> Progress:
     source = str(path)
     state, lines = document.parse_yaml(document.read_document(path, AnswersError).text, source, AnswersError)
-    problems = progress_problems(state, lines, source)
-    if problems:
-        raise AnswersError(f"{source}: {PROGRESS_BROKEN}", details=problems)
-    return Progress(state["answers"], state.get("output"), state.get("rubric"), state.get("cwd"), lines)
-
-
-def progress_problems(state: Any, lines: dict, source: str) -> list[str]:
-    """Every problem of the progress file's fields, as ``file:line: field: problem``."""
     if not isinstance(state, dict):
-        return [f"{source}:1: must be a mapping with advisor_questionnaire and answers (got {prof.show(state)})"]
-    problems = [f"{source}:{lines.get(('__key__', key), 1)}: {key}: unknown key"
-                for key in state if key not in PROGRESS_FIELDS]
-    for key, check in PROGRESS_FIELDS.items():
-        problem = check(state[key]) if key in state else REQUIRED_PROGRESS_FIELDS.get(key)
-        if problem:
-            problems.append(f"{source}:{lines.get((key,), 1)}: {key}: {problem}")
-    return problems
+        broken(source, [not_a_mapping(state, source, lines, "must be a mapping with advisor_questionnaire and answers")])
+    try:
+        progress = Progress.model_validate(state)
+    except ValidationError as exc:
+        broken(source, problems_of(exc.errors(), Progress, state, source, lines))
+    progress._lines = lines
+    return progress
 
 
-def _version_problem(value: Any) -> str | None:
-    # type() rather than ==: YAML's true and 1.0 equal 1 in Python.
-    return None if type(value) is int and value == PROGRESS_VERSION else f"must be 1 (got {prof.show(value)})"
-
-
-def _path_problem(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value:
-        return f"must be a file path or null (got {prof.show(value)})"
-    found = refused_character(value)
-    return f"control character U+{ord(found.group()):04X} is not allowed" if found else None
-
-
-def _answers_problem(value: Any) -> str | None:
-    return None if isinstance(value, dict) else f"must be a mapping of questions to answers (got {prof.show(value)})"
-
-
-PROGRESS_FIELDS = {"advisor_questionnaire": _version_problem, "output": _path_problem, "rubric": _path_problem,
-                   "cwd": _path_problem, "answers": _answers_problem}
-REQUIRED_PROGRESS_FIELDS = {"advisor_questionnaire": "is required (must be 1)", "answers": "is required"}
+def broken(source: str, problems: list[Problem]) -> NoReturn:
+    raise AnswersError(PROGRESS_BROKEN, file=source, problems=sorted_problems(problems))
 
 
 def check_saved_answers(progress: Progress, questions: list[Question], source: str) -> None:
     """Each saved answer checked as if it had just been typed: a progress file is not trusted."""
     problems = []
     for key, value in progress.answers.items():
-        where = f"{source}:{progress.lines.get(('answers', key), 1)}: answers"
-        problems += [f"{where}: {problem}" for problem in saved_answer_problems(key, value, progress.answers, questions)]
+        line = progress.lines.get(("answers", key), 1)
+        for problem in saved_answer_problems(key, value, progress.answers, questions):
+            # A problem about a predictions file names the file, not the question: say which answer it is.
+            label = "answers" if problem.location else f"answers: {key}"
+            problems.append(Problem(source, line, ("answers", key), problem.render(), label))
     if problems:
-        raise AnswersError(f"{source}: {PROGRESS_BROKEN}", details=problems)
+        broken(source, problems)
 
 
-def saved_answer_problems(key: str, value: Any, answers: dict, questions: list[Question]) -> list[str]:
+def saved_answer_problems(key: str, value: Any, answers: dict, questions: list[Question]) -> list[Problem]:
     question = next((q for q in questions if q.key == key), None)
     if question is None:
-        return [f"{key}: unknown question"]
+        return [Problem(None, None, tuple(key.split(".")), "unknown question")]
     if not question.applies(answers):
         return []  # dropped at the next answer and never written, like an answer made moot by a revision
-    # Problems about a predictions file name the file, not the question: say which answer it is.
-    return [problem if problem.startswith(key) else f"{key}: {problem}"
-            for problem in check_answer(question, value, answers, questions)]
+    return check_answer(question, value, answers, questions)
 
 
 # ---------------------------------------------------------------- prompts
@@ -673,7 +667,7 @@ def run_from_file(answers_path: str, output: str | None, rubric_path: str | None
     if predictions:
         problems = predictions_problems(from_dir / predictions)
         if problems:
-            raise PredictionsError("baseline.predictions: " + problems[0], file=answers_path)
+            raise PredictionsError("baseline.predictions: " + problems[0].render(), file=answers_path)
     rubric = _load_rubric(rubric_path)
     target = Path(output) if output not in (None, "-") else None
     refuse_attached(target, from_dir / predictions if predictions else None)
@@ -766,7 +760,7 @@ class Session:
             value = current if text == shown else parse_answer(q, text)  # Enter keeps [current]
             problems = check_answer(q, value, self.answers, self.questions)
             for problem in problems:
-                say(f"  Error: {problem}")
+                say(f"  Error: {problem.render()}")
             if not problems:
                 self.answers[q.key] = value
                 self.forget_inapplicable()

@@ -18,8 +18,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from advisor import crosscheck, document, profile, rule
-from advisor.errors import RubricError
+from advisor.document import Lines
+from advisor.errors import Location, Problem, RubricError, dotted, sorted_problems
 from advisor.resource import default_rubric_path
+from advisor.validation import problems_of
 
 INDICES = ("quality", "relative_cost", "launch_speed", "control", "setup_complexity", "data_requirements",
            "governance_burden")
@@ -183,7 +185,7 @@ class Rubric(Model):
     rollout_phases: RolloutPhases | None = None
     _path: str = PrivateAttr(default="")
     _sha256: str = PrivateAttr(default="")
-    _lines: dict = PrivateAttr(default_factory=dict)
+    _lines: Lines = PrivateAttr(default_factory=Lines)
 
     @property
     def path(self) -> str:
@@ -194,7 +196,7 @@ class Rubric(Model):
         return self._sha256
 
     @property
-    def lines(self) -> dict:
+    def lines(self) -> Lines:
         return self._lines
 
     def strategy(self, strategy_id: str) -> Strategy:
@@ -224,76 +226,47 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     return loaded
 
 
-def validate_rubric_data(data: Any, source: str, lines: dict[tuple, int]) -> Rubric:
+def validate_rubric_data(data: Any, source: str, lines: Lines) -> Rubric:
     if not isinstance(data, dict):
-        raise RubricError(f"{source}:1: a rubric must be a YAML mapping")
+        raise RubricError.of(Problem(source, 1, (), "a rubric must be a YAML mapping"))
     try:
         loaded = Rubric.model_validate(data)
     except ValidationError as exc:
-        problems = [pydantic_problem(err, data, source, lines) for err in exc.errors()]
-        fail(source, problems)
-    problems = [format_problem(source, lines, data, loc, msg) for loc, msg in reference_problems(loaded, data)]
-    fail(source, problems)
+        fail(source, problems_of(exc.errors(), Rubric, data, source, lines, label=labeller(data)))
+    fail(source, located(source, lines, data, reference_problems(loaded, data)))
     return loaded
 
 
-def fail(source: str, problems: list[str]) -> None:
+def fail(source: str, problems: list[Problem]) -> None:
     if not problems:
         return
-    problems = sorted(set(problems), key=lambda text: (line_of(text), text))
+    problems = sorted_problems(problems)
     if len(problems) == 1:
-        raise RubricError(problems[0])
-    raise RubricError(f"{source}: {len(problems)} problems in the rubric", details=problems)
+        raise RubricError.of(problems[0])
+    raise RubricError(f"{len(problems)} problems in the rubric", file=source, problems=problems)
 
 
-def pydantic_problem(err: dict, data: Any, source: str, lines: dict) -> str:
-    loc = profile.data_loc(err["loc"], data)
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        valid = valid_keys(loc[:-1], data)
-        return format_problem(source, lines, data, loc, f"unknown key '{loc[-1]}'{rule.hint(str(loc[-1]), valid)}",
-                              key=True)
-    if kind == "missing":
-        return format_problem(source, lines, data, loc[:-1], f"'{loc[-1]}' is required")
-    message = err["msg"].removeprefix("Value error, ")
-    if "input" in err and not isinstance(err["input"], (dict, list)) and kind != "value_error":
-        message += f" (got {rule.show(err['input'])})"
-    return format_problem(source, lines, data, loc, message)
+def located(source: str, lines: Lines, data: Any, found: list[tuple[Location, str]]) -> list[Problem]:
+    """(location, message) pairs found in a rubric as problems on the lines of their locations."""
+    name = labeller(data)
+    return [Problem(source, lines.near(loc), loc, message, name(loc)) for loc, message in found]
 
 
-def valid_keys(loc: tuple, data: Any) -> list[str]:
-    """The keys the model at ``loc`` accepts (for 'did you mean' hints)."""
-    models = {(): Rubric, ("dimensions",): Dimension, ("strategies",): Strategy, ("rules",): Rule,
-              ("rules", "effects"): Effect, ("readiness",): Readiness, ("roadmap",): Stage,
-              ("metrics_to_track",): Tracked, ("facts",): Fact}
-    names = tuple(part for part in loc if isinstance(part, str))
-    if names[:1] in (("roadmap",), ("facts",)):
-        names = names[:1]
-    model = models.get(names)
-    return list(model.model_fields) if model else []
+def labeller(data: Any):
+    """How a location in this rubric is named: a rule by its id as well as its index."""
+    rules = data.get("rules") if isinstance(data, dict) else None
 
-
-def format_problem(source: str, lines: dict, data: Any, loc: tuple, message: str, key: bool = False) -> str:
-    line = lines.get(("__key__",) + loc) if key else None
-    line = line or profile.nearest_line(loc, lines)
-    return f"{source}:{line}: {label(loc, data)}: {message}"
-
-
-def label(loc: tuple, data: Any) -> str:
-    """``rules[3] (id: calib-needed).effects[0]`` - a rule is named by its id as well as its index."""
-    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+    def label(loc: Location) -> str | None:
+        if len(loc) < 2 or loc[0] != "rules" or not isinstance(loc[1], int):
+            return None
         head = f"rules[{loc[1]}]"
-        rules = data.get("rules") if isinstance(data, dict) else None
         item = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else None
         if isinstance(item, dict) and isinstance(item.get("id"), str):
             head += f" (id: {item['id']})"
-        rest = document.dotted(loc[2:]) if loc[2:] else ""
+        rest = dotted(loc[2:]) if loc[2:] else ""
         return f"{head}.{rest}" if rest and not rest.startswith("[") else head + rest
-    return document.dotted(loc)
 
-
-def line_of(problem: str) -> int:
-    return profile.line_of(problem)
+    return label
 
 
 # --- cross-references ----------------------------------------------------------------------
@@ -427,7 +400,7 @@ def attach_condition(owner, loc: tuple) -> list[tuple[tuple, str]]:
 # --- lint ----------------------------------------------------------------------------------
 
 
-def lint_rubric(loaded: Rubric) -> list[str]:
+def lint_rubric(loaded: Rubric) -> list[Problem]:
     """Problems a valid rubric can still have: rules that never fire, effects that change nothing."""
     source, lines = loaded.path or "rubric", loaded.lines
     data = {"rules": [{"id": r.id} for r in loaded.rules]}
@@ -447,8 +420,7 @@ def lint_rubric(loaded: Rubric) -> list[str]:
         if name not in loaded.roadmap:
             found.append((("roadmap",), f"no roadmap stage for strategy '{name}'"))
     found += repeated_steps(loaded)
-    problems = [format_problem(source, lines, data, loc, message) for loc, message in found]
-    return sorted(set(problems), key=lambda text: (line_of(text), text))
+    return sorted_problems(located(source, lines, data, found))
 
 
 # Above this difflib ratio two steps say the same thing (a copy with light edits).

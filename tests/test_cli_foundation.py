@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from advisor import cli, output
-from advisor.errors import InputError
+from advisor.errors import InputError, Problem
 
 
 def test_help_lists_every_contract_command():
@@ -43,9 +43,10 @@ def test_input_error_is_one_error_block_and_exit_1(tmp_path):
     assert "missing-folder" in result.output and "Traceback" not in result.output
 
 
-def test_advisor_error_render_names_file_and_details():
-    error = InputError("2 problems", file="p.yaml", details=["p.yaml:3: a: bad", "p.yaml:4: b: bad"])
-    assert error.render() == "p.yaml: 2 problems\n  p.yaml:3: a: bad\n  p.yaml:4: b: bad"
+def test_advisor_error_render_names_file_and_problems():
+    problems = [Problem("p.yaml", 3, ("a",), "bad"), Problem("p.yaml", 4, ("b", 0), "bad")]
+    error = InputError("2 problems", file="p.yaml", problems=problems)
+    assert error.render() == "p.yaml: 2 problems\n  p.yaml:3: a: bad\n  p.yaml:4: b[0]: bad"
 
 
 def test_atomic_write_replaces_whole_file(tmp_path):

@@ -85,7 +85,7 @@ def test_lint_reports_a_strategy_step_that_restates_a_readiness_step(tmp_path):
     path.write_text(text.replace(f"      - {first}\n", f"      - {first}\n      - \"{copy}\"\n", 1))
     custom = rubric.load_rubric(path)
     problems = rubric.lint_rubric(custom)
-    assert any(f"strategy 'pretrained' repeats the readiness step {readiness_step!r}" in p for p in problems)
+    assert any(f"strategy 'pretrained' repeats the readiness step {readiness_step!r}" in p.message for p in problems)
     assert rubric.lint_rubric(RUBRIC) == []
     # The engine renders what the rubric says; it does not second-guess the author's text.
     urgent = loaded_profile([2, 1, 2, 2, 1, 1], {"launch_weeks": 6, "has_eval_set": False})

@@ -294,11 +294,11 @@ RUBRICS = {
     "absurdly deep condition": (rubric_text(set_rule(0, when=nested_condition(200))),
                                 ["nested more than 32 levels"]),
     "infinite weight": (rubric_text(lambda d: d["weights"]["cost"].update(fine_tune=float("inf"))),
-                        ["weights.cost.fine_tune: Input should be a finite number"]),
+                        ["weights.cost.fine_tune: must be a finite number (got inf)"]),
     "NaN adjustment": (rubric_text(set_rule(0, effects=[{"adjust": "fine_tune", "by": float("nan")}])),
-                       ["effects[0].by: Input should be a finite number"]),
+                       ["effects[0].by: must be a finite number"]),
     "huge base": (rubric_text(lambda d: d["strategies"][0].update(base=1e308)),
-                  ["strategies[0]", "base: Input should be less than or equal to 100"]),
+                  ["strategies[0]", "base: must be 100 or less (got"]),
     "operator given as a list": (rubric_text(set_rule(0, when={"dimension": "latency", "op": ["ge"], "value": 1})),
                                  ["when.op: unknown operator ['ge']"]),
     "infinite condition value": (rubric_text(set_rule(0, when={"dimension": "latency", "op": "ge", "value": float("inf")})),
@@ -606,7 +606,7 @@ def test_an_output_name_that_is_not_utf8_is_written(folder):
 
 @pytest.mark.parametrize("edit, fragment", [
     (lambda d: d["readiness"].update(first_steps=[f"step {i}" for i in range(21)]),
-     "readiness.first_steps: List should have at most 20 items"),
+     "readiness.first_steps: must have at most 20 items"),
     (set_rule(0, when={"fact": "launch_weeks", "op": "in", "value": [i + 0.5 for i in range(101)]}),
      "operator 'in' takes at most 100 values (got 101)"),
 ])

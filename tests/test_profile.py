@@ -146,7 +146,7 @@ def test_missing_file(tmp_path):
 
 def test_field_problems_without_lines_still_names_field():
     problems = field_problems({"version": 1, "project": {"name": "x"}, "scores": {"quality_gap": 9}}, "answers")
-    assert "answers:1: scores.quality_gap: must be an integer from 0 to 5 (got 9)" in problems
+    assert "answers:1: scores.quality_gap: must be an integer from 0 to 5 (got 9)" in [p.render() for p in problems]
 
 
 def test_json_schema_describes_profile():

@@ -490,7 +490,8 @@ BAD_PROGRESS = {
     "answers: {}\n": ":1: advisor_questionnaire: is required (must be 1)",
     "advisor_questionnaire: 2\nanswers: {}\n": ":1: advisor_questionnaire: must be 1 (got 2)",
     "advisor_questionnaire: true\nanswers: {}\n": ":1: advisor_questionnaire: must be 1 (got true)",
-    "advisor_questionnaire: 1\nanswers: {}\nrun: rm -rf\n": ":3: run: unknown key",
+    "advisor_questionnaire: 1\nanswers: {}\nrun: rm -rf\n":
+        ":3: run: unknown key; valid keys here: advisor_questionnaire, output, rubric, cwd, answers",
     "advisor_questionnaire: 1\n": ":1: answers: is required",
     "advisor_questionnaire: 1\nanswers: [1]\n": ":2: answers: must be a mapping of questions to answers (got a list)",
     "- 1\n": ":1: must be a mapping with advisor_questionnaire and answers (got a list)",

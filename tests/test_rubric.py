@@ -146,7 +146,7 @@ def test_structural_errors_are_listed_together(tmp_path):
     assert "3 problems" in message
     assert "dimensions[0].levels:" in message and "at least 6" in message
     assert "strategies[0].indices.quality:" in message and "(got 120)" in message
-    assert "unknown key 'rulez' (did you mean 'rules'?)" in message
+    assert "rulez: unknown key (did you mean `rules`?)" in message
     assert message.index("dimensions[0]") < message.index("strategies[0]")  # sorted by line
 
 
@@ -177,7 +177,7 @@ def test_missing_rubric_file(tmp_path):
 
 
 def lint(tmp_path, data) -> list[str]:
-    return rubric.lint_rubric(rubric.load_rubric(write(tmp_path, data)))
+    return [problem.render() for problem in rubric.lint_rubric(rubric.load_rubric(write(tmp_path, data)))]
 
 
 def add_rule(data: dict, when, effects=None, rule_id="test-rule") -> dict:
