@@ -264,8 +264,8 @@ def test_default_rubric_gives_every_strategy_its_time_to_production():
 
 @pytest.mark.parametrize("weeks, words", [
     ([12, 4], "the low end 12 is above the high end 4"),
-    ([4], "at least 2 items"),
-    ([-1, 4], "greater than or equal to 0"),
+    ([4], "must have at least 2 items"),
+    ([-1, 4], "must be 0 or more (got -1)"),
 ])
 def test_time_to_production_must_be_an_ordered_pair_of_weeks(tmp_path, weeks, words):
     data = default_data()
