@@ -130,6 +130,9 @@ class Intervals(Model):
     accuracy: Interval | None = described("[low, high] of accuracy; null when skipped.", None)
     ece: Interval | None = described("[low, high] of ECE; null when skipped.", None)
     scheme: str | None = described("Binning of the resampled ECE (`width` or `mass`).", None)
+    draws: str | None = described(
+        "How resamples were drawn: `rows` (row by row) or `cells` (on per-bin sufficient statistics, large inputs).",
+        None)
 
 
 class Significance(Model):
@@ -142,6 +145,9 @@ class Significance(Model):
         "Mean ECE of a perfectly calibrated model with these confidences: the noise floor.", None)
     ece_if_calibrated_95: float | None = described("95th percentile of that noise.", None)
     scheme: str | None = described("Binning used (`width` or `mass`).", None)
+    draws: str | None = described(
+        "How resamples were drawn: `rows` (row by row) or `cells` (on per-bin sufficient statistics, large inputs).",
+        None)
 
 
 class MethodResult(Model):

@@ -7,6 +7,20 @@ size=N)`` (the same numbers as ``dtype=np.uint32``: for N < 2**32 numpy draws 32
 values either way); consistency resample r draws ``default_rng(child_r).random(N)``
 and calls row i correct when that value is below c_i.
 
+Two ways to draw
+----------------
+Up to :data:`ROW_LIMIT` rows (and always for the bootstrap of equal-mass bins, whose
+edges move with every resample) the resamples are drawn row by row, as described
+below. Above it they are drawn on per-cell sufficient statistics
+(:mod:`advisor.calibration.cell`): the same distributions (exactly for every count,
+from exact moments for the sums of confidences of large cells), at a cost that does
+not grow with N. ``draws`` in the results says which: ``"rows"`` or ``"cells"``.
+:data:`ROW_LIMIT` is set by measurement (``benchmarks/bench_resampling.py``: where the
+row-level draws start to cost noticeable time); ``tests/test_resampling_cells.py`` checks
+that both give the same intervals and p-values within Monte-Carlo error there.
+
+Row by row
+----------
 Results are identical, to the last bit, to the straightforward loop that gathers
 each resample and calls :func:`advisor.calibration.metric.expected_calibration_error`
 on it (``tests/test_uncertainty_reference.py``): per resample we keep exactly the
@@ -26,9 +40,26 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from . import binning, config
+from .cell import bootstrap_ece_accuracy_cells, consistency_eces_cells
 from .statistic import bin_statistics, ece_from_statistics
 
 LEVEL = 0.95
+# Rows up to which resamples are drawn row by row; above, on per-cell sufficient statistics
+# (module doc). Measured (benchmarks/bench_resampling.py, 1,000 + 1,000 resamples): the cell
+# draws cost 0.01-0.05 s at any N, the row draws 0.25 s at 2,000 rows and then N x
+# resamples (0.8 s at 10,000, 8 s at 100,000). Below this the exact row-level numbers cost
+# a user nothing noticeable, so small inputs keep them; above it they would dominate
+ROW_LIMIT = 2_000
+DRAWS = ("auto", "rows", "cells")
+
+
+def draws_for(n_samples: int, draws: str = "auto", scheme: str = "width") -> str:
+    """``"rows"`` or ``"cells"``: how resamples of ``n_samples`` rows are drawn (``"auto"``: by :data:`ROW_LIMIT`)."""
+    if draws not in DRAWS:
+        raise ValueError(f"unknown draws {draws!r}; use one of {', '.join(DRAWS)}")
+    if draws == "auto":
+        return "rows" if n_samples <= ROW_LIMIT else "cells"
+    return draws
 
 
 def streams(seed: int) -> list[np.random.SeedSequence]:
@@ -73,7 +104,7 @@ def _ece_of_keys(keys: np.ndarray, conf: np.ndarray, n_bins: int) -> tuple[int, 
 
 
 def bootstrap_ece_accuracy(confidences, correct, n_bins: int = 15, scheme: str = "width",
-                           n_resamples: int = 1000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                           n_resamples: int = 1000, seed: int = 0, draws: str = "auto") -> tuple[np.ndarray, np.ndarray]:
     """Bootstrap replicates of (accuracy, ECE).
 
     Parameters
@@ -83,6 +114,9 @@ def bootstrap_ece_accuracy(confidences, correct, n_bins: int = 15, scheme: str =
     n_bins, scheme : binning of the ECE (equal-mass edges are recomputed per resample).
     n_resamples : int
     seed : int
+    draws : {"auto", "rows", "cells"}
+        Row by row, or on per-cell sufficient statistics (module doc; equal-mass bins
+        are always drawn row by row); ``"auto"`` decides by :data:`ROW_LIMIT`.
 
     Returns
     -------
@@ -91,6 +125,10 @@ def bootstrap_ece_accuracy(confidences, correct, n_bins: int = 15, scheme: str =
     conf = np.asarray(confidences, dtype=np.float64)
     correct = np.asarray(correct, dtype=bool)
     n = conf.size
+    if scheme == "width" and n and n_resamples and draws_for(n, draws, scheme) == "cells":
+        rng = np.random.default_rng(streams(seed)[0])
+        index = binning.assign(conf, binning.width_edges(n_bins))
+        return bootstrap_ece_accuracy_cells(index, correct, conf, n_bins, n_resamples, rng)
     children = streams(seed)[0].spawn(n_resamples)
     hits = np.zeros(n_resamples, dtype=np.int64)
     eces = np.zeros(n_resamples)
@@ -157,34 +195,39 @@ def percentile_interval(values, level: float = LEVEL) -> list[float]:
 
 
 def bootstrap_intervals(confidences, correct, n_bins: int = 15, scheme: str = "width",
-                        n_resamples: int = 1000, seed: int = 0, level: float = LEVEL) -> dict:
+                        n_resamples: int = 1000, seed: int = 0, level: float = LEVEL, draws: str = "auto") -> dict:
     """Percentile bootstrap intervals of accuracy and ECE.
 
     Returns
     -------
     dict
-        ``{"level", "n_resamples", "seed", "accuracy": [lo, hi] | None, "ece": [lo, hi] | None}``
-        (None when ``n_resamples == 0``).
+        ``{"level", "n_resamples", "seed", "accuracy": [lo, hi] | None, "ece": [lo, hi] | None,
+        "draws": "rows" | "cells"}`` (None when ``n_resamples == 0``).
     """
-    result = {"level": level, "n_resamples": int(n_resamples), "seed": int(seed), "accuracy": None, "ece": None}
+    n = np.size(confidences)
+    result = {"level": level, "n_resamples": int(n_resamples), "seed": int(seed), "accuracy": None, "ece": None,
+              "draws": "rows" if scheme == "mass" else draws_for(n, draws, scheme)}
     if n_resamples > 0:
-        accuracies, eces = bootstrap_ece_accuracy(confidences, correct, n_bins, scheme, n_resamples, seed)
+        accuracies, eces = bootstrap_ece_accuracy(confidences, correct, n_bins, scheme, n_resamples, seed, draws)
         result["accuracy"] = percentile_interval(accuracies, level)
         result["ece"] = percentile_interval(eces, level)
     return result
 
 
 def consistency_eces(confidences, n_bins: int = 15, scheme: str = "width", n_resamples: int = 1000,
-                     seed: int = 0) -> np.ndarray:
+                     seed: int = 0, draws: str = "auto") -> np.ndarray:
     """ECEs (R,) of a perfectly calibrated model with these confidences (N,).
 
     Resample r draws correct_i ~ Bernoulli(c_i) with its own generator and recomputes
     the ECE with the same bins (the edges depend on the confidences only). The per-bin
-    sums of confidences do not change between resamples: computed once.
+    sums of confidences do not change between resamples: computed once. ``draws`` as
+    in :func:`bootstrap_ece_accuracy` (the bins are fixed, so both schemes can be drawn per bin).
     """
     conf = np.asarray(confidences, dtype=np.float64)
     n = conf.size
     index = binning.assign(conf, binning.edges_for(conf, n_bins, scheme))
+    if n and n_resamples and draws_for(n, draws, scheme) == "cells":
+        return consistency_eces_cells(index, conf, n_bins, n_resamples, np.random.default_rng(streams(seed)[1]))
     sum_conf = np.bincount(index, weights=conf, minlength=n_bins)
     doubled = _keys(index, np.zeros(n, dtype=bool), n_bins)
     children = streams(seed)[1].spawn(n_resamples)
@@ -201,7 +244,7 @@ def consistency_eces(confidences, n_bins: int = 15, scheme: str = "width", n_res
 
 
 def consistency_test(confidences, correct, n_bins: int = 15, scheme: str = "width",
-                     n_resamples: int = 1000, seed: int = 0) -> dict:
+                     n_resamples: int = 1000, seed: int = 0, draws: str = "auto") -> dict:
     """Consistency-resampling test of calibration (Broecker & Smith 2007).
 
     Parameters
@@ -212,16 +255,17 @@ def consistency_test(confidences, correct, n_bins: int = 15, scheme: str = "widt
     Returns
     -------
     dict
-        ``method``, ``n_resamples``, ``seed``, ``ece`` (observed), ``p_value`` =
+        ``method``, ``n_resamples``, ``seed``, ``draws`` (``"rows"`` or ``"cells"``), ``ece`` (observed), ``p_value`` =
         (1 + #{ECE_r >= ECE_obs}) / (R + 1), ``ece_if_calibrated`` (mean ECE_r) and
         ``ece_if_calibrated_95`` (95th percentile); the last three None when R == 0.
     """
     edges = binning.edges_for(confidences, n_bins, scheme)
     observed = ece_from_statistics(*bin_statistics(confidences, correct, edges))
     result = {"method": "consistency resampling", "n_resamples": int(n_resamples), "seed": int(seed),
+              "draws": draws_for(np.size(confidences), draws, scheme),
               "ece": observed, "p_value": None, "ece_if_calibrated": None, "ece_if_calibrated_95": None}
     if n_resamples > 0:
-        eces = consistency_eces(confidences, n_bins, scheme, n_resamples, seed)
+        eces = consistency_eces(confidences, n_bins, scheme, n_resamples, seed, draws)
         # the observed ECE is recomputed with the same summation as the replicates
         result["p_value"] = float((1 + np.count_nonzero(eces >= observed - 1e-15)) / (n_resamples + 1))
         result["ece_if_calibrated"] = float(np.mean(eces))
