@@ -36,9 +36,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import binning
+from .block import row_chunks
+
 # Cells (or bins) with at most this many rows are drawn row by row: the normal shape of
 # a cell's sum is then not yet a safe assumption, and the cost is bounded by B x this
 SMALL_CELL = 64
+BLOCK = 1 << 20  # rows per block of the passes that gather the cell statistics
 
 
 @dataclass(frozen=True)
@@ -70,35 +74,54 @@ class CellTable:
 def cell_table(keys, values: list) -> CellTable:
     """Group rows by ``keys`` (N,), small non-negative integers; ``values`` is a list of D arrays (N,).
 
-    Two passes over the rows (sums, then centred products), one ``bincount`` per value
-    and per pair of values: no (N, D) array is built.
+    One pass over the rows in blocks (counts, sums and sums of products per cell, one
+    ``bincount`` each), so the memory beyond the inputs is a block's: no (N, D) array
+    and no per-row cell number is built. The covariance is the mean of products minus
+    the product of means: values here are probabilities and per-row losses, so the
+    cancellation costs a few digits of a variance that only sizes the normal draws.
     """
-    keys = np.asarray(keys, dtype=np.int64)
-    present = np.bincount(keys)  # keys are small (bins x outcomes): no sort needed
-    distinct = np.flatnonzero(present)
-    lookup = np.zeros(present.size, dtype=np.int64)
-    lookup[distinct] = np.arange(distinct.size)
-    cell = lookup[keys]
-    m, d = distinct.size, len(values)
-    counts = present[distinct]
+    keys = np.asarray(keys)
     columns = [np.asarray(v, dtype=np.float64) for v in values]
-    mean = np.empty((m, d))
-    for a, column in enumerate(columns):
-        mean[:, a] = np.bincount(cell, weights=column, minlength=m) / counts
-    centred = [column - mean[cell, a] for a, column in enumerate(columns)]
-    covariance = np.empty((m, d, d))
-    for a in range(d):
-        for b in range(a, d):
-            covariance[:, a, b] = covariance[:, b, a] = (
-                np.bincount(cell, weights=centred[a] * centred[b], minlength=m) / counts)
-    del centred
+    size = int(keys.max()) + 1 if keys.size else 1
+    d = len(columns)
+    counts = np.zeros(size, dtype=np.int64)
+    sums = np.zeros((size, d))
+    products = np.zeros((size, d, d))
+    for rows in row_chunks(keys.size, 1, BLOCK):
+        k = keys[rows].astype(np.intp)
+        counts += np.bincount(k, minlength=size)
+        for a in range(d):
+            sums[:, a] += np.bincount(k, weights=columns[a][rows], minlength=size)
+            for b in range(a, d):
+                products[:, a, b] += np.bincount(k, weights=columns[a][rows] * columns[b][rows], minlength=size)
+    present = np.flatnonzero(counts)
+    counts, sums, products = counts[present], sums[present], products[present]
+    mean = sums / counts[:, None]
+    upper = products / counts[:, None, None] - mean[:, :, None] * mean[:, None, :]
+    covariance = np.triu(upper) + np.swapaxes(np.triu(upper, 1), 1, 2)
     eigenvalues, vectors = np.linalg.eigh(covariance)  # symmetric square root: also for rank-deficient cells
     root = vectors * np.sqrt(np.maximum(eigenvalues, 0.0))[:, None, :]
     small = {}
-    for j in np.flatnonzero(counts <= SMALL_CELL):
-        rows = np.flatnonzero(cell == j)
-        small[int(j)] = np.column_stack([column[rows] for column in columns])
-    return CellTable(distinct.astype(np.int64), counts.astype(np.int64), mean, root, small)
+    few = np.flatnonzero(counts <= SMALL_CELL)
+    if few.size:
+        lookup = np.full(size, -1, dtype=np.intp)
+        lookup[present[few]] = few
+        rows = np.flatnonzero(lookup[keys] >= 0)  # at most SMALL_CELL rows per small cell
+        cell = lookup[keys[rows]]
+        for j in few:
+            mine = rows[cell == j]
+            small[int(j)] = np.column_stack([column[mine] for column in columns])
+    return CellTable(present.astype(np.int64), counts, mean, root, small)
+
+
+def bin_keys(confidences, correct, edges: np.ndarray) -> np.ndarray:
+    """2 x bin + correct of every row (N,), in the smallest unsigned type, computed block by block."""
+    conf = np.asarray(confidences)
+    n_bins = len(edges) - 1
+    keys = np.empty(conf.size, dtype=np.uint16 if 2 * n_bins <= 1 << 16 else np.intp)
+    for rows in row_chunks(conf.size, 1, BLOCK):
+        keys[rows] = 2 * binning.assign(conf[rows], edges) + np.asarray(correct[rows], dtype=bool)
+    return keys
 
 
 def resample_cells(table: CellTable, n_resamples: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -126,12 +149,11 @@ def _group_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return totals[ends] - totals[ends - sizes]
 
 
-def bootstrap_ece_accuracy_cells(bin_index, correct, confidences, n_bins: int, n_resamples: int,
+def bootstrap_ece_accuracy_cells(confidences, correct, edges: np.ndarray, n_resamples: int,
                                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Bootstrap replicates (accuracy (R,), ECE (R,)) of one model with fixed bins, drawn on its 2B cells."""
-    n = np.asarray(confidences).size
-    table = cell_table(2 * np.asarray(bin_index, dtype=np.int64) + np.asarray(correct, dtype=np.int64),
-                       [confidences])
+    n, n_bins = np.asarray(confidences).size, len(edges) - 1
+    table = cell_table(bin_keys(confidences, correct, edges), [confidences])
     counts, sums = resample_cells(table, n_resamples, rng)
     bins, hit = table.keys // 2, (table.keys % 2).astype(bool)
     correct_per_bin = np.zeros((n_resamples, n_bins))

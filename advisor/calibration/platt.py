@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .block import log_scores
+from .block import log_scores, ordered_map
+
+PIECE = 1 << 16  # rows per piece of a pass: its temporaries stay in cache
 
 PLATT_LIMIT = 1e100
 
@@ -23,12 +25,39 @@ def positive_logit(preds_scores: np.ndarray, kind: str) -> np.ndarray:
     return np.clip(x, -PLATT_LIMIT, PLATT_LIMIT)
 
 
-def _platt_loss(a, b, x, target):
-    u = a * x + b
-    return float(np.mean(np.logaddexp(0.0, u) - target * u))
+# Rows of a strided subsample whose fit starts the fit on all rows (above this many rows):
+# Newton's method then needs two or three steps on the full data instead of six or more
+WARM_ROWS = 1 << 20
 
 
-def fit_platt(x, labels, max_iter: int = 100) -> tuple[float, float]:
+def _platt_state(a: float, b: float, x: np.ndarray, y: np.ndarray, targets: tuple, pieces: list) -> tuple:
+    """(loss, gradient (2,), Hessian (2, 2)) of the mean log loss at (a, b), from one sigmoid per row.
+
+    Over the rows of ``pieces`` (slices of ``x`` and ``y``), each target Platt's
+    smoothed ``targets`` (positive, negative); pieces run on the worker threads and
+    are added in order (reproducible).
+    """
+    def piece(rows):
+        xs = x[rows]
+        ts = np.where(y[rows], *targets)
+        u = a * xs + b
+        e = np.exp(-np.abs(u))  # never overflows
+        inverse = 1.0 / (1.0 + e)
+        residual = np.where(u >= 0, inverse, e * inverse) - ts
+        w = e * inverse * inverse  # p (1 - p)
+        wx = w * xs
+        return np.array([np.sum(np.maximum(u, 0.0) + np.log1p(e) - ts * u), (residual * xs).sum(), residual.sum(),
+                         (wx * xs).sum(), wx.sum(), w.sum(), xs.size])
+
+    sums = np.zeros(7)
+    for part in ordered_map(piece, pieces):
+        sums += part
+    sums[:6] /= sums[6]
+    return float(sums[0]), sums[1:3], np.array([[sums[3], sums[4]], [sums[4], sums[5]]])
+
+
+def fit_platt(x, labels, max_iter: int = 100, start: tuple[float, float] | None = None,
+              ranges: list[tuple[int, int]] | None = None) -> tuple[float, float]:
     """Fit P(y = 1 | x) = sigmoid(a x + b) (see module doc).
 
     Parameters
@@ -36,6 +65,12 @@ def fit_platt(x, labels, max_iter: int = 100) -> tuple[float, float]:
     x : array_like of float, shape (N,)
         Positive-class logits.
     labels : array_like of {0, 1}, shape (N,)
+    start : (a, b), optional
+        Where Newton's method starts (default (1, 0); above :data:`WARM_ROWS` rows, the
+        fit of a strided subsample).
+    ranges : list of (start, stop), optional
+        Fit on these row ranges only (cross-fitting: every fold but one, rows grouped by
+        fold), without copying them.
 
     Returns
     -------
@@ -43,37 +78,43 @@ def fit_platt(x, labels, max_iter: int = 100) -> tuple[float, float]:
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(labels) == 1
-    n_pos = int(np.count_nonzero(y))
-    n_neg = y.size - n_pos
-    target = np.where(y, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
-    a, b = 1.0, 0.0
-    loss = _platt_loss(a, b, x, target)
+    ranges = [(0, x.size)] if ranges is None else ranges
+    pieces = [slice(lo, min(hi, lo + PIECE)) for first, hi in ranges for lo in range(first, hi, PIECE)]
+    size = sum(hi - lo for lo, hi in ranges)
+    n_pos = sum(int(np.count_nonzero(y[lo:hi])) for lo, hi in ranges)
+    n_neg = size - n_pos
+    targets = ((n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
+    if start is None and size > WARM_ROWS:
+        stride = -(-size // WARM_ROWS)
+        chosen = np.concatenate([np.arange(lo, hi) for lo, hi in ranges])[::stride]
+        start = fit_platt(x[chosen], y[chosen], max_iter)
+    a, b = (1.0, 0.0) if start is None else start
+    loss, grad, hess = _platt_state(a, b, x, y, targets, pieces)
     for _ in range(max_iter):
-        p = 0.5 * (1.0 + np.tanh(0.5 * (a * x + b)))  # sigmoid without overflow
-        residual = p - target
-        grad = np.array([np.mean(residual * x), np.mean(residual)])
         if np.max(np.abs(grad)) < 1e-12:
             break
-        w = p * (1.0 - p)
-        hess = np.array([[np.mean(w * x * x), np.mean(w * x)], [np.mean(w * x), np.mean(w)]])
         hess += 1e-12 * np.eye(2)  # keeps the step defined when the weights vanish
         try:
             direction = -np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
             direction = -grad
+        if -float(grad @ direction) < 1e-15 * max(1.0, abs(loss)):
+            # the Newton decrement is at rounding level: the loss cannot show a decrease,
+            # so take the full step (quadratic convergence) and stop instead of halving it
+            a, b = a + direction[0], b + direction[1]
+            break
         step = 1.0
         while step > 1e-10:
-            new_loss = _platt_loss(a + step * direction[0], b + step * direction[1], x, target)
-            if new_loss <= loss:
+            state = _platt_state(a + step * direction[0], b + step * direction[1], x, y, targets, pieces)
+            if state[0] <= loss:
                 break
             step /= 2.0
         else:
             break
         a, b = a + step * direction[0], b + step * direction[1]
-        if loss - new_loss < 1e-16 * max(1.0, abs(loss)):
-            loss = new_loss
+        previous, (loss, grad, hess) = loss, state
+        if previous - loss < 1e-16 * max(1.0, abs(previous)):
             break
-        loss = new_loss
     return float(a), float(b)
 
 

@@ -35,6 +35,7 @@ from .isotonic import (  # noqa: F401  (re-exported: scaling names every map)
     fit_isotonic_classes,
     pool_adjacent_violators,
 )
+from .margin import MarginRows
 from .platt import apply_platt, fit_platt, positive_logit  # noqa: F401  (re-exported)
 from .predictions import EPS, BasePredictions, from_arrays
 
@@ -221,6 +222,8 @@ def _rows_of(preds: BasePredictions, group=None, n_groups: int = 1, constants: b
     blocks = lambda: preds.blocks(config.get("pass_values"))  # noqa: E731
     if not constants:
         return _Rows(blocks, preds.kind, None, None, group, n_groups), None
+    if k == 2:
+        return _margin_rows_of(preds, group, n_groups)
     stride = max(1, math.ceil(n * k / config.get("warm_start_values")))
     top, shifted_label, strict = np.empty(n), np.empty(n), np.empty(n, dtype=bool)
     sample = []
@@ -243,6 +246,30 @@ def _rows_of(preds: BasePredictions, group=None, n_groups: int = 1, constants: b
     warm = _Rows(lambda: _array_blocks(labels, scores), preds.kind, top[index], shifted_label[index],
                  sub_group, n_groups, strict[index])
     return _Rows(blocks, preds.kind, top, shifted_label, group, n_groups, strict), warm
+
+
+def _margin_rows_of(preds: BasePredictions, group, n_groups: int) -> tuple:
+    """(:class:`MarginRows` of a binary task, warm-start :class:`MarginRows` of every s-th row), in one pass."""
+    n = preds.n_samples
+    margins, strict = np.empty(n), np.empty(n, dtype=bool)
+
+    def work(item):
+        start, labels, chunk = item
+        idx = np.arange(labels.shape[0])
+        mine, other = chunk[idx, labels], chunk[idx, 1 - labels]
+        rows = slice(start, start + labels.shape[0])
+        strict[rows] = mine > other  # _strictly_correct of two columns, in the input's own values
+        if preds.kind == "probs":
+            mine, other = np.log(np.maximum(mine, EPS)), np.log(np.maximum(other, EPS))
+        with np.errstate(over="ignore"):  # +-1e308 logits: an infinite margin, clipped by MarginRows
+            margins[rows] = np.subtract(mine, other, dtype=np.float64)
+
+    for _ in ordered_map(work, preds.blocks(config.get("pass_values"))):
+        pass
+    stride = max(1, math.ceil(n / config.get("warm_start_values")))
+    sub_group = None if group is None else group[::stride]
+    warm = MarginRows(margins[::stride].copy(), strict[::stride], sub_group, n_groups)
+    return MarginRows(margins, strict, group, n_groups), warm
 
 
 def _array_blocks(labels, scores):
@@ -455,7 +482,9 @@ def fit_fold_temperatures(preds: BasePredictions, folds: np.ndarray, n_folds: in
     (float, ndarray of shape (n_folds,))
         The all-rows temperature and the per-fold training temperatures.
     """
-    group = np.asarray(folds, dtype=np.intp)
+    group = np.asarray(folds)
+    if group.dtype.kind not in "iu":
+        group = group.astype(np.intp)
     rows, warm = _rows_of(preds, group, n_folds)
     overall = _Search(_warm_start(warm), GRADIENT_TOLERANCE)
     overall.result = T_MIN if rows.all_strict() else None

@@ -127,8 +127,7 @@ def bootstrap_ece_accuracy(confidences, correct, n_bins: int = 15, scheme: str =
     n = conf.size
     if scheme == "width" and n and n_resamples and draws_for(n, draws, scheme) == "cells":
         rng = np.random.default_rng(streams(seed)[0])
-        index = binning.assign(conf, binning.width_edges(n_bins))
-        return bootstrap_ece_accuracy_cells(index, correct, conf, n_bins, n_resamples, rng)
+        return bootstrap_ece_accuracy_cells(conf, correct, binning.width_edges(n_bins), n_resamples, rng)
     children = streams(seed)[0].spawn(n_resamples)
     hits = np.zeros(n_resamples, dtype=np.int64)
     eces = np.zeros(n_resamples)
