@@ -8,6 +8,7 @@ inside the commands so that ``advisor --help`` starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from pathlib import Path
@@ -16,7 +17,12 @@ import click
 
 from advisor import __version__
 from advisor.errors import AdvisorError, InputError, Interrupted, PredictionsError
-from advisor.output import check_output, refuse_inputs, write_file_atomically, write_files_atomically
+from advisor.output import (
+    check_output,
+    refuse_inputs,
+    write_file_atomically,
+    write_files_atomically,
+)
 from advisor.text import dump_json, for_terminal
 
 
@@ -91,7 +97,8 @@ def assess(profile, output, fmt, rubric_path, template_path, no_figures):
     from advisor import engine, report
 
     check_output(output, [profile, rubric_path, template_path])
-    assessment = engine.assess_file(profile, rubric_path=rubric_path)
+    with progress_display():  # an attached predictions file of millions of rows takes a while
+        assessment = engine.assess_file(profile, rubric_path=rubric_path)
     inputs = [profile, rubric_path, template_path, *attached_files(profile, assessment)]
     if fmt == "json":
         refuse_inputs([output] if output not in (None, "-") else [], inputs)
@@ -127,21 +134,42 @@ def attached_files(profile: str, assessment: dict) -> list[Path]:
               help="Cross-fitting folds for the post-calibration results (0 to skip).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of every random draw (a whole number of 0 or more).")
+@click.option("--min-accuracy", type=click.FloatRange(0, 1), default=None,
+              help="Gate: exit with status 3 when accuracy is below this.")
+@click.option("--max-ece", type=click.FloatRange(0, 1), default=None,
+              help="Gate: exit with status 3 when the ECE is above this.")
+@click.option("--max-mce", type=click.FloatRange(0, 1), default=None,
+              help="Gate: exit with status 3 when the MCE is above this.")
+@click.option("--max-nll", type=click.FloatRange(min=0), default=None,
+              help="Gate: exit with status 3 when the NLL is above this.")
+@click.option("--max-brier", type=click.FloatRange(0, 2), default=None,
+              help="Gate: exit with status 3 when the Brier score is above this.")
 @output_option
 @handle_errors
-def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, folds, seed, output):
-    """Measure the accuracy and calibration of a PREDICTIONS file (.npz, .npy pair, .csv, .jsonl)."""
+def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, folds, seed, output, **limits):
+    """Measure the accuracy and calibration of a PREDICTIONS file (.npz, .npy pair, .csv, .jsonl).
+
+    With gates (--max-ece, --min-accuracy, ...) the output is written as usual, each
+    failed gate is named on standard error and the exit status is 3.
+    """
     from advisor import calibration as cal
+    from advisor.calibration.gate import check_gates, failure_lines
 
     check_output(output, cal.input_files(predictions))  # before a measurement that may take minutes
     try:
-        preds = cal.load_predictions(predictions)
-        result = cal.measure(
-            preds, bins=bins, scheme=scheme, n_bootstrap=n_bootstrap,
-            n_consistency=n_consistency, folds=folds, seed=seed,
-        )
+        with progress_display():
+            preds = cal.load_predictions(predictions)
+            result = cal.measure(
+                preds, bins=bins, scheme=scheme, n_bootstrap=n_bootstrap,
+                n_consistency=n_consistency, folds=folds, seed=seed,
+            )
     except cal.PredictionsFormatError as exc:
         raise as_predictions_error(exc) from None
+    if any(limit is not None for limit in limits.values()):
+        try:
+            result["gates"] = check_gates(result, limits)
+        except ValueError as exc:  # a gate on a metric this input has no value for
+            raise PredictionsError(f"{predictions}: {exc}") from None
     if fmt == "json":
         text = dump_json(result)
     elif fmt == "markdown":
@@ -149,6 +177,63 @@ def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, fold
     else:
         text = for_terminal(cal.format_text(result))
     write_output(text, output)
+    failed = failure_lines(result.get("gates", []))
+    if failed:
+        click.echo("\n".join(failed), err=True)
+        raise click.exceptions.Exit(3)  # measured, and a gate failed (interface section 9)
+
+
+@main.command()
+@click.argument("first", metavar="A", type=click.Path())
+@click.argument("second", metavar="B", type=click.Path())
+@click.option("--bins", type=click.IntRange(1, 10_000), default=15, show_default=True, help="Number of bins.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--bootstrap", "n_bootstrap", type=click.IntRange(0, 100_000), default=1000, show_default=True,
+              help="Paired-bootstrap resamples for the 95% intervals of the differences (0 to skip).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of every random draw (a whole number of 0 or more).")
+@output_option
+@handle_errors
+def compare(first, second, bins, fmt, n_bootstrap, seed, output):
+    """Compare two models' predictions A and B of the same rows: differences B - A with paired intervals."""
+    from advisor import calibration as cal
+    from advisor.calibration.comparison import compare as compare_predictions
+    from advisor.calibration.comparison_render import (
+        format_comparison_markdown,
+        format_comparison_text,
+    )
+
+    check_output(output, [*cal.input_files(first), *cal.input_files(second)])
+    try:
+        with progress_display():
+            a, b = cal.load_predictions(first), cal.load_predictions(second)
+            result = compare_predictions(a, b, bins=bins, n_bootstrap=n_bootstrap, seed=seed)
+    except cal.PredictionsFormatError as exc:
+        raise as_predictions_error(exc) from None
+    if fmt == "json":
+        text = dump_json(result)
+    elif fmt == "markdown":
+        text = for_terminal(format_comparison_markdown(result))  # file and segment names are untrusted text
+    else:
+        text = for_terminal(format_comparison_text(result))
+    write_output(text, output)
+
+
+@contextlib.contextmanager
+def progress_display():
+    """Progress of the measurement on standard error, only when it is a terminal."""
+    from advisor import progress
+    from advisor.calibration.progress import reporting
+
+    display = progress.for_stderr()
+    if display is None:
+        yield
+        return
+    try:
+        with reporting(display):
+            yield
+    finally:
+        display.close()
 
 
 @main.command()

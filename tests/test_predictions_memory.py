@@ -62,21 +62,21 @@ def test_members_each_within_the_cap_are_refused_together_from_their_headers(tmp
     path = tmp_path / "bomb.npz"
     np.savez_compressed(path, labels=np.zeros(n, np.int8), probs=np.full(n, 0.25))
     line = refused(run(path, *FAST), path)
-    # labels 1 + 8 bytes a row; probs 8 + 8 (1 - p) + 16 (the [1-p, p] columns); 128 for the measurement
-    assert line == (f"Error: {path}: 8,192 rows would need about 1,384,448 bytes of memory (labels 73,728 + "
-                    "probs 262,144 + the measurement 1,048,576, at 128 bytes per row); the limit is 1,048,576 bytes")
+    # labels 1 + 8 bytes a row; probs 8 + 8 (1 - p) + 16 (the [1-p, p] columns); 96 for the measurement
+    assert line == (f"Error: {path}: 8,192 rows would need about 1,122,304 bytes of memory (labels 73,728 + "
+                    "probs 262,144 + the measurement 786,432, at 96 bytes per row); the limit is 1,048,576 bytes")
     assert all(count <= 128 for count in inflated.values()), inflated  # only the headers were inflated
 
 
 @cal.config_context(memory_cap=CAP, stream_bytes=1024)
 def test_streamed_scores_still_count_their_rows(tmp_path):
     """Streamed 2-D scores cost no memory, but the measurement's per-row arrays do: a 2-D bomb is refused too."""
-    n = 8192
+    n = 12_288
     path = tmp_path / "bomb2d.npz"
     np.savez_compressed(path, labels=np.zeros(n, np.int64), probs=np.full((n, 2), 0.5))
     line = refused(run(path, *FAST), path)
-    assert ("8,192 rows would need about 1,179,648 bytes of memory (labels 131,072 + probs 0 (streamed) + "
-            "the measurement 1,048,576, at 128 bytes per row); the limit is 1,048,576 bytes") in line
+    assert ("12,288 rows would need about 1,376,256 bytes of memory (labels 196,608 + probs 0 (streamed) + "
+            "the measurement 1,179,648, at 96 bytes per row); the limit is 1,048,576 bytes") in line
 
 
 def write_pair(tmp_path, n):
@@ -118,7 +118,7 @@ def jsonl_three(path, n):
 
 
 # (builder, rows, bytes a row): text labels 24; binary scores 8 + 8 + 8 + 16; small 2-D scores 16 K
-TEXT_CASES = [(csv_binary, "p.csv", 24 + 40 + 128), (jsonl_three, "p.jsonl", 24 + 48 + 128)]
+TEXT_CASES = [(csv_binary, "p.csv", 24 + 40 + ROW_BYTES), (jsonl_three, "p.jsonl", 24 + 48 + ROW_BYTES)]
 
 
 @pytest.mark.parametrize("build, name, row_bytes", TEXT_CASES)
@@ -136,10 +136,10 @@ def test_text_rows_beyond_the_cap_are_refused_at_their_line(tmp_path, build, nam
 
 @cal.config_context(memory_cap=1 << 16, text_stream_bytes=1)  # 2-D rows go to a temporary file
 def test_spilled_text_rows_cost_no_score_memory(tmp_path):
-    most = (1 << 16) // (24 + 128)
+    most = (1 << 16) // (24 + ROW_BYTES)
     assert run(jsonl_three(tmp_path / "fits.jsonl", most), *FAST).exit_code == 0
     path = jsonl_three(tmp_path / "p.jsonl", most + 1)
-    assert f"more than {most:,} rows: at about 152 bytes per row" in refused(run(path, *FAST), path)
+    assert f"more than {most:,} rows: at about {24 + ROW_BYTES} bytes per row" in refused(run(path, *FAST), path)
 
 
 # ---------------------------------------------------------------- classes
@@ -319,5 +319,5 @@ def test_measure_needs_at_most_row_bytes_a_row(k, kind):
     """
     measure_peak(1000, k, kind)  # lazy imports
     per_row = (measure_peak(60_000, k, kind) - measure_peak(20_000, k, kind)) / 40_000
-    # measured about 117: two more float64 arrays per row held at the peak would break the bound
+    # measured about 58: five more float64 arrays per row held at the peak would break the bound
     assert ROW_BYTES / 2 <= per_row <= ROW_BYTES, per_row

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import config, isotonic, platt, scaling
+from . import config, isotonic, platt, progress, scaling
 from .accumulator import CalibrationAccumulator
 from .block import ordered_map, row_chunks
 from .predictions import BasePredictions, Predictions
@@ -225,6 +225,7 @@ def cross_fit_with_temperature(preds: BasePredictions, folds: int = 5, seed: int
     for method in _methods(preds.n_classes, result["notes"]):
         acc = CalibrationAccumulator(bins=n_bins)
         acc.set_classes(preds.n_classes)
+        progress.phase(f"cross-fitting {method}")
         fitted = METHODS[method](preds, ids, k, acc)
         overall = fitted if method == "temperature" else overall
         result[method] = _summary(acc)

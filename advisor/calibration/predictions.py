@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import config
+from . import config, progress
 from .block import EPS, SUM_TOLERANCE, ordered_map, row_chunks, scan_block  # noqa: F401  (EPS re-exported)
 from .problem import PredictionsFormatError, default_where, fail, shown
 from .rowfile import RowFile
@@ -70,6 +70,7 @@ class BasePredictions:
         scores = self._score_rows()
         for rows in row_chunks(self.n_samples, self.n_classes, elements):
             yield rows.start, self.labels[rows], scores[rows]
+            progress.rows(rows.stop, self.n_samples)
 
     def in_memory(self) -> Predictions:
         """These predictions with their scores as an ndarray (reads a streamed file whole)."""

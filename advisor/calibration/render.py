@@ -116,10 +116,19 @@ def _accuracy_note(result: dict) -> list[str]:
             "change the predicted class, so its accuracy differs; temperature and Platt scaling never change it"]
 
 
+def _gate_rows(result: dict) -> list[tuple[str, str, str, str]]:
+    """(option, limit, value, verdict) of every gate given (``advisor calibration --max-ece ...``)."""
+    return [(f"--{g['gate'].replace('_', '-')}", f"{g['limit']:g}", _num(g["value"]), "passed" if g["passed"] else "FAILED")
+            for g in result.get("gates", [])]
+
+
 def format_text(result: dict) -> str:
-    """A terminal report: metrics, significance, post-calibration and the reliability table."""
+    """A terminal report: gates, metrics, significance, post-calibration and the reliability table."""
     lines = [f"{result['source']}: {result['n_samples']} samples, {result['n_classes']} classes "
              f"({result['input']})", ""]
+    if result.get("gates"):
+        lines += [f"  gate {option} {limit}: {value}  {verdict}" for option, limit, value, verdict in _gate_rows(result)]
+        lines.append("")
     rows = _metric_rows(result)
     width = max(len(name) for name, _, _ in rows)
     lines += [f"  {name:<{width}}  {value:>8}  {note}".rstrip() for name, value, note in rows]
@@ -145,8 +154,12 @@ def format_text(result: dict) -> str:
 def format_markdown(result: dict) -> str:
     """The same report as Markdown tables, for pasting into documents."""
     lines = [f"### Calibration of `{result['source']}`", "",
-             f"{result['n_samples']} samples, {result['n_classes']} classes, input: {result['input']}.", "",
-             "| metric | value | note |", "| --- | ---: | --- |"]
+             f"{result['n_samples']} samples, {result['n_classes']} classes, input: {result['input']}.", ""]
+    if result.get("gates"):
+        lines += ["| gate | limit | measured | result |", "| --- | ---: | ---: | --- |"]
+        lines += [f"| `{option}` | {limit} | {value} | {verdict} |" for option, limit, value, verdict in _gate_rows(result)]
+        lines.append("")
+    lines += ["| metric | value | note |", "| --- | ---: | --- |"]
     lines += [f"| {name} | {value} | {note} |" for name, value, note in _metric_rows(result)]
     lines += [text for note in result.get("notes", []) for text in ("", f"Note: {note}")]
     post = result["post_calibration"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import binning
+from . import binning, progress
 from .accumulator import CalibrationAccumulator, classwise_problem
 from .crossfit import SUMMARY_KEYS, cross_fit_with_temperature
 from .metric import debiased_l2_error
@@ -68,6 +68,7 @@ def measure(preds: BasePredictions, *, bins: int = 15, scheme: str = "width", n_
         classwise = False  # the memory bound wins over one extra metric: say so instead
         notes.append(f"class-wise ECE skipped: {classwise_problem(preds.n_classes, bins)}")
     acc = CalibrationAccumulator(bins=bins, classwise=classwise)
+    progress.phase("measuring")
     conf = np.empty(preds.n_samples)
     correct = np.empty(preds.n_samples, dtype=bool)
     start = 0
@@ -77,6 +78,7 @@ def measure(preds: BasePredictions, *, bins: int = 15, scheme: str = "width", n_
         conf[start:stop], correct[start:stop] = block.rows.confidence, block.rows.correct
         start = stop
     base = acc.result()
+    progress.phase("resampling")
     mass_edges = binning.mass_edges(conf, bins)
     mass_stats = bin_statistics(conf, correct, mass_edges)
     significance = consistency_test(conf, correct, bins, scheme, n_consistency, seed)

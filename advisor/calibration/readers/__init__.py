@@ -64,14 +64,14 @@ error naming the file and the limit:
   scores, 1-D (binary)       item size, + 8 for the float64 copy unless float64, + 8 + 16
                              (1 - p, and the two columns [1-p, p]); text: 8 + 8 + 8 + 16
   scores, small CSV/JSONL    16 K (parsed blocks and their concatenation)
-  the measurement            :data:`~.header.ROW_BYTES` (128): confidences, correctness, fold ids,
+  the measurement            :data:`~.header.ROW_BYTES` (96): confidences, correctness, fold ids,
                              temperature constants, resample draws on two threads and
-                             the isotonic fits, at their peak (measured: about 117)
+                             the isotonic fits, at their peak (measured: about 58)
   =========================  =========================================================
 
   The sum is an upper estimate (loading copies are freed before the measurement
-  starts); each 2 GiB holds about 15 million rows of a streamed file with int64 labels
-  (24 GiB of memory: a cap of 12 GiB, about 90 million rows).
+  starts); each 2 GiB holds about 19 million rows of a streamed file with int64 labels
+  (24 GiB of memory: a cap of 12 GiB, about 115 million rows).
   The row budget is for files (:func:`load_predictions`); arrays given to
   :func:`~advisor.calibration.predictions.from_arrays` are in memory already, so only their classes are checked.
 - Beyond the cap a run needs fixed working space of about half a GB at most: row
@@ -110,6 +110,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import progress
 from ..predictions import BasePredictions
 from ..problem import PredictionsFormatError, fail, os_reason
 from .csv import column_layout, load_csv
@@ -148,6 +149,7 @@ def load_predictions(path) -> BasePredictions:
         raise fail(source, f"unsupported file type {repr(suffix) if suffix else '(none)'}; use .npz, .npy, .csv or .jsonl")
     try:
         check_regular_file(path, source)
+        progress.phase("reading")
         return loaders[suffix](path, source)
     except PredictionsFormatError:
         raise

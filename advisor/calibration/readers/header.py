@@ -23,9 +23,9 @@ from ..problem import clipped, fail, shown
 from ..rowfile import read_exactly
 
 # Bytes per row that measure() holds at its peak besides the labels and scores (the
-# isotonic fits of cross-fitting; measured about 117, tests/test_predictions_memory.py
+# isotonic fits of cross-fitting; measured about 58, tests/test_predictions_memory.py
 # checks the bound). It does not depend on K: per-class work is per block
-ROW_BYTES = 128
+ROW_BYTES = 96
 NPY_HEADER_LIMIT = 10_000  # bytes of a .npy header's text; numpy's np.load refuses longer too
 
 _NPY_MAGIC = b"\x93NUMPY"

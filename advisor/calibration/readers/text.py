@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import config
+from .. import config, progress
 from ..predictions import BasePredictions, from_arrays
 from ..problem import clipped, fail, shown
 from ..rowfile import RowFile
@@ -95,6 +95,7 @@ class TextRows:
     def _flush(self) -> None:
         if not self._pending:
             return
+        progress.rows(self.count)
         rows = np.asarray(self._pending, dtype=np.float64)
         self._pending = []
         if self._large and not self._blocks and self._spill is None and rows.shape[1] > 1:
