@@ -1,8 +1,8 @@
-"""Run the benchmark rows of issue 5, each in its own interpreter.
+"""Run the benchmark rows of issues 5 and 14, each in its own interpreter.
 
     python benchmarks/run.py [--quick] [--only ROW ...] [--log FILE]
 
-Rows: ece, temperature, bootstrap, startup, memmap. Each row runs as a separate
+Rows: ece, temperature, bootstrap, startup, memmap, scale, resampling. Each row runs as a separate
 process of the current interpreter, so one row's imports and memory do not
 leak into another's figures. ``--quick`` (the CI smoke run) uses small sizes and
 one run per contender and never fails on timing; a row still fails when its
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROWS = ("ece", "temperature", "bootstrap", "startup", "memmap")
+ROWS = ("ece", "temperature", "bootstrap", "startup", "memmap", "scale", "resampling")
 PEERS = ("torch", "torchmetrics", "netcal", "scikit-learn", "scipy", "dask")
 
 

@@ -27,10 +27,10 @@ def check_gates(result: dict, limits: dict) -> list[dict]:
         A gate on a metric this input has no value for (e.g. NLL of confidence records).
     """
     checked = []
-    for gate, limit in limits.items():
+    for gate, (metric, side) in GATES.items():  # always in this order, whatever order the options came in
+        limit = limits.get(gate)
         if limit is None:
             continue
-        metric, side = GATES[gate]
         value = result.get(metric)
         if value is None:
             raise ValueError(f"--{gate.replace('_', '-')}: this input has no {metric} to gate on")
