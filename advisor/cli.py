@@ -144,9 +144,13 @@ def attached_files(profile: str, assessment: dict) -> list[Path]:
               help="Gate: exit with status 3 when the NLL is above this.")
 @click.option("--max-brier", type=click.FloatRange(0, 2), default=None,
               help="Gate: exit with status 3 when the Brier score is above this.")
+@click.option("--target-accuracy", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Report selective prediction: how many rows can be automated at this accuracy, "
+                   "before and after calibration.")
 @output_option
 @handle_errors
-def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, folds, seed, output, **limits):
+def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, folds, seed, target_accuracy, output,
+                **limits):
     """Measure the accuracy and calibration of a PREDICTIONS file (.npz, .npy pair, .csv, .jsonl).
 
     With gates (--max-ece, --min-accuracy, ...) the output is written as usual, each
@@ -161,7 +165,7 @@ def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, fold
             preds = cal.load_predictions(predictions)
             result = cal.measure(
                 preds, bins=bins, scheme=scheme, n_bootstrap=n_bootstrap,
-                n_consistency=n_consistency, folds=folds, seed=seed,
+                n_consistency=n_consistency, folds=folds, seed=seed, target_accuracy=target_accuracy,
             )
     except cal.PredictionsFormatError as exc:
         raise as_predictions_error(exc) from None

@@ -204,7 +204,8 @@ def measure_attached(loaded) -> dict | None:
 
     preds = load_predictions(loaded)
     try:
-        measured = cal.measure(preds)
+        baseline = loaded.profile.baseline
+        measured = cal.measure(preds, target_accuracy=baseline.target_accuracy if baseline else None)
     except cal.PredictionsFormatError as exc:
         raise PredictionsError(f"{predictions_line(loaded)}: {exc}") from None
     # Name the file as the profile does: an absolute path would make the JSON differ between machines.

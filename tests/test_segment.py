@@ -100,6 +100,8 @@ def test_segment_intervals_use_each_segments_own_seed():
     for i, entry in enumerate(table):
         rows = names == entry["name"]
         boot, calibrated = segment.resampled_eces(conf[rows], correct[rows], 15, 200, np.random.SeedSequence([4, i]))
+        same = segment.segment_resamples(conf[rows], correct[rows], 15, 200, np.random.SeedSequence([4, i]))
+        assert same[0].tolist() == boot.tolist() and same[1].tolist() == calibrated.tolist()  # small: row by row
         assert entry["ece_interval"] == [np.percentile(boot, 2.5), np.percentile(boot, 97.5)]
         assert entry["ece_if_calibrated"] == pytest.approx(np.mean(calibrated), abs=1e-15)
         assert entry["ece_interval"][0] <= entry["ece"] + 0.05 and entry["ece_if_calibrated"] > 0
@@ -107,6 +109,24 @@ def test_segment_intervals_use_each_segments_own_seed():
     alone = segment.segment_table(conf[names == "p"], correct[names == "p"], names[names == "p"],
                                   n_resamples=200, seed=4)
     assert alone[0] == table[0]
+
+
+def test_large_segments_resample_on_cells():
+    from advisor.calibration import uncertainty
+
+    rng = np.random.default_rng(8)
+    n = uncertainty.ROW_LIMIT + 500
+    conf = rng.uniform(0.5, 1, n)
+    correct = rng.random(n) < conf ** 2
+    seed = np.random.SeedSequence([0, 0])
+    boot, calibrated = segment.segment_resamples(conf, correct, 15, 300, seed)
+    child = int(seed.generate_state(1)[0])
+    _, cells = uncertainty.bootstrap_ece_accuracy(conf, correct, 15, "width", 300, child, draws="cells")
+    assert boot.tolist() == cells.tolist()
+    assert calibrated.tolist() == uncertainty.consistency_eces(conf, 15, "width", 300, child, draws="cells").tolist()
+    # the same numbers as the row-by-row draws up to Monte-Carlo error
+    rows_boot, rows_calibrated = segment.resampled_eces(conf, correct, 15, 300, seed)
+    assert abs(np.mean(boot) - np.mean(rows_boot)) < 0.01 and abs(np.mean(calibrated) - np.mean(rows_calibrated)) < 0.01
 
 
 @settings(max_examples=60, deadline=None)

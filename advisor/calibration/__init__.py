@@ -2,7 +2,9 @@
 
 Entry points: :func:`load_predictions` -> :class:`Predictions` (scores in memory) or
 :class:`StreamedPredictions` (a large file's scores, read block by block; both share
-:class:`BasePredictions`), :func:`from_arrays` -> :class:`Predictions`, :func:`measure` ->
+:class:`BasePredictions`) or :class:`Records` (confidence and correct flag per row, no class
+distribution: interface section 8), :func:`from_arrays` -> :class:`Predictions`,
+:func:`records_from_arrays` -> :class:`Records`, :func:`measure` ->
 JSON-able dict, :func:`format_text` / :func:`format_markdown`. Block sizes and limits:
 :func:`config_context` (:mod:`advisor.calibration.config`).
 Definitions follow the README's "Metric definitions" (section 5 of the public interface, which
@@ -28,10 +30,13 @@ from .metric import (
                      negative_log_likelihood,
                      reliability_bins,
 )
+from .concentration import error_concentration
+from .interval import wilson_interval
 from .predictions import BasePredictions, Predictions, StreamedPredictions, from_arrays
 from .problem import PredictionsFormatError
+from .record import Records, record_metrics, records_from_arrays, top_label_brier
 from .readers import input_files, load_predictions
-from .render import format_markdown, format_text
+from .render import format_markdown, format_text, selective_sentence
 from .scaling import (
                      apply_isotonic,
                      apply_isotonic_classes,
@@ -46,6 +51,8 @@ from .scaling import (
                      positive_logit,
 )
 from .scan import top_label
+from .segment import Segments, segment_table, worst_segment
+from .selective import risk_coverage, selective_prediction
 from .summary import measure
 from .uncertainty import (
                      bootstrap_ece_accuracy,
@@ -55,8 +62,10 @@ from .uncertainty import (
 )
 
 __all__ = [
-    "BasePredictions", "CalibrationAccumulator", "Predictions", "PredictionsFormatError",
-    "StreamedPredictions", "accuracy", "apply_isotonic", "apply_isotonic_classes", "apply_platt",
+    "BasePredictions", "CalibrationAccumulator", "Predictions", "PredictionsFormatError", "Records", "Segments",
+    "StreamedPredictions", "error_concentration", "record_metrics", "records_from_arrays", "risk_coverage",
+    "segment_table", "selective_prediction", "selective_sentence", "top_label_brier", "wilson_interval",
+    "worst_segment", "accuracy", "apply_isotonic", "apply_isotonic_classes", "apply_platt",
     "apply_temperature", "assign_bins", "binary_positive_ece", "bootstrap_ece_accuracy",
     "bootstrap_intervals", "brier_score", "calibration_metrics", "classwise_ece", "config_context",
     "consistency_eces", "consistency_test", "cross_fit", "debiased_l2_error", "expected_calibration_error",

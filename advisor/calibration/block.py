@@ -39,6 +39,20 @@ from .binning import assign
 EPS = float(np.finfo(np.float64).eps)
 LOG_EPS = float(np.log(EPS))
 SUM_TOLERANCE = 1e-4
+# float16 probabilities are stored to within half a unit in the last place, 2**-11 of each
+# value: a row normalized in float32 or float64 and then stored as float16 can sum to 1
+# +- 4.9e-4, five times the tolerance. Such rows are accepted within the dtype's machine
+# epsilon (9.8e-4 for float16) instead; wider types keep SUM_TOLERANCE.
+
+
+def sum_tolerance(dtype) -> float:
+    """How far from 1 a row of probabilities of this dtype may sum: max(1e-4, machine epsilon)."""
+    dtype = np.dtype(dtype)
+    return max(SUM_TOLERANCE, float(np.finfo(dtype).eps)) if dtype.kind == "f" else SUM_TOLERANCE
+
+
+def tolerance_text(tolerance: float) -> str:
+    return "1e-4" if tolerance == SUM_TOLERANCE else f"{tolerance:.2g}"
 
 
 class Rows(NamedTuple):
@@ -110,7 +124,7 @@ def scan_block(labels: np.ndarray, block: np.ndarray, kind: str, *, beta: float 
         prediction is the argmax of the unscaled logits, which beta > 0 cannot change.
     check : bool
         Also check the values (probabilities: no NaN, in [0, 1], rows summing to 1
-        within 1e-4; logits: finite); ``ok`` is False when any fails.
+        within :func:`sum_tolerance`; logits: finite); ``ok`` is False when any fails.
     rows : bool
         Compute the per-row :class:`Rows` (False: only check).
     want_probs : bool
@@ -158,7 +172,7 @@ def _sums_ok(block: np.ndarray) -> bool:
     tolerance are summed again in float64, so the verdict is the float64 one.
     """
     if block.dtype.itemsize < 4:
-        return bool(np.all(np.abs(block.sum(axis=1, dtype=np.float64) - 1.0) <= SUM_TOLERANCE))
+        return bool(np.all(np.abs(block.sum(axis=1, dtype=np.float64) - 1.0) <= sum_tolerance(block.dtype)))
     sums = block.sum(axis=1)
     if block.dtype.itemsize >= 8:
         return bool(np.all(np.abs(sums - 1.0) <= SUM_TOLERANCE))

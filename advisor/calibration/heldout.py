@@ -83,8 +83,11 @@ def record_confidences(confidences, correct, folds: int = 5, seed: int = 0) -> t
 
 
 def _summary(confidences, correct, n_bins: int) -> dict:
+    """The keys of class predictions' post-calibration results; records have no NLL or Brier (None)."""
     stats = bin_statistics(confidences, correct, binning.width_edges(n_bins))
-    return {"ece": ece_from_statistics(*stats), "top_label_brier": top_label_brier(confidences, correct)}
+    return {"ece": ece_from_statistics(*stats), "nll": None, "brier": None,
+            "accuracy": float(np.count_nonzero(correct)) / max(1, len(correct)),
+            "top_label_brier": top_label_brier(confidences, correct)}
 
 
 def cross_fit_records(confidences, correct, folds: int = 5, seed: int = 0, n_bins: int = 15) -> tuple[dict, dict]:
@@ -93,10 +96,11 @@ def cross_fit_records(confidences, correct, folds: int = 5, seed: int = 0, n_bin
     Returns
     -------
     result : dict
-        ``{"folds", "seed", "before": {ece, top_label_brier}, "temperature": {...} | None,
-        "platt": {...} | None, "isotonic": {...} | None, "notes": [str]}``; the ECE with
-        section-5 bins (B = ``n_bins``) of the held-out calibrated confidences. The
-        accuracy is mean(correct) whatever the calibration.
+        ``{"folds", "seed", "before": {...}, "temperature": {...} | None, "platt": {...} | None,
+        "isotonic": {...} | None, "notes": [str]}``, each ``{ece, nll, brier, accuracy,
+        top_label_brier}``: the ECE with section-5 bins (B = ``n_bins``) and the top-label
+        Brier score of the held-out calibrated confidences; ``nll`` and ``brier`` None (no
+        class distribution); the accuracy is mean(correct) whatever the calibration.
     calibrated : dict
         The held-out confidences of :func:`record_confidences`.
     """

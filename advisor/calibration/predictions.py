@@ -12,7 +12,8 @@ blocks every measurement reads):
 
 :func:`from_arrays` is the single input check every entry point goes through (section 4
 of the public interface): labels are integers in ``0..K-1``, probabilities have no NaN,
-lie in [0, 1] and rows sum to 1 within 1e-4, logits are finite. A problem raises
+lie in [0, 1] and rows sum to 1 within 1e-4 (float16 rows: within its machine epsilon,
+9.8e-4, the rounding of storing a normalized row as float16), logits are finite. A problem raises
 :class:`~advisor.calibration.problem.PredictionsFormatError` naming the source and the
 first bad row (rows numbered from 1).
 """
@@ -25,9 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import config, progress
-from .block import EPS, SUM_TOLERANCE, ordered_map, row_chunks, scan_block  # noqa: F401  (EPS re-exported)
+from .block import EPS, ordered_map, row_chunks, scan_block, sum_tolerance, tolerance_text  # noqa: F401  (EPS re-exported)
 from .problem import PredictionsFormatError, default_where, fail, shown
 from .rowfile import RowFile
+from .segment import Segments, as_segments
 
 
 class BasePredictions:
@@ -43,6 +45,7 @@ class BasePredictions:
 
     labels: np.ndarray
     source: str
+    segments: Segments | None  # the segment of every row (section 8), when the input has them
 
     @property
     def kind(self) -> str:
@@ -91,12 +94,15 @@ class Predictions(BasePredictions):
         Unnormalized scores (a 1-D binary logit ``z`` is stored as ``[0, z]``).
     source : str
         Where the predictions came from (the file name, or ``"<arrays>"``).
+    segments : Segments or None
+        The segment of every row (interface section 8), when the input has them.
     """
 
     labels: np.ndarray
     probs: np.ndarray | None
     logits: np.ndarray | None
     source: str = "<arrays>"
+    segments: Segments | None = None
 
     @property
     def kind(self) -> str:
@@ -139,6 +145,7 @@ class StreamedPredictions(BasePredictions):
     score_kind: str
     rows: RowFile
     source: str = "<arrays>"
+    segments: Segments | None = None
 
     @property
     def kind(self) -> str:
@@ -157,11 +164,11 @@ class StreamedPredictions(BasePredictions):
     def in_memory(self) -> Predictions:
         scores = np.asarray(self.rows)
         return Predictions(self.labels, scores if self.kind == "probs" else None,
-                           scores if self.kind == "logits" else None, self.source)
+                           scores if self.kind == "logits" else None, self.source, self.segments)
 
 
 def from_arrays(labels, probs=None, logits=None, source: str = "<arrays>",
-                where: Callable[[int], str] | None = None, check_values: bool = True):
+                where: Callable[[int], str] | None = None, check_values: bool = True, segments=None):
     """Validate arrays and wrap them as :class:`Predictions`.
 
     This is the single input check every entry point goes through.
@@ -170,7 +177,7 @@ def from_arrays(labels, probs=None, logits=None, source: str = "<arrays>",
     ----------
     labels : array_like of int, shape (N,)
     probs : array_like of float, shape (N, K) or (N,), optional
-        Rows sum to 1 within 1e-4; a 1-D array is the positive-class probability.
+        Rows sum to 1 within 1e-4 (float16: 9.8e-4); a 1-D array is the positive-class probability.
     logits : array_like of float, shape (N, K) or (N,), optional
         Finite scores; a 1-D array is the positive-class logit of a binary task.
     source : str
@@ -181,6 +188,8 @@ def from_arrays(labels, probs=None, logits=None, source: str = "<arrays>",
         Check every value (one fused block pass). False leaves that to the caller's
         own pass (the accumulator checks while it measures); shapes and labels are
         always checked.
+    segments : array_like of str or int, shape (N,), or Segments, optional
+        The segment of every row (section 8): text or integers, no empty names.
 
     Returns
     -------
@@ -220,13 +229,17 @@ def from_arrays(labels, probs=None, logits=None, source: str = "<arrays>",
         check_blocks(labels, scores, name, source, where)
     n_classes = 2 if scores.ndim == 1 else scores.shape[1]
     _check_label_range(labels, n_classes, source, where)
+    if segments is not None:
+        segments = as_segments(segments, source, where)
+        if len(segments) != labels.shape[0]:
+            raise fail(source, f"length mismatch: {labels.shape[0]} labels but {len(segments)} segments")
     if scores.ndim == 1:
         scores = _binary_columns(scores, name)
     if isinstance(scores, RowFile):
-        return StreamedPredictions(labels=labels, score_kind=name, rows=scores, source=source)
+        return StreamedPredictions(labels=labels, score_kind=name, rows=scores, source=source, segments=segments)
     if name == "probs":
-        return Predictions(labels=labels, probs=scores, logits=None, source=source)
-    return Predictions(labels=labels, probs=None, logits=scores, source=source)
+        return Predictions(labels=labels, probs=scores, logits=None, source=source, segments=segments)
+    return Predictions(labels=labels, probs=None, logits=scores, source=source, segments=segments)
 
 
 def check_blocks(labels, scores, kind: str, source: str = "<arrays>", where=None) -> None:
@@ -320,10 +333,10 @@ def _raise_first_bad(block: np.ndarray, kind: str, start: int, source: str, wher
         bad_rows = np.zeros(x.shape[0], dtype=bool)
         for mask, _ in tests:
             bad_rows |= mask.any(axis=1)
-        sums = None
+        sums, tolerance = None, sum_tolerance(block.dtype)
         if kind == "probs" and block.ndim == 2:
             sums = x.sum(axis=1, dtype=np.float64)
-            bad_rows |= np.abs(sums - 1.0) > SUM_TOLERANCE
+            bad_rows |= np.abs(sums - 1.0) > tolerance
     if not bad_rows.any():
         return
     row = int(np.flatnonzero(bad_rows)[0])
@@ -331,7 +344,8 @@ def _raise_first_bad(block: np.ndarray, kind: str, start: int, source: str, wher
         if mask[row].any():
             col = int(np.flatnonzero(mask[row])[0])
             raise fail(source, text(float(x[row, col]), col), where(start + row))
-    raise fail(source, f"probabilities sum to {sums[row]:.6g}, not 1 (tolerance 1e-4)", where(start + row))
+    raise fail(source, f"probabilities sum to {sums[row]:.6g}, not 1 (tolerance {tolerance_text(tolerance)})",
+               where(start + row))
 
 
 # ---------------------------------------------------------------- files

@@ -11,13 +11,23 @@ what does exist is the top-label Brier score::
 
 (for class predictions the same quantity of the top-label confidence; it is not
 section 5's ``brier``, which sums over all classes).
+
+:class:`Records` is the validated model (what the readers return for a
+``confidence,correct`` layout); :func:`records_from_arrays` is its one input check.
+Only confidences the model reported count: a row whose confidence is empty (NaN in
+an array; the readers turn an empty field, a JSON null and a Parquet null into NaN)
+is counted in ``n_without_confidence`` and left out of every measure.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from . import binning
+from .problem import default_where, fail, shown
+from .segment import Segments, as_segments
 from .statistic import (
     bin_statistics,
     bins_table,
@@ -26,6 +36,116 @@ from .statistic import (
 )
 
 EPS = float(np.finfo(np.float64).eps)
+
+
+@dataclass(frozen=True, eq=False)
+class Records:
+    """Validated records of the rows that reported a confidence.
+
+    Attributes
+    ----------
+    confidence : ndarray of float64, shape (N,)
+        In [0, 1].
+    correct : ndarray of bool, shape (N,)
+    segments : Segments or None
+        The segment of each of the N rows.
+    source : str
+    n_without_confidence : int
+        Rows left out because their confidence was empty.
+    """
+
+    confidence: np.ndarray
+    correct: np.ndarray
+    segments: Segments | None = None
+    source: str = "<arrays>"
+    n_without_confidence: int = 0
+
+    kind = "confidence"
+    n_classes = None
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.confidence.shape[0])
+
+
+CORRECT_WORDS = {"0": False, "1": True, "false": False, "true": True}
+
+
+def as_correct(value) -> bool | None:
+    """A correct flag from 0/1, true/false (any case, as text or values), 0.0/1.0; None otherwise."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in CORRECT_WORDS:
+            return CORRECT_WORDS[word]
+        try:
+            value = float(word)
+        except ValueError:
+            return None
+    if isinstance(value, (int, float, np.integer, np.floating)) and value in (0, 1):
+        return bool(value)
+    return None
+
+
+def records_from_arrays(confidence, correct, segments=None, source: str = "<arrays>",
+                        where=default_where) -> Records:
+    """Validate records and wrap them as :class:`Records`.
+
+    Parameters
+    ----------
+    confidence : array_like of float, shape (N,)
+        In [0, 1]; NaN marks a row whose model reported no confidence.
+    correct : array_like, shape (N,)
+        Booleans, or numbers that are 0 or 1.
+    segments : array_like of str or int, shape (N,), or Segments, optional
+    source : str
+        Named first in every error message.
+    where : callable
+        Maps a 0-based row index to its location text (default ``"row i+1"``).
+
+    Raises
+    ------
+    PredictionsFormatError
+        Naming ``source`` and the first bad row.
+    """
+    conf = np.asarray(confidence)
+    flags = np.asarray(correct)
+    for name, values in (("confidence", conf), ("correct", flags)):
+        if values.ndim != 1:
+            raise fail(source, f"{name} must be a 1-D array; got shape {values.shape}")
+    if conf.dtype.kind not in "biuf":
+        raise fail(source, f"confidence must be numbers; got an array of {conf.dtype}")
+    if flags.dtype.kind not in "biuf":
+        raise fail(source, f"correct must be 0/1 or true/false; got an array of {flags.dtype}")
+    if conf.shape[0] != flags.shape[0]:
+        raise fail(source, f"length mismatch: {conf.shape[0]} confidences but {flags.shape[0]} correct flags")
+    if conf.shape[0] == 0:
+        raise fail(source, "no records (0 rows)")
+    conf = conf.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(conf) & ~((conf >= 0.0) & (conf <= 1.0))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise fail(source, f"confidence {shown(float(conf[row]))} is outside [0, 1]", where(row))
+    if flags.dtype.kind != "b":
+        wrong = ~np.isin(flags, (0, 1))
+        if wrong.any():
+            row = int(np.flatnonzero(wrong)[0])
+            raise fail(source, f"correct {shown(flags[row].item())} is not 0/1 or true/false", where(row))
+    flags = flags.astype(bool)
+    if segments is not None:
+        segments = as_segments(segments, source, where)
+        if len(segments) != conf.shape[0]:
+            raise fail(source, f"length mismatch: {conf.shape[0]} confidences but {len(segments)} segments")
+    reported = ~np.isnan(conf)
+    missing = int(conf.shape[0] - np.count_nonzero(reported))
+    if missing == conf.shape[0]:
+        raise fail(source, f"no row has a confidence (all {missing:,} are empty)")
+    if missing:
+        conf, flags = conf[reported], flags[reported]
+        segments = None if segments is None else segments.take(reported)
+    return Records(conf, flags, segments, source, missing)
 
 
 def top_label_brier(confidences, correct) -> float:

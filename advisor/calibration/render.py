@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from .interval import THIN_COUNT
+
 
 def _num(value, digits: int = 4) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def _interval(pair) -> str:
-    return "n/a" if not pair else f"[{pair[0]:.4f}, {pair[1]:.4f}]"
+def _interval(pair, digits: int = 4) -> str:
+    return "n/a" if not pair else f"[{pair[0]:.{digits}f}, {pair[1]:.{digits}f}]"
+
+
+def pct(value: float | None) -> str:
+    """A share as a percentage to one decimal, without a trailing .0 (0.61 -> 61%, 0.615 -> 61.5%)."""
+    if value is None:
+        return "n/a"
+    text = f"{100 * value:.1f}"
+    return (text[:-2] if text.endswith(".0") else text) + "%"
+
+
+def _records(result: dict) -> bool:
+    return result.get("input") == "confidence"
 
 
 SCHEME_NAMES = {"width": "equal-width", "mass": "equal-mass"}
@@ -38,12 +52,19 @@ def _metric_rows(result: dict) -> list[tuple[str, str, str]]:
     scheme, ece, mce, _ = _headline(result)
     rows = [
         ("accuracy", _num(result["accuracy"]), f"{level} {_interval(iv['accuracy'])}"),
-        (f"ECE ({scheme}, {result['n_bins']} bins)", _num(ece), f"{level} {_interval(iv['ece'])}"),
+        (f"ECE ({scheme}, {result['n_bins']} bins)", _num(ece),
+         f"{level} {_interval(iv['ece'])} (of the binned ECE at this size; see below)"
+         if iv.get("ece") else f"{level} n/a"),
         (f"MCE ({scheme})", _num(mce), ""),
-        ("NLL", _num(result["nll"]), ""),
-        ("Brier", _num(result["brier"]), "sum over classes"),
-        ("temperature", _num(result["temperature"], 3), "minimizes NLL on all rows"),
     ]
+    if not _records(result):  # records have no class distribution: no NLL, Brier or temperature
+        rows += [
+            ("NLL", _num(result["nll"]), ""),
+            ("Brier", _num(result["brier"]), "sum over classes"),
+            ("temperature", _num(result["temperature"], 3), "minimizes the NLL (without its eps clip) on all rows"),
+        ]
+    if result.get("top_label_brier") is not None:
+        rows.append(("top-label Brier", _num(result["top_label_brier"]), "mean (confidence - correct)^2"))
     if result.get("scheme") == "mass":  # with equal-width bins the ECE row above is this one
         rows.append(("ECE equal-width", _num(result["ece_width"]), "the JSON output's ece"))
     else:
@@ -51,7 +72,7 @@ def _metric_rows(result: dict) -> list[tuple[str, str, str]]:
     rows.append(("debiased L2 error", _num(result["debiased_l2_error"]), "Kumar et al. 2019"))
     if result.get("classwise_ece") is not None:
         rows.append(("class-wise ECE", _num(result["classwise_ece"]), "mean over classes"))
-    elif result["n_classes"] > 2 and result.get("notes"):
+    elif (result["n_classes"] or 0) > 2 and result.get("notes"):
         rows.append(("class-wise ECE", "n/a", "skipped: see the note below"))
     if result.get("binary_positive_ece") is not None:
         rows.append(("positive-class ECE", _num(result["binary_positive_ece"]), "binary, p(class 1)"))
@@ -72,11 +93,17 @@ def _verdict(result: dict) -> str:
         return "No significance test was run."
     scheme, ece, _, _ = _headline(result)
     if sig["p_value"] < 0.05:
-        return (f"The {scheme} ECE of {ece:.4f} is larger than a perfectly calibrated model of this size "
-                f"would show (p = {sig['p_value']:.3f}): the miscalibration is real.")
-    return (f"The {scheme} ECE of {ece:.4f} is within what a perfectly calibrated model of this size "
-            f"shows (typically {sig['ece_if_calibrated']:.4f}; p = {sig['p_value']:.3f}): "
-            "no evidence of miscalibration.")
+        verdict = (f"The {scheme} ECE of {ece:.4f} is larger than a perfectly calibrated model of this size "
+                   f"would show (p = {sig['p_value']:.3f}): the miscalibration is real.")
+    else:
+        verdict = (f"The {scheme} ECE of {ece:.4f} is within what a perfectly calibrated model of this size "
+                   f"shows (typically {sig['ece_if_calibrated']:.4f}; p = {sig['p_value']:.3f}): "
+                   "no evidence of miscalibration.")
+    if result["intervals"].get("ece"):
+        verdict += (" The ECE interval covers the binned ECE expected at this sample size, which noise pushes "
+                    "above the true calibration error: even a perfectly calibrated model's interval sits around "
+                    f"the noise floor ({sig['ece_if_calibrated']:.4f}), never at 0.")
+    return verdict
 
 
 def _post_rows(result: dict) -> list[tuple[str, dict]]:
@@ -88,11 +115,146 @@ def _post_rows(result: dict) -> list[tuple[str, dict]]:
     return rows
 
 
+def _post_table(result: dict) -> tuple[list[str], list[list[str]]]:
+    """(columns, rows) of the post-calibration table; records show the top-label Brier."""
+    if _records(result):
+        return (["method", "ECE*", "top-label Brier"],
+                [[name, _num(v["ece"]), _num(v["top_label_brier"])] for name, v in _post_rows(result)])
+    return (["method", "ECE*", "NLL", "Brier", "accuracy"],
+            [[name, _num(v["ece"]), _num(v["nll"]), _num(v["brier"]), _num(v["accuracy"])]
+             for name, v in _post_rows(result)])
+
+
 def _bin_cells(row: dict) -> list[str]:
     # Bin 0 also holds c == 0 (section 5), so its interval is closed on the left.
     opening = "[" if row["lower"] == 0.0 else "("
+    interval = _interval(row.get("accuracy_interval"), 3) if row["count"] else ""
     return [f"{opening}{row['lower']:.3f}, {row['upper']:.3f}]", str(row["count"]),
-            _num(row["confidence"]), _num(row["accuracy"])]
+            _num(row["confidence"]), _num(row["accuracy"]), interval, "thin" if row.get("thin") else ""]
+
+
+BIN_COLUMNS = ["bin", "count", "confidence", "accuracy", "95% interval", ""]
+THIN_NOTE = (f"thin: fewer than {THIN_COUNT} rows; the bin's accuracy is known only within its wide "
+             "interval (Wilson, 95%)")
+
+
+# ---------------------------------------------------------------- evidence sections
+
+
+def selective_sentence(selective: dict) -> str:
+    """"Today you can automate X% at T accuracy; after calibration Y%." (section 8's coverage)."""
+    target = pct(selective["target_accuracy"])
+    if selective["threshold"] is None:
+        today = f"Today no confidence threshold reaches {target} accuracy"
+    else:
+        today = (f"Today you can automate {pct(selective['coverage'])} of the rows at {target} accuracy "
+                 f"(accepting confidence >= {selective['threshold']:.4g})")
+    after = selective.get("after_calibration") or {}
+    if after.get("coverage") is None:
+        return today + "; after calibration: not measured" + (f" ({after['notes'][0]})" if after.get("notes") else "")
+    return today + f"; after calibration {pct(after['coverage'])}."
+
+
+def _selective_lines(result: dict) -> list[str]:
+    selective = result.get("selective")
+    if not selective:
+        return []
+    lines = [selective_sentence(selective)]
+    face = selective.get("at_face_value")
+    if face:
+        after = (selective.get("after_calibration") or {}).get("at_face_value")
+        text = (f"Trusting the confidence as it is (accepting confidence >= {pct(selective['target_accuracy'])}) "
+                f"accepts {pct(face['coverage'])} at {pct(face['accuracy'])} accuracy")
+        if after:
+            text += f"; after calibration {pct(after['coverage'])} at {pct(after['accuracy'])}"
+        lines.append(text + ".")
+    lines.append("The threshold is the best one in hindsight on these rows (section 8); the risk-coverage curve "
+                 f"is in the JSON output (area under it: {_num(selective.get('aurc'))}).")
+    return lines
+
+
+def _segment_table(result: dict) -> tuple[list[str], list[list[str]]] | None:
+    segments = result.get("segments")
+    if not segments:
+        return None
+    rows = []
+    for entry in segments:
+        flags = [flag for flag, on in (("small", entry.get("small")), ("below target", entry.get("below_target"))) if on]
+        rows.append([entry["name"], str(entry["n_samples"]), _num(entry["accuracy"]),
+                     _interval(entry.get("accuracy_interval"), 3), _num(entry["ece"]),
+                     _num(entry.get("ece_if_calibrated")), ", ".join(flags)])
+    return ["segment", "rows", "accuracy", "95% interval", "ECE", "noise floor", ""], rows
+
+
+def _segment_lines(result: dict) -> list[str]:
+    summary = result.get("segment_summary")
+    if not summary:
+        return []
+    lines = []
+    worst = summary.get("worst")
+    if worst is None:
+        lines.append(f"Every segment has fewer than {summary['min_samples']} rows: none is ranked.")
+    else:
+        text = (f"Worst segment: {worst['name']} ({worst['n_samples']} rows), accuracy {worst['accuracy']:.4f} "
+                f"{_interval(worst.get('accuracy_interval'), 3)}")
+        if worst.get("target_accuracy") is not None:
+            text += (f", below the target of {worst['target_accuracy']:g}" + (" with its whole interval"
+                     if worst.get("clearly_below") else "") if worst["below_target"]
+                     else f", meeting the target of {worst['target_accuracy']:g}")
+        lines.append(text + ".")
+    if summary.get("n_small"):
+        lines.append(f"{summary['n_small']} segment(s) have fewer than {summary['min_samples']} rows: "
+                     "flagged as small, not ranked.")
+    share = summary.get("worst_share")
+    if share:
+        lines.append(f"The worst {share['count']} segment(s) hold {pct(share['error_share'])} of the errors "
+                     f"and {pct(share['row_share'])} of the rows.")
+    return lines
+
+
+def _concentration_lines(result: dict) -> list[str]:
+    found = result.get("error_concentration")
+    if not found:
+        return []
+    top, pairs = found["top_classes"], found["top_pairs"]
+    classes = ", ".join(f"class {c['label']} ({c['errors']})" for c in top["classes"][:3])
+    confusions = ", ".join(f"{p['label']} as {p['predicted']} ({p['errors']})" for p in pairs["pairs"][:3])
+    return [f"Errors ({found['n_errors']}): the top {top['count']} class(es) by errors hold "
+            f"{pct(top['error_share'])} of them and {pct(top['row_share'])} of the rows; most errors: {classes}.",
+            f"The top {pairs['count']} confusion(s) hold {pct(pairs['error_share'])} of the errors; "
+            f"most frequent (true as predicted): {confusions}."]
+
+
+def _text_table(columns: list[str], rows: list[list[str]]) -> list[str]:
+    """Columns padded to their widest cell; numbers right-aligned, the first column and flags (no heading) left."""
+    widths = [max(len(cell) for cell in column) for column in zip(columns, *rows)]
+    left = [i == 0 or not name for i, name in enumerate(columns)]
+
+    def line(cells):
+        padded = [cell.ljust(width) if left[i] else cell.rjust(width) for i, (cell, width) in
+                  enumerate(zip(cells, widths))]
+        return ("  " + "  ".join(padded)).rstrip()
+
+    return [line(columns), *(line(row) for row in rows)]
+
+
+def _markdown_table(columns: list[str], rows: list[list[str]]) -> list[str]:
+    align = ["---" if i == 0 or not name else "---:" for i, name in enumerate(columns)]
+    return ["| " + " | ".join(columns) + " |", "| " + " | ".join(align) + " |",
+            *("| " + " | ".join(row) + " |" for row in rows)]
+
+
+def _evidence_blocks(result: dict) -> list[tuple[str, list[str], tuple | None]]:
+    """(heading, sentences, table or None) of each evidence section present in ``result``."""
+    blocks = []
+    if result.get("selective"):
+        blocks.append(("Selective prediction", _selective_lines(result), None))
+    table = _segment_table(result)
+    if table:
+        blocks.append(("Segments (accuracy, ECE with the same bins)", _segment_lines(result), table))
+    if result.get("error_concentration"):
+        blocks.append(("Where the errors are", _concentration_lines(result), None))
+    return blocks
 
 
 def _post_was_run(post: dict) -> bool:
@@ -110,7 +272,7 @@ def _accuracy_note(result: dict) -> list[str]:
     """Say why isotonic accuracy can differ, since calibration is supposed to leave it alone."""
     post = result["post_calibration"]
     iso = post.get("isotonic")
-    if iso is None or iso["accuracy"] == post["before"]["accuracy"]:
+    if iso is None or iso.get("accuracy") == post["before"].get("accuracy"):
         return []
     return ["isotonic regression is fitted one class against the rest and then renormalized, which can "
             "change the predicted class, so its accuracy differs; temperature and Platt scaling never change it"]
@@ -122,10 +284,16 @@ def _gate_rows(result: dict) -> list[tuple[str, str, str, str]]:
             for g in result.get("gates", [])]
 
 
+def _described(result: dict) -> str:
+    if _records(result):
+        return f"{result['n_samples']} records (confidence, correct)"
+    return f"{result['n_samples']} samples, {result['n_classes']} classes"
+
+
 def format_text(result: dict) -> str:
-    """A terminal report: gates, metrics, significance, post-calibration and the reliability table."""
-    lines = [f"{result['source']}: {result['n_samples']} samples, {result['n_classes']} classes "
-             f"({result['input']})", ""]
+    """A terminal report: gates, metrics, significance, post-calibration, the evidence sections and the reliability table."""
+    kind = "" if _records(result) else f" ({result['input']})"
+    lines = [f"{result['source']}: {_described(result)}{kind}", ""]
     if result.get("gates"):
         lines += [f"  gate {option} {limit}: {value}  {verdict}" for option, limit, value, verdict in _gate_rows(result)]
         lines.append("")
@@ -137,24 +305,23 @@ def format_text(result: dict) -> str:
     post = result["post_calibration"]
     lines.append(_post_heading(post) + ":")
     if _post_was_run(post):
-        lines.append(f"  {'method':<13}{'ECE*':>8}{'NLL':>9}{'Brier':>9}{'accuracy':>10}")
-        for name, values in _post_rows(result):
-            lines.append(f"  {name:<13}{values['ece']:>8.4f}{values['nll']:>9.4f}{values['brier']:>9.4f}"
-                         f"{values['accuracy']:>10.4f}")
+        lines += _text_table(*_post_table(result))
         lines.append(f"  * equal-width, {result['n_bins']} bins")
     lines += [f"  note: {note}" for note in post.get("notes", []) + _accuracy_note(result)]
+    for heading, sentences, table in _evidence_blocks(result):
+        lines += ["", f"{heading}:", *(f"  {sentence}" for sentence in sentences)]
+        lines += _text_table(*table) if table else []
     scheme, _, _, table = _headline(result)
-    lines += ["", f"Reliability bins ({scheme}):", f"  {'bin':<18}{'count':>8}{'confidence':>12}{'accuracy':>10}"]
-    for row in table:
-        cells = _bin_cells(row)
-        lines.append(f"  {cells[0]:<18}{cells[1]:>8}{cells[2]:>12}{cells[3]:>10}")
+    lines += ["", f"Reliability bins ({scheme}):"]
+    lines += _text_table(BIN_COLUMNS, [_bin_cells(row) for row in table])
+    lines += [f"  {THIN_NOTE}"] if any(row.get("thin") for row in table) else []
     return "\n".join(lines) + "\n"
 
 
 def format_markdown(result: dict) -> str:
     """The same report as Markdown tables, for pasting into documents."""
     lines = [f"### Calibration of `{result['source']}`", "",
-             f"{result['n_samples']} samples, {result['n_classes']} classes, input: {result['input']}.", ""]
+             f"{_described(result)}, input: {result['input']}.", ""]
     if result.get("gates"):
         lines += ["| gate | limit | measured | result |", "| --- | ---: | ---: | --- |"]
         lines += [f"| `{option}` | {limit} | {value} | {verdict} |" for option, limit, value, verdict in _gate_rows(result)]
@@ -165,14 +332,16 @@ def format_markdown(result: dict) -> str:
     post = result["post_calibration"]
     lines += ["", _verdict(result), "", _post_heading(post) + "."]
     if _post_was_run(post):
-        lines += ["", "| calibration | ECE (equal-width) | NLL | Brier | accuracy |", "| --- | ---: | ---: | ---: | ---: |"]
-        for name, values in _post_rows(result):
-            lines.append(f"| {name} | {values['ece']:.4f} | {values['nll']:.4f} | {values['brier']:.4f} "
-                         f"| {values['accuracy']:.4f} |")
+        columns, rows = _post_table(result)
+        lines += ["", *_markdown_table(["calibration", "ECE (equal-width)", *columns[2:]], rows)]
     # A blank line before each note: a line right under a table would be read as a table row.
     lines += [text for note in post.get("notes", []) + _accuracy_note(result) for text in ("", f"Note: {note}")]
+    for heading, sentences, table in _evidence_blocks(result):
+        lines += ["", f"{heading}:", ""]
+        lines += [text for sentence in sentences for text in (sentence, "")][:-1]
+        lines += ["", *_markdown_table(*table)] if table else []
     scheme, _, _, table = _headline(result)
-    lines += ["", f"Reliability bins ({scheme}):", "",
-              "| bin | count | confidence | accuracy |", "| --- | ---: | ---: | ---: |"]
-    lines += ["| " + " | ".join(_bin_cells(row)) + " |" for row in table]
+    lines += ["", f"Reliability bins ({scheme}):", ""]
+    lines += _markdown_table(BIN_COLUMNS, [_bin_cells(row) for row in table])
+    lines += ["", THIN_NOTE] if any(row.get("thin") for row in table) else []
     return "\n".join(lines) + "\n"

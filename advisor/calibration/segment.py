@@ -18,34 +18,137 @@ text (Python string order). Per segment:
 
 Resampling draws are seeded per segment from ``SeedSequence([seed, i])``, i the
 segment's position in the sorted list, so a segment's numbers do not depend on how
-the other segments are resampled.
+the other segments are resampled (:func:`segment_resamples`: row by row for small
+segments, on per-cell statistics for large ones).
 """
 
 from __future__ import annotations
 
 import math
+from array import array
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import binning
 from .interval import LEVEL, interval_pairs, wilson_interval
-from .uncertainty import percentile_interval
+from .problem import default_where, fail, shown
+from .uncertainty import ROW_LIMIT, bootstrap_ece_accuracy, consistency_eces, percentile_interval
 
 MIN_SEGMENT_SAMPLES = 30
 RESAMPLE_ELEMENTS = 1 << 22  # resampled values drawn at once (32 MB of indices)
 
 
+@dataclass(frozen=True, eq=False)
+class Segments:
+    """The segment of every row, as codes into names (4-8 bytes a row, not a string each).
+
+    Attributes
+    ----------
+    names : list of str
+        Distinct names, in any order (readers keep the order they first met them).
+    codes : ndarray of int, shape (N,)
+        Index into ``names`` of every row.
+    """
+
+    names: list[str]
+    codes: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.codes.shape[0])
+
+    def take(self, rows) -> Segments:
+        """The segments of the selected rows (a boolean mask or indices)."""
+        return Segments(self.names, self.codes[rows])
+
+
+class SegmentNames:
+    """Names met while reading rows one by one: :meth:`code` gives each its number."""
+
+    def __init__(self):
+        self.index: dict[str, int] = {}
+        self.codes = array("q")
+
+    def add(self, name: str) -> None:
+        code = self.index.get(name)
+        if code is None:
+            code = self.index[name] = len(self.index)
+        self.codes.append(code)
+
+    def segments(self) -> Segments:
+        return Segments(list(self.index), np.frombuffer(self.codes, dtype=np.int64).copy())
+
+
+def segment_name(value) -> str | None:
+    """The name of one segment value (text, or an integer as its decimal text); None when unusable.
+
+    Unusable: an empty or blank name, a boolean, a fraction, anything but text and integers.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, str):
+        return value if value.strip() else None
+    return None
+
+
+def segment_problem(value) -> str:
+    """Why ``value`` is not a segment name (for :func:`segment_name` returning None)."""
+    if isinstance(value, str) or value is None:
+        return "the segment name is empty"
+    return f"segment {shown(value)} is neither text nor an integer"
+
+
+def as_segments(values, source: str, where=default_where) -> Segments:
+    """Validated segments of an array (N,) of text or integers, or a :class:`Segments`.
+
+    Raises
+    ------
+    PredictionsFormatError
+        Naming the first row with an empty name, or values that are neither text nor integers.
+    """
+    if isinstance(values, Segments):
+        return values
+    array_ = np.asarray(values)
+    if array_.ndim != 1:
+        raise fail(source, f"segment must be a 1-D array; got shape {array_.shape}")
+    if array_.dtype.kind in "iu":
+        unique, codes = np.unique(array_, return_inverse=True)
+        return Segments([str(int(v)) for v in unique.tolist()], codes.reshape(-1).astype(np.int64))
+    if array_.dtype.kind == "U":
+        blank = np.char.strip(array_) == ""
+        if blank.any():
+            raise fail(source, "the segment name is empty", where(int(np.flatnonzero(blank)[0])))
+        unique, codes = np.unique(array_, return_inverse=True)
+        return Segments([str(v) for v in unique.tolist()], codes.reshape(-1).astype(np.int64))
+    if array_.dtype.kind == "O":
+        names = SegmentNames()
+        for row, value in enumerate(array_.tolist()):
+            name = segment_name(value)
+            if name is None:
+                raise fail(source, segment_problem(value), where(row))
+            names.add(name)
+        return names.segments()
+    raise fail(source, f"segment must be text or integers; got an array of {array_.dtype}")
+
+
 def segment_codes(segments) -> tuple[list[str], np.ndarray]:
     """Names sorted as text and the code (N,) int64 of every row into them.
 
-    ``segments`` (N,) holds text or integers; integers are named by their decimal text,
-    and any other values (an object array mixing 3 and "3") by ``str``.
+    ``segments`` is a :class:`Segments` or an array (N,) of text or integers; integers
+    are named by their decimal text, and any other values (an object array mixing 3
+    and "3") by ``str``.
     """
-    values = np.asarray(segments).reshape(-1)
-    if values.dtype.kind not in "iuU":
-        values = values.astype(str)
-    unique, inverse = np.unique(values, return_inverse=True)
-    names = [str(v) for v in unique.tolist()]  # distinct values have distinct texts
+    if isinstance(segments, Segments):  # only the names some row has
+        used, inverse = np.unique(segments.codes, return_inverse=True)
+        names = [segments.names[i] for i in used.tolist()]
+    else:
+        values = np.asarray(segments).reshape(-1)
+        if values.dtype.kind not in "iuU":
+            values = values.astype(str)
+        unique, inverse = np.unique(values, return_inverse=True)
+        names = [str(v) for v in unique.tolist()]  # distinct values have distinct texts
     order = sorted(range(len(names)), key=names.__getitem__)
     rank = np.empty(len(names), dtype=np.int64)
     rank[order] = np.arange(len(names))
@@ -87,6 +190,23 @@ def resampled_eces(confidences, correct, n_bins: int, n_resamples: int, seed) ->
         redrawn = 2 * index + (rng.random((stop - start, n)) < conf)
         consistency[start:stop] = _ece_rows(redrawn, np.broadcast_to(conf, redrawn.shape), n_bins)
     return bootstrap, consistency
+
+
+def segment_resamples(confidences, correct, n_bins: int, n_resamples: int,
+                      seed: np.random.SeedSequence) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap and consistency ECEs (R,) of one segment's rows.
+
+    Up to :data:`advisor.calibration.uncertainty.ROW_LIMIT` rows all resamples are drawn
+    at once, row by row (:func:`resampled_eces`: many small segments cost no more than
+    one large one); above it on per-cell sufficient statistics, as the whole file's
+    intervals are (:mod:`advisor.calibration.cell`), so a large segment costs O(bins)
+    per resample, not O(rows).
+    """
+    if len(confidences) <= ROW_LIMIT:
+        return resampled_eces(confidences, correct, n_bins, n_resamples, seed)
+    child = int(seed.generate_state(1)[0])
+    _, boot = bootstrap_ece_accuracy(confidences, correct, n_bins, "width", n_resamples, child, draws="cells")
+    return boot, consistency_eces(confidences, n_bins, "width", n_resamples, child, draws="cells")
 
 
 def segment_table(confidences, correct, segments, n_bins: int = 15, target_accuracy: float | None = None,
@@ -138,8 +258,8 @@ def segment_table(confidences, correct, segments, n_bins: int = 15, target_accur
                  "below_target": None if target_accuracy is None else int(hits[i]) / n < target_accuracy}
         if n_resamples > 0:
             rows = order[bounds[i]:bounds[i + 1]]
-            boot, calibrated = resampled_eces(conf[rows], ok[rows], n_bins, n_resamples,
-                                              np.random.SeedSequence([int(seed), i]))
+            boot, calibrated = segment_resamples(conf[rows], ok[rows], n_bins, n_resamples,
+                                                 np.random.SeedSequence([int(seed), i]))
             entry["ece_interval"] = percentile_interval(boot, level)
             entry["ece_if_calibrated"] = float(np.mean(calibrated))
         table.append(entry)

@@ -6,9 +6,13 @@ import numpy as np
 
 from . import binning, progress
 from .accumulator import CalibrationAccumulator, classwise_problem
+from .concentration import predicted_classes
 from .crossfit import SUMMARY_KEYS, cross_fit_with_temperature
+from .evidence import measure_evidence
+from .heldout import cross_fit_records, temperature_confidences
 from .metric import debiased_l2_error
 from .predictions import BasePredictions
+from .record import Records, record_metrics
 from .scaling import fit_temperature
 from .statistic import (
     bin_statistics,
@@ -21,14 +25,15 @@ from .uncertainty import LEVEL, bootstrap_intervals, consistency_test
 SCHEMES = ("width", "mass")
 
 
-def measure(preds: BasePredictions, *, bins: int = 15, scheme: str = "width", n_bootstrap: int = 1000,
-            n_consistency: int = 1000, folds: int = 5, seed: int = 0) -> dict:
+def measure(preds: BasePredictions | Records, *, bins: int = 15, scheme: str = "width", n_bootstrap: int = 1000,
+            n_consistency: int = 1000, folds: int = 5, seed: int = 0, target_accuracy: float | None = None) -> dict:
     """Measure the accuracy and calibration of validated predictions.
 
     Parameters
     ----------
-    preds : Predictions
-        From :func:`load_predictions` or :func:`from_arrays`; labels (N,), scores (N, K).
+    preds : Predictions or Records
+        From :func:`load_predictions`, :func:`from_arrays` (labels (N,), scores (N, K))
+        or :func:`records_from_arrays` (confidence (N,), correct (N,); interface section 8).
     bins : int
         Number of bins B (default 15, Guo et al. 2017).
     scheme : {"width", "mass"}
@@ -42,6 +47,8 @@ def measure(preds: BasePredictions, *, bins: int = 15, scheme: str = "width", n_
         Cross-fitting folds of the post-calibration results (< 2 skips the calibrators).
     seed : int
         Seed of every random draw: the same seed gives the same result.
+    target_accuracy : float, optional
+        Adds ``selective`` (section 8), and the worst segment against this target.
 
     Returns
     -------
@@ -52,7 +59,12 @@ def measure(preds: BasePredictions, *, bins: int = 15, scheme: str = "width", n_
         with ``scheme="mass"`` also ``mass_bins`` and ``mce_mass``), and ``notes``
         (a list of text: what was skipped and why; ``classwise_ece`` is None with a
         note when K x B per-class sums would exceed
-        the ``classwise_bytes`` setting of :mod:`advisor.calibration.config`).
+        the ``classwise_bytes`` setting of :mod:`advisor.calibration.config`); and the
+        evidence of :mod:`advisor.calibration.evidence` (``top_label_brier``, per-bin
+        intervals, ``segments``, ``segment_summary``, ``error_concentration``,
+        ``selective``). Records have ``input`` "confidence", ``n_classes``, ``nll``,
+        ``brier`` and ``temperature`` None, ``n_without_confidence``, and their
+        post-calibration maps the confidence (:func:`advisor.calibration.heldout.cross_fit_records`).
 
     Memory: besides the labels and scores, about
     :data:`advisor.calibration.readers.header.ROW_BYTES` bytes per row at the peak, plus fixed
@@ -62,6 +74,9 @@ def measure(preds: BasePredictions, *, bins: int = 15, scheme: str = "width", n_
         raise ValueError(f"unknown binning scheme {scheme!r}; use 'width' or 'mass'")
     if int(bins) < 1:
         raise ValueError("bins must be at least 1")
+    if isinstance(preds, Records):
+        return _measure_records(preds, bins=bins, scheme=scheme, n_bootstrap=n_bootstrap,
+                                n_consistency=n_consistency, folds=folds, seed=seed, target_accuracy=target_accuracy)
     notes = []
     classwise = preds.n_classes > 2
     if classwise and classwise_problem(preds.n_classes, bins):
@@ -79,14 +94,15 @@ def measure(preds: BasePredictions, *, bins: int = 15, scheme: str = "width", n_
         start = stop
     base = acc.result()
     progress.phase("resampling")
-    mass_edges = binning.mass_edges(conf, bins)
-    mass_stats = bin_statistics(conf, correct, mass_edges)
-    significance = consistency_test(conf, correct, bins, scheme, n_consistency, seed)
-    significance.pop("ece")
-    significance["scheme"] = scheme
-    intervals = bootstrap_intervals(conf, correct, bins, scheme, n_bootstrap, seed, LEVEL)
-    intervals["scheme"] = scheme
-    debiased = debiased_l2_error(conf, correct, bins)
+    uncertainty = _binned_uncertainty(conf, correct, bins, scheme, n_bootstrap, n_consistency, seed)
+
+    def calibrate():
+        return temperature_confidences(preds, folds, seed)
+
+    evidence = measure_evidence(conf, correct, tables={"bins": base["bins"], "mass_bins": uncertainty.pop("mass_bins", None)},
+                                bins=bins, seed=seed, n_resamples=n_bootstrap, target_accuracy=target_accuracy,
+                                segments=preds.segments, calibrate=calibrate, folds=folds, labels=preds.labels,
+                                predicted=predicted_classes(preds), n_classes=preds.n_classes)
     del conf, correct  # 9 bytes a row: cross-fitting, the memory peak, does not need them
     # the main pass already measured the uncalibrated predictions, and the joint fold fit
     # finds the all-rows temperature on its way: neither needs passes of its own
@@ -94,6 +110,7 @@ def measure(preds: BasePredictions, *, bins: int = 15, scheme: str = "width", n_
     post, temperature = cross_fit_with_temperature(preds, folds=folds, seed=seed, n_bins=bins, before=before)
     if temperature is None:
         temperature = fit_temperature(preds)
+    post["notes"] += nll_rise_note(post)
     result = {
         "source": preds.source,
         "n_samples": preds.n_samples,
@@ -107,19 +124,113 @@ def measure(preds: BasePredictions, *, bins: int = 15, scheme: str = "width", n_
         "temperature": temperature,
         "n_bins": int(bins),
         "scheme": scheme,
-        "bins": base["bins"],
+        "bins": evidence.pop("bins"),
         "ece_width": base["ece"],
-        "ece_mass": ece_from_statistics(*mass_stats),
+        "ece_mass": uncertainty.pop("ece_mass"),
         "classwise_ece": base["classwise_ece"],
-        "debiased_l2_error": debiased,
+        "debiased_l2_error": uncertainty.pop("debiased_l2_error"),
         "binary_positive_ece": base["binary_positive_ece"],
-        "intervals": intervals,
-        "significance": significance,
+        "intervals": uncertainty.pop("intervals"),
+        "significance": uncertainty.pop("significance"),
         "post_calibration": post,
         "notes": notes,
+        **_mass_keys(evidence, uncertainty),
+        "n_without_confidence": None,
     }
-    if scheme == "mass":  # added keys only: section-5 keys never change meaning with the scheme
+    result.update(evidence)
+    return result
+
+
+def _mass_keys(evidence: dict, uncertainty: dict) -> dict:
+    """``mass_bins`` and ``mce_mass`` of ``scheme="mass"`` (added keys only: section-5 keys never change meaning)."""
+    if "mass_bins" not in evidence:
+        return {}
+    return {"mass_bins": evidence.pop("mass_bins"), "mce_mass": uncertainty.pop("mce_mass")}
+
+
+def nll_rise_note(post: dict) -> list[str]:
+    """A warning when the reported NLL is higher after temperature scaling than before.
+
+    The temperature minimizes the NLL without section 5's eps clip; the reported NLL
+    clips each row at -ln(eps) = 36.04. Rows wrong by enormous logit gaps (hundreds)
+    dominate the unclipped objective and pull T up, while their clipped NLL cannot
+    fall: the other rows then pay, and the reported NLL rises.
+    """
+    scaled = post.get("temperature")
+    if not scaled or scaled["nll"] <= post["before"]["nll"]:
+        return []
+    return [f"the NLL rises after temperature scaling ({post['before']['nll']:.4f} -> {scaled['nll']:.4f}): the "
+            "temperature minimizes the NLL without the eps clip of the reported NLL, so a few rows wrong by "
+            "enormous margins can pull it where the clipped NLL is worse (or the folds disagree)"]
+
+
+def _binned_uncertainty(conf, correct, bins: int, scheme: str, n_bootstrap: int, n_consistency: int,
+                        seed: int) -> dict:
+    """The measures of confidences (N,) and correct flags (N,) beyond the equal-width bins.
+
+    ``ece_mass``, ``debiased_l2_error``, ``intervals``, ``significance`` (each naming its
+    ``scheme``), and with ``scheme="mass"`` also ``mass_bins`` and ``mce_mass`` (added keys
+    only: section-5 keys never change meaning with the scheme).
+    """
+    mass_edges = binning.mass_edges(conf, bins)
+    mass_stats = bin_statistics(conf, correct, mass_edges)
+    significance = consistency_test(conf, correct, bins, scheme, n_consistency, seed)
+    significance.pop("ece")
+    significance["scheme"] = scheme
+    intervals = bootstrap_intervals(conf, correct, bins, scheme, n_bootstrap, seed, LEVEL)
+    intervals["scheme"] = scheme
+    result = {"ece_mass": ece_from_statistics(*mass_stats), "debiased_l2_error": debiased_l2_error(conf, correct, bins),
+              "intervals": intervals, "significance": significance}
+    if scheme == "mass":
         result["mass_bins"] = bins_table(mass_edges, *mass_stats)
         result["mce_mass"] = mce_from_statistics(*mass_stats)
     return result
 
+
+def _measure_records(records: Records, *, bins: int, scheme: str, n_bootstrap: int, n_consistency: int,
+                     folds: int, seed: int, target_accuracy: float | None) -> dict:
+    """:func:`measure` of records: section 5 with c = confidence, no class distribution (section 8)."""
+    conf, correct = records.confidence, records.correct
+    progress.phase("measuring")
+    base = record_metrics(conf, correct, bins)
+    progress.phase("resampling")
+    uncertainty = _binned_uncertainty(conf, correct, bins, scheme, n_bootstrap, n_consistency, seed)
+    post, calibrated = cross_fit_records(conf, correct, folds=folds, seed=seed, n_bins=bins)
+    notes = []
+    if records.n_without_confidence:
+        notes.append(f"{records.n_without_confidence:,} row(s) had no confidence and are not measured")
+
+    def calibrate():
+        return calibrated.get("temperature"), list(post["notes"])
+
+    evidence = measure_evidence(conf, correct, tables={"bins": base["bins"], "mass_bins": uncertainty.pop("mass_bins", None)},
+                                bins=bins, seed=seed, n_resamples=n_bootstrap, target_accuracy=target_accuracy,
+                                segments=records.segments, calibrate=calibrate, folds=post["folds"])
+    result = {
+        "source": records.source,
+        "n_samples": records.n_samples,
+        "n_classes": None,
+        "input": "confidence",
+        "accuracy": base["accuracy"],
+        "ece": base["ece"],
+        "mce": base["mce"],
+        "nll": None,
+        "brier": None,
+        "temperature": None,
+        "n_bins": int(bins),
+        "scheme": scheme,
+        "bins": evidence.pop("bins"),
+        "ece_width": base["ece"],
+        "ece_mass": uncertainty.pop("ece_mass"),
+        "classwise_ece": None,
+        "debiased_l2_error": uncertainty.pop("debiased_l2_error"),
+        "binary_positive_ece": None,
+        "intervals": uncertainty.pop("intervals"),
+        "significance": uncertainty.pop("significance"),
+        "post_calibration": post,
+        "notes": notes,
+        **_mass_keys(evidence, uncertainty),
+        "n_without_confidence": records.n_without_confidence,
+    }
+    result.update(evidence)
+    return result

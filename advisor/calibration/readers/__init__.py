@@ -112,6 +112,7 @@ from pathlib import Path
 
 from .. import progress
 from ..predictions import BasePredictions
+from ..record import Records
 from ..problem import PredictionsFormatError, fail, os_reason
 from .csv import column_layout, load_csv
 from .jsonl import load_jsonl
@@ -121,8 +122,8 @@ from .npz import load_npz
 __all__ = ["column_layout", "input_files", "load_predictions"]
 
 
-def load_predictions(path) -> BasePredictions:
-    """Load and validate a predictions file (.npz, .npy, .csv or .jsonl).
+def load_predictions(path) -> BasePredictions | Records:
+    """Load and validate a predictions file (.npz, .npy, .csv, .jsonl or .parquet).
 
     Parameters
     ----------
@@ -134,7 +135,8 @@ def load_predictions(path) -> BasePredictions:
         :class:`~advisor.calibration.predictions.Predictions` (scores in memory) for a
         small file; :class:`~advisor.calibration.predictions.StreamedPredictions` (scores
         read block by block from the file) for a large one (module doc, "Large inputs").
-        ``source`` is ``str(path)`` as given.
+        ``source`` is ``str(path)`` as given. :class:`~advisor.calibration.record.Records`
+        for the ``confidence,correct`` layouts (interface section 8).
 
     Raises
     ------

@@ -1,7 +1,11 @@
 """CSV: a header line, then one prediction per line.
 
-The header is ``label,p0,p1,...,p{K-1}`` (probabilities), ``label,logit0,...,logit{K-1}``
-(logits), ``label,prob`` or ``label,logit`` (binary, positive class). A record of more
+The header names the layout (:mod:`.layout`): ``label,p0,p1,...,p{K-1}`` (probabilities),
+``label,logit0,...,logit{K-1}`` (logits), ``label,prob`` or ``label,logit`` (binary,
+positive class), or ``confidence,correct`` (records); any of them with a ``segment``
+column, and with pandas' unnamed index column first (skipped). A header read as one
+field holding semicolons or tabs, and numbers written with a decimal comma, get a
+message that says so. A record of more
 fields than the ``max_classes`` setting allows is refused from its commas, before csv
 builds its list of fields; a field longer than ``csv.field_size_limit()`` (131072
 characters) is refused naming its line.
@@ -10,35 +14,31 @@ characters) is refused naming its line.
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
 from .. import config
 from ..predictions import BasePredictions
-from ..problem import escaped, fail
+from ..problem import fail
+from ..record import Records
+from ..segment import segment_name
+from .layout import Layout, decimal_comma_hint, delimiter_problem, table_layout
+from .record import RecordRows
 from .text import TextRows, open_text, parse_label, parse_number, text_lines
-
-_CSV_COLUMNS = {"p": "probs", "logit": "logits"}
 
 
 def column_layout(names, source: str, where: str = "line 1") -> tuple[str, bool]:
-    """(kind, binary) of the column names ``label,p0,...`` / ``label,logit0,...`` / ``label,prob`` / ``label,logit``.
+    """(kind, binary) of class-prediction column names ``label,p0,...`` / ``label,logit0,...`` / ``label,prob`` / ``label,logit``.
 
-    Shared by the CSV header and by Parquet partitions (:mod:`advisor.calibration.dask`);
-    ``where`` locates the names in error messages.
+    Used by Parquet partitions (:mod:`advisor.calibration.dask`), which hold class
+    predictions only; ``where`` locates the names in error messages.
     """
-    names = [str(name).strip().lower() for name in names]
-    if not names or names[0] != "label":
-        raise fail(source, "the header must start with 'label' (e.g. label,p0,p1,p2)", where)
-    rest = names[1:]
-    if rest in (["prob"], ["logit"]):
-        return ("probs" if rest == ["prob"] else "logits"), True
-    for prefix, kind in _CSV_COLUMNS.items():
-        if rest and rest == [f"{prefix}{k}" for k in range(len(rest))]:
-            return kind, False
-    raise fail(source, "after 'label' the columns must be p0,p1,...,p{K-1} or logit0,...,logit{K-1} "
-                       f"(or 'prob' / 'logit' for a binary task); got {escaped(','.join(rest)) or 'nothing'}",
-               where)
+    layout = table_layout(names, source, where)
+    if layout.kind == "confidence" or layout.segment is not None or layout.index is not None:
+        raise fail(source, "partitions hold class predictions: label and p0,p1,... (or logit0,..., prob, logit) "
+                           "columns only", where)
+    return layout.kind, layout.binary
 
 
 class _CsvLines:
@@ -92,7 +92,7 @@ def _csv_problem(exc: csv.Error) -> str:
     return f"not valid CSV ({exc})"
 
 
-def load_csv(path: Path, source: str) -> BasePredictions:
+def load_csv(path: Path, source: str) -> BasePredictions | Records:
     with open_text(path) as handle:
         lines = _CsvLines(text_lines(handle, source), source)
         reader = csv.reader(lines)
@@ -100,14 +100,50 @@ def load_csv(path: Path, source: str) -> BasePredictions:
         header = next(records, None)
         if header is None:
             raise fail(source, "no predictions (the file is empty)")
-        kind, binary = column_layout(header, source, f"line {reader.line_num}")
-        names = [name.strip() for name in header[1:]]
-        with TextRows(path, source) as rows:
+        header_line = f"line {reader.line_num}"
+        if len(header) == 1:
+            first = next(records, None)
+            problem = delimiter_problem(header, None if first is None else ",".join(first))
+            if problem:
+                raise fail(source, problem, header_line)
+            records = itertools.chain([] if first is None else [first], records)
+        layout = table_layout(header, source, header_line)
+        if layout.kind == "confidence":
+            return _csv_records_of(layout, records, reader, source)
+        names, label_at = layout.score_names, layout.label
+        assert label_at is not None  # a class layout always has its label column
+        with TextRows(path, source, with_segments=layout.segment is not None) as rows:
             for fields in records:
                 where = f"line {reader.line_num} (row {rows.count + 1})"
-                if len(fields) != len(header):
-                    raise fail(source, f"has {len(fields)} fields, expected {len(header)} as in the header", where)
-                label = parse_label(fields[0], source, where)
-                rows.append(label, [parse_number(text, names[j], source, where)
-                                    for j, text in enumerate(fields[1:])], reader.line_num)
-            return rows.predictions(kind, binary)
+                _check_width(fields, layout, source, where)
+                label = parse_label(fields[label_at], source, where)
+                values = [parse_number(fields[column], names[j], source, where)
+                          for j, column in enumerate(layout.scores)]
+                rows.append(label, values, reader.line_num, _segment_field(fields, layout, source, where))
+            return rows.predictions(layout.kind, layout.binary)
+
+
+def _csv_records_of(layout: Layout, records, reader, source: str) -> Records:
+    rows = RecordRows(source, with_segments=layout.segment is not None)
+    confidence_at, correct_at = layout.confidence, layout.correct
+    assert confidence_at is not None and correct_at is not None  # a records layout always has both
+    for fields in records:
+        _check_width(fields, layout, source, rows.where(reader.line_num))
+        segment = None if layout.segment is None else fields[layout.segment]
+        rows.append(fields[confidence_at], fields[correct_at], segment, reader.line_num)
+    return rows.records()
+
+
+def _check_width(fields: list[str], layout: Layout, source: str, where: str) -> None:
+    if len(fields) != layout.n_fields:
+        hint = decimal_comma_hint(",".join(fields)) if len(fields) > layout.n_fields else ""
+        raise fail(source, f"has {len(fields)} fields, expected {layout.n_fields} as in the header{hint}", where)
+
+
+def _segment_field(fields: list[str], layout: Layout, source: str, where: str) -> str | None:
+    if layout.segment is None:
+        return None
+    name = segment_name(fields[layout.segment])
+    if name is None:
+        raise fail(source, "the segment name is empty", where)
+    return name

@@ -31,6 +31,8 @@ NPY_HEADER_LIMIT = 10_000  # bytes of a .npy header's text; numpy's np.load refu
 _NPY_MAGIC = b"\x93NUMPY"
 # The header-length field and header text encoding of each .npy version numpy writes
 _NPY_VERSIONS = {(1, 0): ("<H", "latin1"), (2, 0): ("<I", "latin1"), (3, 0): ("<I", "utf8")}
+ONE_DIMENSIONAL = ("labels", "segment", "confidence", "correct")  # one value per row
+_ROLE_VALUES = {"labels": "integers", "segment": "text or integers", "correct": "0/1 or true/false"}
 _DTYPE_KINDS = {"U": "text", "S": "bytes", "V": "structured records", "c": "complex numbers",
                 "M": "dates", "m": "time spans"}
 
@@ -128,12 +130,13 @@ def check_npy_header(header: NpyHeader, stored_bytes: int, role: str, source: st
     if dtype.hasobject:
         raise fail(source, "holds Python objects (dtype object); advisor never unpickles data "
                            "(allow_pickle=False)", where)
-    if dtype.kind not in "biuf":
-        wanted = "integers" if role == "labels" else "numbers"
+    if dtype.kind not in ("biufU" if role == "segment" else "biuf"):
+        wanted = _ROLE_VALUES.get(role, "numbers")
         raise fail(source, f"holds {_DTYPE_KINDS.get(dtype.kind, 'values')} (dtype {clipped(str(dtype))}), "
-                           f"not plain numbers; {role} must be {wanted}", where)
-    if role == "labels" and len(header.shape) != 1:
-        raise fail(source, f"labels must be a 1-D array; got shape {header.shape}", where)
+                           f"not {'text or integers' if role == 'segment' else 'plain numbers'}; {role} must be "
+                           f"{wanted}", where)
+    if role in ONE_DIMENSIONAL and len(header.shape) != 1:
+        raise fail(source, f"{role} must be a 1-D array; got shape {header.shape}", where)
     if len(header.shape) not in (1, 2):
         raise fail(source, f"{role} must be 1-D (binary) or 2-D (N, K); got shape {header.shape}", where)
     held = stored_bytes - header.offset
@@ -180,6 +183,21 @@ def check_memory(source: str, labels: NpyHeader, scores: NpyHeader, kind: str) -
         detail = " + ".join(f"{what} {size:,}" if size else f"{what} 0 (streamed)" for what, size in parts.items())
         raise fail(source, f"{labels.shape[0]:,} rows would need about {needed:,} bytes of memory "
                            f"({detail}, at {ROW_BYTES} bytes per row); the limit is {memory_cap:,} bytes")
+
+
+def check_rows_memory(source: str, headers: dict[str, NpyHeader]) -> None:
+    """Refuse per-row arrays (records, segments) whose loading and measurement would exceed ``memory_cap``.
+
+    Each array is read whole (``memory_bytes``: widened to 8 bytes an item), and the
+    measurement holds :data:`ROW_BYTES` per row.
+    """
+    rows = max(header.shape[0] for header in headers.values())
+    needed = sum(header.memory_bytes for header in headers.values()) + rows * ROW_BYTES
+    memory_cap = config.get("memory_cap")
+    if needed > memory_cap:
+        raise fail(source, f"{rows:,} rows would need about {needed:,} bytes of memory "
+                           f"({', '.join(headers)} read whole, {ROW_BYTES} bytes per row to measure); "
+                           f"the limit is {memory_cap:,} bytes")
 
 
 def streamable(header: NpyHeader) -> bool:

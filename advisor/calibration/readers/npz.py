@@ -1,4 +1,6 @@
-""".npz archives: an integer array ``labels`` and exactly one of ``probs`` or ``logits``.
+""".npz archives: an integer array ``labels`` and exactly one of ``probs`` or ``logits``,
+or the records arrays ``confidence`` and ``correct``; either with an optional ``segment``
+array (text or integers, one per row).
 
 Every member's header is checked (:mod:`.header`) before any data is read or inflated;
 a repeated member name, an encrypted member or a damaged archive is refused naming the
@@ -16,34 +18,42 @@ from pathlib import Path
 
 from ..predictions import BasePredictions, from_arrays
 from ..problem import PredictionsFormatError, escaped, fail
+from ..record import Records, records_from_arrays
 from ..rowfile import ZIP_ERRORS, RowFile, member_where, skip, zip_reason
 from .header import (
+    ONE_DIMENSIONAL,
     NpyHeader,
     check_memory,
     check_npy_header,
+    check_rows_memory,
     read_npy_header,
     read_whole,
     streamable,
 )
 
 
-def load_npz(path: Path, source: str) -> BasePredictions:
+def load_npz(path: Path, source: str) -> BasePredictions | Records:
     if not zipfile.is_zipfile(path):
         raise fail(source, "not a valid .npz file (not a zip archive)")
     try:
         with zipfile.ZipFile(path) as archive:
             members = _npz_members(archive, source)
-            kind = _npz_score_kind(members, source)
+            roles = _npz_roles(members, source)
             # every header is checked before any data is read or inflated
-            headers = {role: _npz_header(archive, members[role], role, source) for role in ("labels", kind)}
-            check_memory(source, headers["labels"], headers[kind], kind)
-            labels, scores = (_npz_array(path, archive, members[role], headers[role], source)
-                              for role in ("labels", kind))
+            headers = {role: _npz_header(archive, members[role], role, source) for role in roles}
+            if roles[0] == "labels":
+                check_memory(source, headers["labels"], headers[roles[1]], roles[1])
+            if "segment" in roles or roles[0] == "confidence":
+                check_rows_memory(source, {role: headers[role] for role in roles if role in ONE_DIMENSIONAL})
+            arrays = {role: _npz_array(path, archive, members[role], headers[role], source) for role in roles}
     except PredictionsFormatError:
         raise
     except (*ZIP_ERRORS, ValueError) as exc:
         raise fail(source, f"not a valid .npz file ({exc})") from None
-    return from_arrays(labels, source=source, **{kind: scores})
+    if roles[0] == "confidence":
+        return records_from_arrays(arrays["confidence"], arrays["correct"], arrays.get("segment"), source)
+    return from_arrays(arrays["labels"], source=source, segments=arrays.get("segment"),
+                       **{roles[1]: arrays[roles[1]]})
 
 
 def _npz_members(archive: zipfile.ZipFile, source: str) -> dict[str, zipfile.ZipInfo]:
@@ -56,16 +66,25 @@ def _npz_members(archive: zipfile.ZipFile, source: str) -> dict[str, zipfile.Zip
     return {info.filename[:-4]: info for info in infos if info.filename.endswith(".npy") and not info.is_dir()}
 
 
-def _npz_score_kind(members: dict, source: str) -> str:
+def _npz_roles(members: dict, source: str) -> list[str]:
+    """The arrays to read: labels and the score kind, or confidence and correct; then segment if present."""
     names = sorted(members)
     found = escaped(", ".join(names)) or "nothing"  # member names are the file's text
+    segment = ["segment"] if "segment" in names else []
     if "labels" not in names:
-        raise fail(source, f"no 'labels' array (found: {found})")
+        if "confidence" in names and "correct" in names:
+            return ["confidence", "correct", *segment]
+        if "confidence" in names or "correct" in names:
+            missing = "correct" if "confidence" in names else "confidence"
+            raise fail(source, f"has no {missing!r} array; records need both 'confidence' and 'correct' "
+                               f"(found: {found})")
+        raise fail(source, f"no 'labels' array (found: {found}); records instead need 'confidence' and "
+                           "'correct' arrays")
     present = [name for name in ("probs", "logits") if name in names]
     if len(present) != 1:
         problem = "both 'probs' and 'logits'" if present else "neither 'probs' nor 'logits'"
         raise fail(source, f"has {problem}; give exactly one (found: {found})")
-    return present[0]
+    return ["labels", present[0], *segment]
 
 
 def _npz_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, role: str, source: str) -> NpyHeader:

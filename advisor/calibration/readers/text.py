@@ -33,7 +33,9 @@ from .. import config, progress
 from ..predictions import BasePredictions, from_arrays
 from ..problem import clipped, fail, shown
 from ..rowfile import RowFile
+from ..segment import SegmentNames
 from .header import ROW_BYTES
+from .layout import decimal_comma_hint
 
 
 class TextRows:
@@ -49,10 +51,11 @@ class TextRows:
     Use as a context manager around the parsing; call :meth:`predictions` inside it.
     """
 
-    def __init__(self, path: Path, source: str):
+    def __init__(self, path: Path, source: str, with_segments: bool = False):
         self.source = source
         self.labels = array("q")
         self.lines = array("q")
+        self.segments = SegmentNames() if with_segments else None  # section 8: a segment per row
         self._pending: list[list[float]] = []
         self._blocks: list[np.ndarray] = []
         self._large = path.stat().st_size >= config.get("text_stream_bytes")
@@ -70,7 +73,7 @@ class TextRows:
     def count(self) -> int:
         return len(self.labels)
 
-    def append(self, label: int, values: list[float], line: int) -> None:
+    def append(self, label: int, values: list[float], line: int, segment: str | None = None) -> None:
         if self._max_rows is None:
             self._memory_cap = config.get("memory_cap")
             self._max_rows = self._memory_cap // self._row_bytes(len(values))
@@ -80,6 +83,8 @@ class TextRows:
                                     "hold no more", f"line {line} (row {self.count + 1})")
         self.labels.append(label)
         self.lines.append(line)
+        if self.segments is not None:
+            self.segments.add(segment or "")  # the reader checked it: never empty here
         self._pending.append(values)
         if len(self._pending) * len(values) >= config.get("block_values"):
             self._flush()
@@ -90,7 +95,7 @@ class TextRows:
             scores = 8 + 8 + 8 + 16  # parsed, concatenated, 1 - p, the two columns [1-p, p]
         else:
             scores = 0 if self._large else 16 * width  # spilled to a file, or parsed and concatenated
-        return 24 + scores + ROW_BYTES
+        return 24 + scores + ROW_BYTES + (16 if self.segments is not None else 0)
 
     def _flush(self) -> None:
         if not self._pending:
@@ -116,7 +121,9 @@ class TextRows:
             return f"line {lines[row]} (row {row + 1})"
 
         labels = np.array(self.labels, dtype=np.int64)
-        return from_arrays(labels, source=self.source, where=where, **{kind: self._scores(binary)})
+        segments = None if self.segments is None else self.segments.segments()
+        return from_arrays(labels, source=self.source, where=where, segments=segments,
+                           **{kind: self._scores(binary)})
 
     def _scores(self, binary: bool):
         if self._spill is None:
@@ -205,4 +212,5 @@ def parse_number(text, column: str, source: str, where: str) -> float:
     try:
         return float(text)
     except (TypeError, ValueError):
-        raise fail(source, f"{column}: {shown(text)} is not a number", where) from None
+        hint = decimal_comma_hint(text) if isinstance(text, str) else ""
+        raise fail(source, f"{column}: {shown(text)} is not a number{hint}", where) from None
