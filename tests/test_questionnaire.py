@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisor import profile, questionnaire as q
+from advisor.questionnaire import progress, question, session, writer
 from advisor.cli import main
 from advisor.rubric import load_rubric
 
@@ -63,7 +64,7 @@ def test_full_terminal_run_writes_commented_valid_profile(here):
     assert text.startswith(f"# yaml-language-server: $schema={q.SCHEMA_FILE}\n")
     assert "#   0 = The pre-trained model already meets the target" in text
     profile.load_profile(here / "profile.yaml")  # valid by the profile's own loader
-    assert not (here / q.PROGRESS_FILE).exists()  # progress is cleared once written
+    assert not (here / progress.PROGRESS_FILE).exists()  # progress is cleared once written
     assert "Summary of your answers:" in result.output
     assert "Later: advisor assess profile.yaml" in result.output
 
@@ -130,7 +131,7 @@ def test_eof_midway_saves_progress_and_resume_finishes(here):
     assert first.exit_code == 1
     assert "5 answers are saved" in first.output
     assert "--resume" in first.output
-    saved = yaml.safe_load((here / q.PROGRESS_FILE).read_text())
+    saved = yaml.safe_load((here / progress.PROGRESS_FILE).read_text())
     assert list(saved["answers"]) == ["project.name", "project.summary", "scores.quality_gap",
                                       "scores.data_readiness", "scores.latency"]
     assert not (here / "p.yaml").exists()
@@ -150,11 +151,11 @@ def test_keyboard_interrupt_saves_progress(here, monkeypatch):
             raise KeyboardInterrupt
         return real_prompt(*args, **kwargs)
 
-    monkeypatch.setattr(q.click, "prompt", prompt)
+    monkeypatch.setattr(click, "prompt", prompt)
     result = invoke(["-o", "p.yaml"], ALL)
     assert result.exit_code == 1
     assert "3 answers are saved" in result.output
-    monkeypatch.setattr(q.click, "prompt", real_prompt)
+    monkeypatch.setattr(click, "prompt", real_prompt)
     result = invoke(["--resume"], ALL[3:] + FINISH)
     assert result.exit_code == 0, result.output
     assert yaml.safe_load((here / "p.yaml").read_text()) == EXPECTED
@@ -177,7 +178,7 @@ def test_unfinished_questionnaire_found_without_resume(here):
 def test_resume_with_nothing_saved(here):
     result = invoke(["--resume"], [])
     assert result.exit_code == 1
-    assert result.output.startswith(f"Error: {q.PROGRESS_FILE}: there is no unfinished questionnaire")
+    assert result.output.startswith(f"Error: {progress.PROGRESS_FILE}: there is no unfinished questionnaire")
 
 
 def test_no_terminal_and_no_answers_fails_fast(here):
@@ -274,19 +275,19 @@ def test_answers_predictions_rebased_and_checked(here):
 def test_written_profile_round_trips_any_text(name, summary):
     data = {key: (dict(value) if isinstance(value, dict) else value) for key, value in EXPECTED.items()}
     data["project"] = {"name": name} if summary is None else {"name": name, "summary": summary}
-    text = q.profile_yaml(data, load_rubric(None), ["header"])
+    text = writer.profile_yaml(data, load_rubric(None), ["header"])
     assert yaml.safe_load(text) == data
 
 
 def test_parse_answer_reads_yaml_values():
-    questions = {question.key: question for question in q.build_questions(load_rubric(None))}
-    assert q.parse_answer(questions["scores.cost"], "3") == 3
-    assert q.parse_answer(questions["context.high_stakes"], "Yes") is True
-    assert q.parse_answer(questions["context.high_stakes"], "-") is None
-    assert q.parse_answer(questions["context.adaptation_tried"], "pretrained, fine_tune") == ["pretrained", "fine_tune"]
-    assert q.parse_answer(questions["context.adaptation_tried"], "[calibrate]") == ["calibrate"]
-    assert q.parse_answer(questions["project.name"], " 123 ") == "123"
-    assert q.parse_answer(questions["baseline.accuracy"], "0.5") == 0.5
+    questions = {item.key: item for item in question.build_questions(load_rubric(None))}
+    assert question.parse_answer(questions["scores.cost"], "3") == 3
+    assert question.parse_answer(questions["context.high_stakes"], "Yes") is True
+    assert question.parse_answer(questions["context.high_stakes"], "-") is None
+    assert question.parse_answer(questions["context.adaptation_tried"], "pretrained, fine_tune") == ["pretrained", "fine_tune"]
+    assert question.parse_answer(questions["context.adaptation_tried"], "[calibrate]") == ["calibrate"]
+    assert question.parse_answer(questions["project.name"], " 123 ") == "123"
+    assert question.parse_answer(questions["baseline.accuracy"], "0.5") == 0.5
 
 
 def test_custom_rubric_drives_the_questions(here):
@@ -359,8 +360,8 @@ def test_dash_means_unknown_is_explained_and_yes_no_questions_show_how_to_answer
     result = invoke(["-o", "p.yaml"], ALL[:11] + ["?"] + ALL[11:] + FINISH)
     assert result.exit_code == 0, result.output
     out = result.output
-    assert out.count(q.UNKNOWN_NOTE) == 1  # once, before the first context fact
-    assert out.index(q.UNKNOWN_NOTE) < out.index("context.launch_weeks")
+    assert out.count(session.UNKNOWN_NOTE) == 1  # once, before the first context fact
+    assert out.index(session.UNKNOWN_NOTE) < out.index("context.launch_weeks")
     assert "context.has_eval_set (y/n/-) [-]:" in out
     assert "baseline (y/n) [n]:" in out
     assert "scores.cost (0-5):" in out
@@ -423,7 +424,7 @@ def test_interrupt_at_the_resume_question_keeps_the_saved_answers(here):
     assert result.exit_code == 1
     assert "Aborted!" not in result.output
     assert "The saved answers are still in" in result.output
-    assert len(yaml.safe_load((here / q.PROGRESS_FILE).read_text())["answers"]) == 3
+    assert len(yaml.safe_load((here / progress.PROGRESS_FILE).read_text())["answers"]) == 3
 
 
 # ---------------------------------------------------------------- an untrusted progress file
@@ -435,8 +436,8 @@ VICTIM = b"precious data\n"
 
 def write_progress(here, **fields):
     state = {"advisor_questionnaire": 1, "answers": PROGRESS_ANSWERS, **fields}
-    (here / q.PROGRESS_FILE).write_text(yaml.safe_dump(state, sort_keys=False))
-    return (here / q.PROGRESS_FILE).read_bytes()
+    (here / progress.PROGRESS_FILE).write_text(yaml.safe_dump(state, sort_keys=False))
+    return (here / progress.PROGRESS_FILE).read_bytes()
 
 
 def test_progress_file_output_is_shown_and_not_replaced_without_asking(here):
@@ -509,38 +510,38 @@ BAD_PROGRESS = {
 @pytest.mark.parametrize("text, problem", BAD_PROGRESS.items())
 def test_every_field_of_the_progress_file_is_checked(here, text, problem, args):
     (here / "victim.txt").write_bytes(VICTIM)
-    (here / q.PROGRESS_FILE).write_text(text)
+    (here / progress.PROGRESS_FILE).write_text(text)
     result = invoke([*args, "-o", "out.yaml"], ["y"] + [""] * 30)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and result.output.count("Error:") == 1
-    head = f"Error: {q.PROGRESS_FILE}: {q.PROGRESS_BROKEN}\n"
+    head = f"Error: {progress.PROGRESS_FILE}: {progress.PROGRESS_BROKEN}\n"
     assert head in result.output
-    assert result.output.endswith(f"{head}  {q.PROGRESS_FILE}{problem}\n"), result.output
-    assert (here / q.PROGRESS_FILE).read_text() == text  # nothing lost
+    assert result.output.endswith(f"{head}  {progress.PROGRESS_FILE}{problem}\n"), result.output
+    assert (here / progress.PROGRESS_FILE).read_text() == text  # nothing lost
     assert (here / "victim.txt").read_bytes() == VICTIM
     assert not (here / "out.yaml").exists()
 
 
 def test_saved_answers_with_terminal_escapes_are_refused_and_never_echoed(here):
-    (here / q.PROGRESS_FILE).write_text('advisor_questionnaire: 1\nanswers:\n  project.name: "\\e[2J\\e]0;owned\\a"\n')
+    (here / progress.PROGRESS_FILE).write_text('advisor_questionnaire: 1\nanswers:\n  project.name: "\\e[2J\\e]0;owned\\a"\n')
     result = invoke(["--resume", "-o", "out.yaml"], [""] * 30)
     assert result.exit_code == 1
     assert "Traceback" not in result.output and result.output.count("Error:") == 1
-    assert f"{q.PROGRESS_FILE}:3: " in result.output and "project.name" in result.output
+    assert f"{progress.PROGRESS_FILE}:3: " in result.output and "project.name" in result.output
     assert "\x1b" not in result.output and "\a" not in result.output
     assert not (here / "out.yaml").exists()
 
 
 def test_output_cannot_be_the_progress_file(here):
-    result = invoke(["-o", q.PROGRESS_FILE], ALL)
+    result = invoke(["-o", progress.PROGRESS_FILE], ALL)
     assert result.exit_code == 1
-    assert result.output == (f"Error: {q.PROGRESS_FILE}: cannot write here: "
+    assert result.output == (f"Error: {progress.PROGRESS_FILE}: cannot write here: "
                              "the questionnaire keeps its progress in this file\n")
-    saved = write_progress(here, output=q.PROGRESS_FILE)
+    saved = write_progress(here, output=progress.PROGRESS_FILE)
     result = invoke([], ["y"] + [""] * 30)
     assert result.exit_code == 1
-    assert f"Error: {q.PROGRESS_FILE}: cannot write here: the questionnaire keeps" in result.output
-    assert (here / q.PROGRESS_FILE).read_bytes() == saved
+    assert f"Error: {progress.PROGRESS_FILE}: cannot write here: the questionnaire keeps" in result.output
+    assert (here / progress.PROGRESS_FILE).read_bytes() == saved
 
 
 def test_output_cannot_be_the_rubric(here):
@@ -585,7 +586,7 @@ def test_answers_file_cannot_be_the_output(here):
 
 def test_rubric_texts_with_terminal_escapes_are_shown_escaped(here, monkeypatch):
     # The rubric reader refuses them; this holds even if one gets through.
-    real = q.build_questions
+    real = session.build_questions
 
     def hostile(rubric):
         questions = real(rubric)
@@ -595,7 +596,7 @@ def test_rubric_texts_with_terminal_escapes_are_shown_escaped(here, monkeypatch)
             question.anchors = [level + "\x07" for level in question.anchors]
         return questions
 
-    monkeypatch.setattr(q, "build_questions", hostile)
+    monkeypatch.setattr(session, "build_questions", hostile)
     result = invoke(["-o", "p.yaml"], ["?"] + ALL + FINISH)
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output and "\x9b" not in result.output and "\x07" not in result.output

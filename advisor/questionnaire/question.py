@@ -1,0 +1,265 @@
+"""The questions, and typed answers read and checked as a profile file's values would be.
+
+No terminal here: every function takes and returns plain values, so the logic is
+testable without a session. The questions come from the rubric (its dimensions
+and its help on facts) and from the profile model (its context facts). An answer
+typed at the terminal is read as the YAML value it would be in a profile file,
+and then checked by the function that checks profile files
+(:func:`advisor.profile.field_problems`): a problem is this question's when its
+location lies in the question's field.
+
+A part of the profile that most projects leave out is an optional section
+(:func:`optional_section`): one yes/no question that opens it, and its questions,
+asked only after a yes. To add one, write a function that returns
+``optional_section(gate, questions)`` and add it to :func:`build_questions`;
+question keys are field paths of any depth (``economics.strategies.pretrained.build``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from advisor import document
+from advisor import profile as prof
+from advisor.errors import AnswersError, Problem
+
+UNKNOWN_WORDS = {"-", "unknown", "null", "~", "none"}
+PLACEHOLDER_NAME = "placeholder"
+YES_WORDS = ("y", "yes", "true", "on")
+NO_WORDS = ("n", "no", "false", "off")
+
+
+@dataclass
+class Question:
+    """One question: ``key`` is the profile field path (``scores.cost``).
+
+    A ``yesno`` question whose key has no dot opens an optional section of that name.
+    """
+
+    key: str
+    kind: str  # text, score, count, flag, fraction, strategies, path, yesno
+    prompt: str
+    help: str = ""
+    anchors: list[str] = field(default_factory=list)
+    required: bool = False
+    default: Any = None
+    when: Callable[[dict], bool] | None = None
+
+    def applies(self, answers: dict) -> bool:
+        return self.when is None or self.when(answers)
+
+    @property
+    def location(self) -> tuple:
+        """The field path in the profile: ``("scores", "cost")``."""
+        return tuple(self.key.split("."))
+
+    @property
+    def opens_section(self) -> bool:
+        return self.kind == "yesno" and "." not in self.key
+
+
+# ---------------------------------------------------------------- questions
+
+def _get(obj, name, default=None):
+    """Attribute or key access: the rubric's fact help may be models or plain mappings."""
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _fact_kind(annotation) -> str:
+    text = str(annotation)
+    if "list" in text:
+        return "strategies"
+    if "bool" in text:
+        return "flag"
+    if "int" in text:
+        return "count"
+    return "text"
+
+
+def build_questions(rubric) -> list[Question]:
+    """The questions in the order they are asked."""
+    return [*project_questions(), *score_questions(rubric), *fact_questions(rubric), *baseline_section()]
+
+
+def project_questions() -> list[Question]:
+    return [
+        Question("project.name", "text", "Project name", "Shown as the report's title.", required=True),
+        Question("project.summary", "text", "One-sentence summary of what the model does (optional)",
+                 "Shown under the title."),
+    ]
+
+
+def score_questions(rubric) -> list[Question]:
+    questions = []
+    dimensions = {d.id: d for d in rubric.dimensions}
+    for dim_id in prof.DIMENSIONS:
+        dim = dimensions.get(dim_id)
+        if dim is None:  # a custom rubric without this dimension: ask with the profile's own text
+            description = prof.Scores.model_fields[dim_id].description or ""
+            questions.append(Question(f"scores.{dim_id}", "score", dim_id, description, required=True))
+            continue
+        questions.append(Question(f"scores.{dim_id}", "score", f"{dim.name}: {dim.question}",
+                                  dim.explanation, anchors=list(dim.levels), required=True))
+    return questions
+
+
+def fact_questions(rubric) -> list[Question]:
+    questions = []
+    facts = _get(rubric, "facts", None) or {}
+    for name, annotation in prof.CONTEXT_FACTS.items():
+        help_entry = facts.get(name) if isinstance(facts, dict) else None
+        description = prof.Context.model_fields[name].description or ""
+        question = _get(help_entry, "question") or description[:1].upper() + description[1:]
+        help_text = _get(help_entry, "help") or description
+        kind = _fact_kind(annotation)
+        default = [] if kind == "strategies" else None
+        questions.append(Question(f"context.{name}", kind, question, help_text, default=default))
+    return questions
+
+
+def optional_section(gate: Question, questions: list[Question]) -> list[Question]:
+    """``gate`` (a yes/no question named after the section) and ``questions``, asked only after a yes.
+
+    Answering no skips them, and drops answers given before.
+    """
+    if not gate.opens_section:
+        raise ValueError(f"an optional section opens with a yes/no question named after it, not {gate.key!r}")
+
+    def opened(answers: dict) -> bool:
+        return bool(answers.get(gate.key))
+
+    for q in questions:
+        q.when = opened if q.when is None else (lambda answers, own=q.when: opened(answers) and own(answers))
+    return [gate, *questions]
+
+
+def baseline_section() -> list[Question]:
+    gate = Question("baseline", "yesno", "Do you have a measured baseline (accuracy, ECE or a predictions file)?",
+                    "Claimed metrics are cross-checked against an attached predictions file.", default=False)
+    baseline_fields = [
+        ("accuracy", "fraction", "Baseline accuracy, 0 to 1", None),
+        ("ece", "fraction", "Baseline expected calibration error (ECE), 0 to 1", None),
+        ("target_accuracy", "fraction", "Target accuracy, 0 to 1", None),
+        ("target_ece", "fraction", "Target ECE, 0 to 1", 0.05),
+        ("predictions", "path", ("Predictions file to attach (.npz, .csv, .jsonl, or a NAME.labels.npy "
+                                 "+ NAME.probs.npy or NAME.logits.npy pair)"), None),
+    ]
+    questions = []
+    for name, kind, text, default in baseline_fields:
+        description = prof.Baseline.model_fields[name].description or ""
+        help_text = description + ("." if description else "")
+        if name == "predictions":
+            help_text = ("A file of labels and probabilities (or logits) from the current model on held-out data; "
+                         "advisor measures its accuracy and calibration. For a .npy pair, give either file.")
+        questions.append(Question(f"baseline.{name}", kind, text, help_text, default=default))
+    return optional_section(gate, questions)
+
+
+# ---------------------------------------------------------------- answers -> profile data
+
+def profile_data(answers: dict, questions: list[Question], placeholders: bool = False) -> dict:
+    """The nested profile mapping for ``answers`` (flat ``key -> value``).
+
+    With ``placeholders`` the required fields not answered yet get valid stand-ins,
+    so one answer can be validated before the others exist.
+    """
+    data: dict = {"version": 1, "project": {}, "scores": {}, "context": {}}
+    for q in questions:
+        if not q.applies(answers):
+            continue
+        if q.opens_section:
+            if answers.get(q.key):
+                data.setdefault(q.key, {})
+            continue
+        if q.key in answers:
+            value = answers[q.key]
+        elif q.required and placeholders:
+            value = PLACEHOLDER_NAME if q.kind == "text" else 0
+        else:
+            value = q.default
+        if value is None and not q.required:
+            continue
+        *parents, name = q.location
+        target = data
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[name] = value
+    return data
+
+
+def answer_problems(q: Question, value: Any, answers: dict, questions: list[Question]) -> list[Problem]:
+    """What the profile validation says about the field of ``q`` (or inside it) if it took ``value``."""
+    trial = dict(answers, **{q.key: value})
+    data = profile_data(trial, questions, placeholders=True)
+    return [problem for problem in prof.field_problems(data, None)
+            if problem.location[:len(q.location)] == q.location]
+
+
+def parse_answer(q: Question, text: str) -> Any:
+    """Turn typed text into the value it would have in a profile file (YAML semantics)."""
+    text = text.strip()
+    if q.kind in ("text", "path"):
+        return None if (text in UNKNOWN_WORDS and not q.required) else text
+    if text.lower() in UNKNOWN_WORDS and q.kind not in ("score", "yesno"):
+        return [] if q.kind == "strategies" else None
+    if q.kind in ("flag", "yesno"):
+        lowered = text.lower()
+        if lowered in YES_WORDS:
+            return True
+        if lowered in NO_WORDS:
+            return False
+        return text  # validation reports it
+    if q.kind == "strategies":
+        if text.startswith("["):
+            return _yaml_value(text)
+        return [part for part in text.replace(",", " ").split() if part]
+    return _yaml_value(text)
+
+
+def _yaml_value(text: str) -> Any:
+    """A typed answer read as YAML (``12``, ``true``, ``[a, b]``), or the text itself if it is not plain YAML."""
+    try:
+        return document.parse_yaml(text, "<answer>", AnswersError)[0]
+    except AnswersError:
+        return text
+
+
+def check_answer(q: Question, value: Any, answers: dict, questions: list[Question]) -> list[Problem]:
+    """Problems of one answer: the profile validation, plus reading an attached predictions file."""
+    if q.kind == "yesno":
+        return [] if isinstance(value, bool) else [Problem(None, None, q.location, "answer y or n")]
+    if q.required and value in (None, ""):
+        return [Problem(None, None, q.location, "is required")]
+    problems = answer_problems(q, value, answers, questions)
+    if not problems and q.kind == "path" and value:
+        problems = predictions_problems(Path(value))
+    return problems
+
+
+def predictions_problems(path: Path) -> list[Problem]:
+    """Why ``path`` is not a predictions file advisor can read; the problem is in that file."""
+    problem = prof.predictions_path_problem(path)
+    if problem is not None:
+        return [Problem(str(path), None, (), problem)]
+    from advisor import calibration as cal
+
+    try:
+        cal.load_predictions(path)
+    except (ValueError, OSError) as exc:
+        return [Problem(None, None, (), str(exc))]  # the calibration library names the file itself
+    return []
+
+
+def display(value: Any) -> str:
+    """An answer as the user would type it."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "y" if value else "n"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) if value else "-"
+    return str(value)
