@@ -1,4 +1,4 @@
-"""`advisor init` and `advisor schema`."""
+"""`advisor init` and `advisor schema`: the starter profile and the JSON Schema agree with the loader."""
 
 from __future__ import annotations
 

@@ -533,7 +533,7 @@ def test_error_messages_never_carry_raw_control_characters(folder):
     assert "evil\\x1b]0;owned\\x07.yaml" in result.output
 
 
-# ---------------------------------------------------------------- found by the adversarial review
+# ---------------------------------------------------------------- outputs never replace inputs; special files and sizes
 
 def calibrated_folder(folder: Path) -> Path:
     example = ROOT / "examples" / "calibrate"
