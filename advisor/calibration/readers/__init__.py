@@ -118,6 +118,7 @@ from .csv import column_layout, load_csv
 from .jsonl import load_jsonl
 from .npy import NPY_NAME, load_npy
 from .npz import load_npz
+from .parquet import load_parquet
 
 __all__ = ["column_layout", "input_files", "load_predictions"]
 
@@ -145,10 +146,10 @@ def load_predictions(path) -> BasePredictions | Records:
     """
     path = Path(path)
     source = str(path)
-    loaders = {".npz": load_npz, ".npy": load_npy, ".csv": load_csv, ".jsonl": load_jsonl}
+    loaders = {".npz": load_npz, ".npy": load_npy, ".csv": load_csv, ".jsonl": load_jsonl, ".parquet": load_parquet}
     suffix = path.suffix.lower()
     if suffix not in loaders:
-        raise fail(source, f"unsupported file type {repr(suffix) if suffix else '(none)'}; use .npz, .npy, .csv or .jsonl")
+        raise fail(source, f"unsupported file type {repr(suffix) if suffix else '(none)'}; use .npz, .npy, .csv, .jsonl or .parquet")
     try:
         check_regular_file(path, source)
         progress.phase("reading")
