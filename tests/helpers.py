@@ -33,3 +33,19 @@ def loaded_profile(scores, context=None, baseline=None, name="t") -> profile.Loa
         data["baseline"] = baseline
     return profile.LoadedProfile(profile=profile.validate_profile_data(data, f"{name}.yaml"),
                                  path=Path(f"{name}.yaml"), text="", sha256="0" * 64)
+
+
+def calibration_json(path, *options, keep_source=False) -> dict:
+    """``advisor calibration PATH --format json OPTIONS`` parsed; fails the test on a non-zero exit."""
+    import json
+
+    from click.testing import CliRunner
+
+    from advisor.cli import main
+
+    result = CliRunner().invoke(main, ["calibration", str(path), "--format", "json", *map(str, options)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    if not keep_source:
+        data.pop("source")
+    return data

@@ -25,7 +25,6 @@ def test_isotonic_keeps_scores_closer_than_1e15_apart_unlike_scikit_learn():
 def test_debiased_l2_error_uses_the_readme_equal_mass_bins():
     rng = np.random.default_rng(7)
     conf = rng.uniform(0.4, 1.0, 103)  # 103 = 6 x 15 + 13: array_split and ceil(N/B) groups differ
-    correct = rng.random(103) < conf
     upper = cal.kumar_equal_bins(conf, 15)
     assert upper[:-1].tolist() == np.unique(cal.mass_edges(conf, 15)[1:-1]).tolist()
 

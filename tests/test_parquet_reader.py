@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import builtins
-import json
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from helpers import calibration_json
 
 from advisor import calibration as cal
 from advisor.cli import main
@@ -15,7 +15,7 @@ from advisor.cli import main
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 
-FAST = ["--bootstrap", "40", "--resamples", "40", "--folds", "3", "--format", "json"]
+FAST = ["--bootstrap", "40", "--resamples", "40", "--folds", "3"]
 
 
 def run(path, *options):
@@ -23,11 +23,7 @@ def run(path, *options):
 
 
 def measured(path, *options):
-    result = run(path, *FAST, *options)
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
-    data.pop("source")
-    return data
+    return calibration_json(path, *FAST, *options)
 
 
 def class_rows(n=300, k=4, seed=0):
@@ -129,6 +125,6 @@ def test_without_pyarrow_the_error_names_the_extra(tmp_path, monkeypatch):
 def test_memory_is_checked_from_the_footer(tmp_path):
     path = tmp_path / "r.parquet"
     pq.write_table(pa.table({"confidence": np.full(1000, 0.5), "correct": np.ones(1000, dtype=bool)}), path)
-    with cal.config_context(memory_cap=10_000):
-        with pytest.raises(cal.PredictionsFormatError, match=r"1,000 rows would need about .* the limit is 10,000 bytes"):
-            cal.load_predictions(path)
+    with cal.config_context(memory_cap=10_000), pytest.raises(
+            cal.PredictionsFormatError, match=r"1,000 rows would need about .* the limit is 10,000 bytes"):
+        cal.load_predictions(path)

@@ -30,12 +30,12 @@ def error_of(tmp_path, name, text):
     ("label;p0;p1\n1;0,3;0,7\n", ["separated by semicolons", "the numbers use a decimal comma (0,5)"]),
     ("label\tp0\tp1\n1\t0.3\t0.7\n", ["line 1: the columns are separated by tabs, not commas"]),
     ("confidence;correct\n0,8;1\n", ["separated by semicolons", "decimal comma"]),
-    ('label,p0,p1\n1,"0,3","0,7"\n', ["line 2 (row 1): p0: '0,3' is not a number; the numbers seem to use "
-                                      "a decimal comma (0,5): write them with a decimal point (0.5)"]),
-    ("label,p0,p1\n1,0,3,0,7\n", ["line 2 (row 1): has 5 fields, expected 3 as in the header; "
-                                 "the numbers seem to use a decimal comma"]),
-    ('confidence,correct\n"0,8",1\n', ["line 2 (row 1): confidence '0,8' is not a number; the numbers seem "
-                                       "to use a decimal comma"]),
+    ('label,p0,p1\n1,"0,3","0,7"\n', [("line 2 (row 1): p0: '0,3' is not a number; the numbers seem to use "
+                                       "a decimal comma (0,5): write them with a decimal point (0.5)")]),
+    ("label,p0,p1\n1,0,3,0,7\n", [("line 2 (row 1): has 5 fields, expected 3 as in the header; "
+                                  "the numbers seem to use a decimal comma")]),
+    ('confidence,correct\n"0,8",1\n', [("line 2 (row 1): confidence '0,8' is not a number; the numbers seem "
+                                        "to use a decimal comma")]),
 ])
 def test_other_delimiters_and_decimal_commas_are_named(tmp_path, text, words):
     message = error_of(tmp_path, "p.csv", text)

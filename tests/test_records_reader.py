@@ -7,11 +7,12 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from helpers import calibration_json
 
 from advisor import calibration as cal
 from advisor.cli import main
 
-FAST = ["--bootstrap", "50", "--resamples", "50", "--folds", "2", "--format", "json"]
+FAST = ["--bootstrap", "50", "--resamples", "50", "--folds", "2"]
 CONF = [0.9, 0.8, None, 0.65, 0.3, 1.0, 0.0, 0.55]
 CORRECT = [1, 0, 1, 1, 0, 1, 0, 1]
 SEGMENTS = ["b", "a", "b", "10", "2", "a", "b", "10"]
@@ -41,11 +42,7 @@ def write_npz(path, conf=CONF, correct=CORRECT, segments=SEGMENTS):
 
 
 def measured(path, *options):
-    result = run(path, *FAST, *options)
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
-    data.pop("source")
-    return data
+    return calibration_json(path, *FAST, *options)
 
 
 def test_the_three_record_layouts_measure_alike(tmp_path):
@@ -100,8 +97,8 @@ BAD_RECORDS = {
     "every confidence empty": ("r.csv", "confidence,correct\n,1\n,0\n", "no row has a confidence (all 2 are empty)"),
     "records then classes (jsonl)": ("r.jsonl", '{"confidence": 0.5, "correct": 1}\n{"label": 0, "probs": [1, 0]}\n',
                                      "line 2 (row 2): mixes class predictions and records"),
-    "segment on some lines only": ("r.jsonl", '{"confidence": 0.5, "correct": 1, "segment": "a"}\n'
-                                              '{"confidence": 0.5, "correct": 1}\n',
+    "segment on some lines only": ("r.jsonl", ('{"confidence": 0.5, "correct": 1, "segment": "a"}\n'
+                                               '{"confidence": 0.5, "correct": 1}\n'),
                                    "line 2 (row 2): has no 'segment' but line 1 has one"),
 }
 
