@@ -547,11 +547,22 @@ class Tracked(Model):
     why: str = described("Why it matters.")
 
 
+class BaselineInput(Model):
+    accuracy: float | None = described("Claimed baseline accuracy.", None)
+    ece: float | None = described("Claimed baseline ECE.", None)
+    target_accuracy: float | None = described("Target accuracy.", None)
+    target_ece: float | None = described("Target ECE.", None)
+    predictions: str | None = described("The attached predictions file, relative to the profile's folder.", None)
+
+
 class ProfileInput(Model):
     name: str = described("Project name.")
     summary: str | None = described("Project summary.", None)
     path: str | None = described("The profile file as given on the command line.", None)
     sha256: str | None = described("SHA-256 of the profile file.", None)
+    context: dict[str, JsonValue] | None = described(
+        "Every context fact as the profile gives it (null: unknown, so no rule fires on it).", None)
+    baseline: BaselineInput | None = described("The profile's baseline section as given; null without one.", None)
 
 
 class RubricInput(Model):
@@ -559,6 +570,7 @@ class RubricInput(Model):
     version: str = described("Rubric version.")
     path: str | None = described("The rubric file (`rubrics/default.yaml` for the built-in default).", None)
     sha256: str | None = described("SHA-256 of the rubric file.", None)
+    builtin: bool | None = described("True for the rubric shipped with advisor (no `--rubric`).", None)
 
 
 class PredictionsInput(Model):

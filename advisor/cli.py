@@ -23,7 +23,7 @@ from advisor.output import (
     write_file_atomically,
     write_files_atomically,
 )
-from advisor.text import dump_json, for_terminal
+from advisor.text import dump_json, for_document, for_terminal
 
 
 class AdvisorClickError(click.ClickException):
@@ -86,14 +86,18 @@ def main():
 @main.command()
 @click.argument("profile", type=click.Path())
 @output_option
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "html", "adr"]), default="markdown",
+              show_default=True, help="markdown (with SVG figures beside it), json, html (one self-contained "
+              "file) or adr (an Architecture Decision Record, MADR 4.0).")
 @rubric_option
 @click.option("--template", "template_path", type=click.Path(), default=None,
-              help="Render the report with this Jinja2 template (sandboxed).")
-@click.option("--no-figures", is_flag=True, help="Do not write the SVG figures next to the report.")
+              help="Render the Markdown report with this Jinja2 template (sandboxed).")
+@click.option("--no-figures", is_flag=True, help="Do not write the SVG figures (nor put them in the HTML).")
 @handle_errors
 def assess(profile, output, fmt, rubric_path, template_path, no_figures):
     """Score PROFILE and recommend a strategy."""
+    if template_path is not None and fmt != "markdown":
+        raise click.UsageError(f"--template renders the Markdown report; it cannot be used with --format {fmt}")
     from advisor import engine, report
 
     check_output(output, [profile, rubric_path, template_path])
@@ -104,10 +108,10 @@ def assess(profile, output, fmt, rubric_path, template_path, no_figures):
         refuse_inputs([output] if output not in (None, "-") else [], inputs)
         write_output(dump_json(assessment), output)
         return
-    if output in (None, "-"):  # standard output has nowhere to put figures
-        write_output(report.render_markdown(assessment, template_path=template_path), output)
+    if output in (None, "-"):  # standard output has nowhere to put figure files
+        write_output(report.render(assessment, fmt, template_path=template_path), output)
         return
-    files = report.report_files(assessment, Path(output), template_path, figures=not no_figures)
+    files = report.report_files(assessment, Path(output), template_path, figures=not no_figures, fmt=fmt)
     refuse_inputs(list(files), inputs)  # the figures too: report.scores.svg may be someone's profile
     write_files_atomically(files)
 
@@ -118,6 +122,27 @@ def attached_files(profile: str, assessment: dict) -> list[Path]:
 
     attached = (assessment.get("inputs") or {}).get("predictions")
     return cal.input_files(Path(profile).parent / attached["path"]) if attached else []
+
+
+@main.command()
+@click.argument("old", type=click.Path())
+@click.argument("new", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@output_option
+@rubric_option
+@handle_errors
+def diff(old, new, fmt, output, rubric_path):
+    """What changed from OLD to NEW: inputs, scores, measured evidence and the decision.
+
+    OLD and NEW are profiles (assessed now) or saved `assess --format json` outputs (.json).
+    """
+    from advisor.report import diff as difference
+
+    check_output(output, [old, new, rubric_path])
+    text = difference.diff_files(old, new, fmt, rubric_path=rubric_path)
+    if fmt != "json":  # labels and values come from other people's files
+        text = for_terminal(text) if output in (None, "-") else for_document(text)
+    write_output(text, output)
 
 
 @main.command()

@@ -19,7 +19,7 @@ from advisor import __version__, crosscheck, economics, profile, rule, sensitivi
 from advisor.assessment import Assessment
 from advisor.errors import PredictionsError
 from advisor.roadmap import schedule
-from advisor.rubric import Rubric, load_rubric, vocabulary
+from advisor.rubric import Rubric, default_rubric_name, load_rubric, vocabulary
 
 DIGITS = sensitivity.DIGITS
 
@@ -410,8 +410,10 @@ def inputs(loaded, rub: Rubric) -> dict:
         predictions = {"path": p.baseline.predictions, "sha256": file_sha256(loaded.predictions_path)}
     return {
         "profile": {"name": p.project.name, "summary": p.project.summary, "path": str(loaded.path),
-                    "sha256": loaded.sha256},
-        "rubric": {"name": rub.name, "version": str(rub.version), "path": rub.path, "sha256": rub.sha256},
+                    "sha256": loaded.sha256, "context": p.context.model_dump(mode="json"),
+                    "baseline": p.baseline.model_dump(mode="json") if p.baseline is not None else None},
+        "rubric": {"name": rub.name, "version": str(rub.version), "path": rub.path, "sha256": rub.sha256,
+                   "builtin": rub.path == default_rubric_name()},
         "predictions": predictions,
     }
 

@@ -98,9 +98,8 @@ def test_num_pct_interval():
 
 # ---------------------------------------------------------------- the Markdown report
 
-SECTIONS = ["## Recommendation", "## Why", "## Strategies ranked", "## Calibration evidence",
-            "## What would change the answer", "## Roadmap", "## Metrics to track and rollout gates",
-            "## Risks and warnings", "## Inputs"]
+SECTIONS = ["## Summary", "## Why", "## Calibration evidence", "## What would change the answer", "## Plan",
+            "## Risks", "## Inputs", "## Appendix"]
 
 
 def test_rules_with_several_effects_are_one_row(calibrated):
@@ -121,29 +120,44 @@ def test_sections_in_reading_order(calibrated):
     assert text.startswith("# Model strategy for Claims intake\n")
 
 
-def test_recommendation_sentence(calibrated, plain):
+def test_summary_states_the_decision_margin_and_next_step(calibrated, plain):
     text = report.render_markdown(calibrated)
-    assert ("**Post-hoc calibration** (`calibrate`) is the strategy to pursue now, then "
-            "Fine-tune a pre-trained model (`fine_tune`). It leads the runner-up by 0.85 points. The recommendation "
-            "is not provisional.") in text
+    assert "**Decision: Post-hoc calibration, then fine-tune a pre-trained model** (`calibrate`)\n" in text
+    assert "- **Decision:**" not in text  # the headline says it once
+    assert "- **Margin:** 0.85 points ahead of fine-tune a pre-trained model: a clear lead" in text
+    assert "- **Next step (week 1):** Fit temperature scaling on a held-out validation split.\n" in text
+    assert "Provisional" not in text
     text = report.render_markdown(plain)
-    assert "The recommendation is **provisional** until the first steps below are done." in text
-    assert "1. Build an eval set.\n2. Measure the baseline.\n" in text
+    assert "- **Provisional:** The answer stands only once the first steps below are done.\n" in text
+    assert "- **Margin:** 0.10 points ahead of fine-tune a pre-trained model: a narrow lead;" in text
+    assert "First steps:\n\n1. Build an eval set.\n2. Measure the baseline.\n" in text
 
 
 def test_dimension_table_and_rules(calibrated):
     text = report.render_markdown(calibrated)
     assert "| Data readiness | 4 | A labeled set with an eval split exists. |" in text
     assert "| `ece-above-target` | adjust +2.50 Post-hoc calibration | Measured ECE is above" in text
-    assert "| 4 | Train from scratch | 1.00 | gated | `from-scratch-needs-failed-adaptation` |" in text
+    assert ("| 4 | Train from scratch | 1.00 | gated by from-scratch-needs-failed-adaptation: ranks below every "
+            "strategy open now, whatever its score |") in text
     assert "| Fine-tune a pre-trained model | 90 | 52 | 68 | 62 | 46 | 58 | 55 |" in text
+
+
+def test_score_breakdown_is_one_folded_matrix(calibrated):
+    text = report.render_markdown(calibrated)
+    assert "| Item | `calibrate` | `fine_tune` | `pretrained` | `from_scratch` |" in text
+    assert "| Starting score | +1.00 | +1.00 | +2.50 | +0.00 |" in text
+    assert "| Rule ece-above-target | +2.50 |  |  |  |" in text
+    assert "| **Total** | **3.90** | **3.05** | **2.50** | **1.00** |" in text
+    folded = text[text.index("<summary>How each score is built"):]
+    assert folded.index("| **Total** |") < folded.index("</details>")
 
 
 def test_calibration_section(calibrated):
     text = report.render_markdown(calibrated)
     assert "| Accuracy | 0.8200 | [0.7700, 0.8700] | 0.8200 | 0.8000 |" in text
     assert "| ECE (15 equal-width bins) | 0.1234 | [0.0900, 0.1600] | 0.0300 | 0.0500 |" in text
-    assert "p = 0.0050: the miscalibration is significant." in text
+    assert "p = 0.0050 (consistency resampling, 200 resamples): the miscalibration is real." in text
+    assert "an ECE of 0.0310 on average (the noise floor;" in text
     assert "| Temperature scaling | 0.0410 | 0.6100 | 0.2700 | 0.8200 |" in text
     # Only non-empty bins are listed; the fixture has 10 of 15.
     assert text.count("| -0.1500 |") == 10
@@ -152,26 +166,26 @@ def test_calibration_section(calibrated):
 
 def test_no_calibration_says_how_to_attach(plain):
     text = report.render_markdown(plain)
-    assert "attaches no predictions" in text
-    assert "### Reliability" not in text
+    assert "No predictions are attached: add `baseline.predictions`" in text
+    assert "## Calibration evidence" not in text and "Reliability" not in text
 
 
 def test_not_significant_wording(calibrated):
     calibrated["calibration"]["measured"]["significance"]["p_value"] = 0.4
-    assert "within the noise of a calibrated model" in report.render_markdown(calibrated)
+    assert "the measured ECE is within that noise." in report.render_markdown(calibrated)
 
 
 def test_sensitivity_and_perturbation(calibrated, plain):
     text = report.render_markdown(calibrated)
-    assert "| `quality_gap` | 1 | +3 (to 4) | Fine-tune a pre-trained model |" in text
-    assert "stays Post-hoc calibration in 96.5% of them (otherwise: Fine-tune a pre-trained model 3.5%)." in text
-    assert "No staged roadmap" in report.render_markdown(plain)
+    assert "| Quality gap | 1 | +3 (to 4): Fine-tune a pre-trained model |" in text
+    assert "it stays first in 96% of random changes of the rubric's weights (up to 20%)." in text
+    assert "Stages:" not in report.render_markdown(plain)
 
 
 def test_inputs_table(calibrated):
     text = report.render_markdown(calibrated)
-    assert "| Rubric | default | 1 | rubrics/default.yaml | `" + "b" * 64 + "` |" in text
-    assert "| Predictions | | | preds.npz |" in text
+    assert "| Rubric | 'default', version 1 | rubrics/default.yaml | `" + "b" * 64 + "` |" in text
+    assert "| Predictions | the attached predictions | preds.npz |" in text
 
 
 def test_figure_links_are_relative_and_encoded(calibrated):
@@ -190,13 +204,15 @@ def test_hostile_user_text_is_escaped_everywhere(calibrated):
     data["calibration"]["findings"] = [HOSTILE]
     data["dimensions"][0]["level"] = HOSTILE
     text = report.render_markdown(data)
-    assert "<script>" not in text and "<" not in text
+    # the only raw HTML is the report's own folding
+    assert "<script>" not in text
+    assert not re.search(r"<(?!/?(details|summary)>)", text)
     assert "&lt;script&gt;" in text
     title = text.splitlines()[0]
     assert title.startswith("# Model strategy for Evil \\| &lt;script&gt;")
     assert "\n- item" not in text  # the newline inside the name did not start a list
     # The dimension table row still has exactly its three columns.
-    row = next(line for line in text.splitlines() if line.startswith("| Quality gap |"))
+    row = next(line for line in text.splitlines() if line.startswith("| Quality gap |") and "Evil" in line)
     assert len(re.split(r"(?<!\\)\|", row.replace("\\\\", ""))) == 5
 
 
@@ -283,7 +299,7 @@ def test_reliability_diagram_draws_bins_diagonal_and_gaps(calibrated):
     # Bin 0.933-1.000: accuracy 0.8177 -> bar height 360 * 0.8177 = 294.4 px.
     last = bars[-1]
     assert last.get("height") == "294.4"
-    assert "118 samples" in last.find(f"{SVG}title").text
+    assert "118 predictions" in last.find(f"{SVG}title").text
     lines = list(root.iter(f"{SVG}line"))
     assert any(ln.get("stroke-dasharray") for ln in lines)  # the diagonal
     texts = [t.text for t in root.iter(f"{SVG}text")]
@@ -295,7 +311,7 @@ def test_scores_chart_marks_gated_and_vetoed(plain):
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert "2.00 (vetoed)" in texts
     assert "-0.50" in texts  # negative scores are drawn left of the zero line
-    hatched = [r for r in root.iter(f"{SVG}rect") if r.get("fill") == "url(#blocked)"]
+    hatched = [r for r in root.iter(f"{SVG}rect") if r.get("fill") == "url(#scores-blocked)"]
     assert len(hatched) == 1
 
 
@@ -303,8 +319,9 @@ def test_svg_escapes_hostile_names(calibrated):
     calibrated["inputs"]["profile"]["name"] = HOSTILE
     calibrated["strategies"][0]["name"] = "<x>&"
     for _, svg in report.render_figures(calibrated).values():
-        root = parse_svg(svg)
+        parse_svg(svg)
         assert "<script>" not in svg
+    root = parse_svg(report.render_figures(calibrated)["scores"][1])
     assert root.find(f"{SVG}title").text.startswith("Strategy scores: Evil | <script>")
 
 
@@ -346,10 +363,17 @@ def test_raw_filter_still_drops_control_characters(tmp_path, calibrated):
 
 
 def test_blocked_runner_up_with_a_higher_score_is_explained_not_shown_as_negative_margin(calibrated):
-    blocked = dict(calibrated, recommendation=dict(calibrated["recommendation"], margin=-2.5))
+    strategies = copy.deepcopy(calibrated["strategies"])
+    strategies[1].update(score=6.4, status="gated", blocked_by=["needs-an-eval-set"])
+    strategies[2:] = [dict(strategies[2], rank=3, status="gated", blocked_by=["other"]), strategies[3]]
+    blocked = dict(calibrated, strategies=strategies,
+                   recommendation=dict(calibrated["recommendation"], margin=-2.5, companions=[]))
     text = report.render_markdown(blocked)
-    assert "leads the runner-up by -" not in text
-    assert "A strategy that is blocked by a rule scores higher" in text
+    assert "by -" not in text and "ahead of" not in text
+    assert ("- **Margin:** Fine-tune a pre-trained model scores 2.50 points higher but is gated by "
+            "needs-an-eval-set, so it cannot be pursued until that rule's condition no longer holds.") in text
+    # the ranking says why rank 2 sits above the others despite the scores
+    assert "| 2 | Fine-tune a pre-trained model | 6.40 | gated by needs-an-eval-set: ranks below every" in text
 
 
 def test_fact_values_read_as_words():

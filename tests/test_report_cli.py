@@ -58,9 +58,10 @@ def test_markdown_and_json_agree(calib):
     data = json.loads(run("assess", "profile.yaml", "--format", "json").output)
     text = run("assess", "profile.yaml").output
     primary = data["recommendation"]["primary"]
-    assert f"(`{primary}`) is the strategy to pursue now" in text
+    assert f"** (`{primary}`)\n" in text
     for strategy in data["strategies"]:
-        assert f"| {strategy['rank']} | {strategy['name']}" in text
+        name = f"**{strategy['name']}**" if strategy["id"] == primary else strategy["name"]
+        assert f"| {strategy['rank']} | {name} | {strategy['score']:.2f} |" in text
         assert f"{strategy['score']:.2f}" in text
     assert f"| Accuracy | {data['calibration']['measured']['accuracy']:.4f} |" in text
 
@@ -149,7 +150,7 @@ def test_report_without_predictions_has_only_the_scores_figure(tmp_path):
     result = run("assess", str(tmp_path / "profile.yaml"), "-o", str(tmp_path / "r.md"))
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.glob("*.svg")) == ["r.scores.svg"]
-    assert "**provisional**" in (tmp_path / "r.md").read_text()
+    assert "- **Provisional:**" in (tmp_path / "r.md").read_text()
 
 
 def test_custom_rubric_is_recorded_in_the_report(calib):
@@ -158,7 +159,7 @@ def test_custom_rubric_is_recorded_in_the_report(calib):
     (calib / "house.yaml").write_text(default_rubric_path().read_text().replace("name: default", "name: house", 1))
     result = run("assess", "profile.yaml", "--rubric", "house.yaml")
     assert result.exit_code == 0, result.output
-    assert "| Rubric | house | 1 | house.yaml |" in result.output
+    assert "| Rubric | 'house', version 1 | house.yaml |" in result.output
 
 
 @pytest.mark.parametrize("body, line, words", [

@@ -230,7 +230,7 @@ def test_error_in_a_subfolder_include_names_its_path(folder):
 
 
 def test_output_limit_names_the_included_line_that_was_printing(folder, monkeypatch):
-    monkeypatch.setattr(report, "MAX_OUTPUT", 1000)
+    monkeypatch.setattr(report.custom, "MAX_OUTPUT", 1000)
     (folder / "main.j2").write_text('line1\n{% include "part.j2" %}\n')
     (folder / "part.j2").write_text("a\n{% for i in range(1000) %}{{ i }}{% endfor %}\n")
     assert_refused(folder, "main.j2", "Error: part.j2:2: template error: output exceeds 1000 characters")
