@@ -1,4 +1,4 @@
-"""The report's "Cost and time" section: cost table, chart, break-evens, weeks against the launch."""
+"""The report's "Cost" section (cost table, chart, break-evens) and the plan's weeks against the launch."""
 
 from __future__ import annotations
 
@@ -37,7 +37,11 @@ def assessment(data: dict) -> dict:
 
 
 def section(markdown: str) -> str:
-    return markdown[markdown.index("## Cost and time"):markdown.index("## Metrics to track")]
+    return markdown[markdown.index("## Cost\n"):markdown.index("## What would change the answer")]
+
+
+def plan(markdown: str) -> str:
+    return markdown[markdown.index("## Plan"):markdown.index("## Risks")]
 
 
 def rows(text: str, *leading: str) -> list[list[str]]:
@@ -53,7 +57,7 @@ def rows(text: str, *leading: str) -> list[list[str]]:
 def test_cost_table_by_hand():
     data = {**copy.deepcopy(BASE), "economics": MONEY}
     text = section(report.render_markdown(assessment(data), figure_links={"costs": "r.costs.svg"}))
-    assert "### Total cost of ownership over 12 months (EUR)" in text
+    assert "Total cost of ownership over 12 months, in EUR." in text
     assert "![Total cost per strategy over 12 months, low to high](r.costs.svg)" in text
     (pre,) = rows(text, "Pre-trained model with prompting and retrieval")
     # total 15,000 + 72,000 + 48,000..96,000 + 13,440,000; per success 135,000 / 20,640,000 ..
@@ -72,20 +76,20 @@ def test_cost_table_by_hand():
     assert pair[2].startswith("34,622 a month")
 
 
-def test_without_economics_the_report_shows_the_indices_and_asks_for_the_numbers():
-    text = section(report.render_markdown(assessment(BASE)))
-    assert "no `economics` section" in text
-    assert "Pre-trained model with prompting and retrieval 28" in text and "Train a model from scratch 100" in text
+def test_without_economics_the_report_has_no_cost_section_and_asks_for_the_numbers():
+    text = report.render_markdown(assessment(BASE))
+    assert "## Cost\n" not in text and "| Strategy | Total |" not in text
+    inputs = text[text.index("## Inputs"):]
+    assert "No `economics` section" in inputs
     for field in ("`build`", "`monthly`", "`per_request`", "`success_rate`", "`cost_per_error`"):
-        assert field in text
-    assert "| Strategy | Total |" not in text
+        assert field in inputs
 
 
 def test_weeks_against_the_launch_flag_what_cannot_fit():
     data = copy.deepcopy(BASE)
     data["context"].update(launch_weeks=2, has_eval_set=False)
     a = assessment(data)
-    text = section(report.render_markdown(a))
+    text = plan(report.render_markdown(a))
     assert "Launch needed in 2 weeks." in text
     first = f"1. {a['strategies'][0]['name']}"  # whatever the primary is, its stage comes first
     low, high = RUBRIC.strategy(a["recommendation"]["primary"]).time_to_production_weeks

@@ -14,7 +14,12 @@ json`` prints), so the reports and the JSON can never disagree. The modules, one
 """
 
 from advisor.report.adr import render_adr
-from advisor.report.figures import render_figures, reliability_geometry, scores_geometry, svg_environment
+from advisor.report.figures import (
+    reliability_geometry,
+    render_figures,
+    scores_geometry,
+    svg_environment,
+)
 from advisor.report.files import FORMATS, render, report_files
 from advisor.report.html import render_html
 from advisor.report.markdown import render_markdown

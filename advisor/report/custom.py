@@ -38,7 +38,8 @@ def user_environment(folder: Path, assessment: Assessment, shown_folder: Path | 
         autoescape=False, finalize=finalize, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    return configure(env, {s.id: s.name for s in assessment.strategies})
+    configure(env, {s.id: s.name for s in assessment.strategies})
+    return env
 
 
 class DocumentLoader(jinja2.FileSystemLoader):
@@ -111,32 +112,34 @@ def _render_user_template(path: Path, context: dict, assessment: Assessment) -> 
     real = Path(os.path.realpath(path))
     shown_folder = path.parent if os.path.realpath(path.parent) == str(real.parent) else real.parent
     env = user_environment(real.parent, assessment, shown_folder)
+    loader = env.loader
+    assert isinstance(loader, DocumentLoader)
     try:
         # Compiling is inside the limits too: includes compile mid-render anyway, and a few
         # expressions (such as an {% autoescape %} argument) are evaluated at compile time.
         with memory_limit(), time_limit():
-            return for_document(_render_bounded(env.get_template(real.name), context, env.loader))
+            return for_document(_render_bounded(env.get_template(real.name), context, loader))
     except MemoryError as exc:
         raise TemplateError("template error: the template needs more memory than a report may use",
-                            file=_location_from_traceback(path, env.loader, exc)) from None
+                            file=_location_from_traceback(path, loader, exc)) from None
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"template error: no template {_plain(repr(exc.name))} in the template's folder "
                             "(templates can include only files in their own folder)",
-                            file=_location_from_traceback(path, env.loader, exc)) from None
+                            file=_location_from_traceback(path, loader, exc)) from None
     except jinja2.TemplateSyntaxError as exc:
-        shown = env.loader.shown_names.get(exc.filename, str(path))
-        raise TemplateError(f"template syntax error: {_plain(exc.message)}",
+        shown = loader.shown_names.get(exc.filename or "", str(path))
+        raise TemplateError(f"template syntax error: {_plain(exc.message or '')}",
                             file=_template_location(shown, exc.lineno)) from None
     except jinja2.TemplateError as exc:  # also undefined names and sandbox refusals
         raise TemplateError(f"template error: {_plain(str(exc))}",
-                            file=_location_from_traceback(path, env.loader, exc)) from None
+                            file=_location_from_traceback(path, loader, exc)) from None
     except RecursionError:
         raise TemplateError("template error: recursion too deep (a macro or include that calls itself?)",
                             file=str(path)) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
         # A filter called with the wrong kind of value, a division by zero, and so on.
         raise TemplateError(f"template error: {type(exc).__name__}: {_plain(str(exc))}",
-                            file=_location_from_traceback(path, env.loader, exc)) from None
+                            file=_location_from_traceback(path, loader, exc)) from None
 
 
 def _render_bounded(template: jinja2.Template, context: dict, loader: DocumentLoader) -> str:
@@ -146,8 +149,8 @@ def _render_bounded(template: jinja2.Template, context: dict, loader: DocumentLo
     for piece in stream:
         size += len(piece)
         if size > MAX_OUTPUT:
-            where = _current_line(stream, loader) or loader.shown_names.get(template.filename)
-            stream.close()
+            where = _current_line(stream, loader) or loader.shown_names.get(template.filename or "")
+            stream.close()  # type: ignore[attr-defined]  # generate() returns a generator
             raise TemplateError(f"template error: output exceeds {MAX_OUTPUT} characters", file=where)
         pieces.append(piece)
     return "".join(pieces)
@@ -163,7 +166,7 @@ def _current_line(stream, loader: DocumentLoader) -> str | None:
         frame = stream.gi_frame
         stream = stream.gi_yieldfrom or _suspended_render(frame)
     template = frame.f_globals.get("__jinja_template__") if frame is not None else None
-    if template is None or template.filename not in loader.shown_names:
+    if frame is None or template is None or template.filename not in loader.shown_names:
         return None
     return _template_location(loader.shown_names[template.filename],
                               template.get_corresponding_lineno(frame.f_lineno))

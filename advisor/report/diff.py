@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from advisor import document
 from advisor.assessment import Assessment
 from advisor.errors import InputError
-from advisor.report.inputs import BASELINE_LABELS, FACT_LABELS
+from advisor.report.inputs import BASELINE_LABELS, FACT_LABELS, scalar_words
 from advisor.report.markup import md
 
 # A saved assessment with full calibration bins is tens of kilobytes; this leaves ample room.
@@ -147,7 +147,7 @@ def score_changes(old: Assessment, new: Assessment) -> list[Change]:
     o, n = standing(old), standing(new)
     pairs = []
     for sid in dict.fromkeys([*n, *o]):
-        name = (n.get(sid) or o.get(sid))[0]
+        name = (n.get(sid) or o[sid])[0]
         before, after = o.get(sid), n.get(sid)
         for index, what in ((1, "score"), (2, "rank"), (3, "status")):
             pairs.append((f"{sid}.{what}", f"{name}: {what}", before[index] if before else None,
@@ -182,12 +182,9 @@ SECTIONS = (("decision", "Decision"), ("inputs", "Inputs"), ("scores", "Strategy
 
 
 def shown(value: Any) -> str:
-    if value is None:
-        return "unknown"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
+    said = scalar_words(value)
+    if said is not None:
+        return said
     if isinstance(value, str) and len(value) == 64 and all(ch in "0123456789abcdef" for ch in value):
         return value[:12] + "..."  # a checksum: the start tells them apart
     if isinstance(value, float):

@@ -124,7 +124,8 @@ def breakdown(a: Assessment) -> Breakdown:
     order = {"base": 0, "dimension": 1, "rule": 2}
     dimension_order = {d.id: i for i, d in enumerate(a.dimensions)}
     keys = sorted(labels, key=lambda k: (order[k[0]], dimension_order.get(k[1], 0)))
-    values = {s.id: {(c.source, c.id): c.value for c in s.contributions} for s in a.strategies}
+    values: dict[str, dict[tuple[str, str], float]] = {
+        s.id: {(c.source, c.id): c.value for c in s.contributions} for s in a.strategies}
     rows = [(labels[k], [values[s.id].get(k) for s in a.strategies]) for k in keys]
     return Breakdown([(s.id, s.name) for s in a.strategies], rows, [s.score for s in a.strategies])
 

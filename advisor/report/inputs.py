@@ -56,13 +56,21 @@ class Inputs:
     files: list[InputFile]
 
 
-def in_words(name: str, value, names: dict[str, str]) -> str:
+def scalar_words(value, unknown: str = "unknown") -> str | None:
+    """None, a flag or a count as a reader says it (None for anything else)."""
     if value is None:
-        return "unknown (not given)"
+        return unknown
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
         return f"{value:,}"
+    return None
+
+
+def in_words(name: str, value, names: dict[str, str]) -> str:
+    said = scalar_words(value, "unknown (not given)")
+    if said is not None:
+        return said
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, list):
