@@ -26,18 +26,21 @@ def money(value: float | None) -> str:
     return f"{value:.4g}"
 
 
-def compact(value: float) -> str:
+def compact(value: float, digits: int = 3) -> str:
     """An axis or bar label: 13.6M, 250k, 900."""
     size = abs(value)
     for unit, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("k", 1e3)):
         if size >= scale:
-            text = f"{value / scale:.3g}"
-            return f"{text}{unit}"
-    return f"{value:.3g}"
+            return f"{value / scale:.{digits}g}{unit}"
+    return f"{value:.{digits}g}"
 
 
 def span_text(low: float, high: float) -> str:
-    return compact(low) if low == high else f"{compact(low)} to {compact(high)}"
+    """Both ends, with as many digits as it takes to tell them apart (up to six)."""
+    for digits in range(3, 7):
+        if compact(low, digits) != compact(high, digits):
+            return f"{compact(low, digits)} to {compact(high, digits)}"
+    return compact(low)
 
 
 def nice_ticks(top: float, count: int = 5) -> list[float]:

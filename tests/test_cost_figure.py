@@ -75,3 +75,11 @@ def test_money_format(value, text):
 def test_ticks_are_round_and_cover_the_top():
     assert cost_figure.nice_ticks(13_623_000) == [0, 5e6, 10e6, 15e6]
     assert cost_figure.nice_ticks(0) == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("low, high, text", [
+    (13_575_000, 13_623_000, "13.57M to 13.62M"), (4_969_600, 7_889_600, "4.97M to 7.89M"), (1000, 1000, "1k"),
+    (100.0, 100.0000001, "100"),
+])
+def test_span_text_tells_the_ends_apart(low, high, text):
+    assert cost_figure.span_text(low, high) == text
