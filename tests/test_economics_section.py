@@ -36,3 +36,19 @@ def test_a_written_section_reads_back_the_same(section):
 def test_numbers_stay_numbers_in_yaml(value, text):
     assert yaml_number(value) == text
     assert yaml.safe_load(text) == value
+
+
+def test_the_profile_schema_describes_the_section():
+    import jsonschema
+
+    from advisor import profile
+
+    schema = profile.json_schema()
+    base = {"version": 1, "project": {"name": "x"}, "context": {"monthly_volume": 10},
+            "scores": dict.fromkeys(profile.DIMENSIONS, 1)}
+    jsonschema.validate({**base, "economics": EXAMPLE}, schema)
+    for bad in ({"cost_per_error": -1}, {"strategies": {"pretrained": {"success_rate": 1.5}}},
+                {"strategies": {"pretrained": {"build": [1, 2, 3]}}}, {"strategies": {"fine_tuning": {}}},
+                {"horizon_months": 0}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**base, "economics": bad}, schema)
