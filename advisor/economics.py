@@ -174,6 +174,8 @@ def parse_typed_amount(text: str) -> Any:
     typed = text.strip()
     if typed.startswith("[") and typed.endswith("]"):
         parts = [part.strip() for part in typed[1:-1].split(",")]
+    elif re.search(r",\s", typed):  # "40000, 80000", as a range is shown back; "40,000" is one number
+        parts = [part.strip() for part in re.split(r",\s+", typed)]
     else:
         parts = RANGE_SEPARATOR.split(typed, maxsplit=1)
     if len(parts) > 2 or not all(NUMBER.match(part) for part in parts):

@@ -27,7 +27,8 @@ SCORES = ["3", "4", "2", "3", "2", "1"]
 FACTS = ["16", "20000", "y", "yes", "2000000", "y", "n", "", "", "pretrained", "", ""]
 BASELINE = ["y", "0.9", "", "0.97", "", "-"]
 ALL = NAME + SCORES + FACTS + BASELINE
-FINISH = ["", "n"]  # no revision; do not render the report
+NO_COSTS = ["n"]  # "compare what the strategies would cost?"
+FINISH = NO_COSTS + ["", "n"]  # no cost figures; no revision; do not render the report
 
 
 def feed(answers) -> str:
@@ -112,7 +113,7 @@ def test_question_mark_shows_help_and_anchors_are_listed(here):
 
 def test_revise_an_answer_from_the_summary(here):
     # Answer 3 is scores.quality_gap: revise it from 3 to 5, then finish.
-    result = invoke(["-o", "p.yaml"], ALL + ["3", "5", "", "n"])
+    result = invoke(["-o", "p.yaml"], ALL + NO_COSTS + ["3", "5", "", "n"])
     assert result.exit_code == 0, result.output
     assert yaml.safe_load((here / "p.yaml").read_text())["scores"]["quality_gap"] == 5
     assert result.output.count("Summary of your answers:") == 2
@@ -120,7 +121,7 @@ def test_revise_an_answer_from_the_summary(here):
 
 def test_revise_rejects_a_bad_number_and_can_switch_baseline_off(here):
     # Answer 21 is "baseline?": answering n drops the baseline answers.
-    result = invoke(["-o", "p.yaml"], ALL + ["99", "21", "n", "", "n"])
+    result = invoke(["-o", "p.yaml"], ALL + NO_COSTS + ["99", "21", "n", "", "n"])
     assert result.exit_code == 0, result.output
     assert "Error: enter a number from 1 to" in result.output
     assert "baseline" not in yaml.safe_load((here / "p.yaml").read_text())
@@ -190,14 +191,14 @@ def test_no_terminal_and_no_answers_fails_fast(here):
 
 def test_asks_for_output_path_and_confirms_overwrite(here):
     (here / "profile.yaml").write_text("old\n")
-    result = invoke([], ALL + ["", "", "n", "mine.yaml", "n"])
+    result = invoke([], ALL + NO_COSTS + ["", "", "n", "mine.yaml", "n"])
     assert result.exit_code == 0, result.output
     assert (here / "profile.yaml").read_text() == "old\n"
     assert yaml.safe_load((here / "mine.yaml").read_text()) == EXPECTED
 
 
 def test_offers_to_render_the_report(here):
-    result = invoke(["-o", "p.yaml"], ALL + ["", "y", ""])
+    result = invoke(["-o", "p.yaml"], ALL + NO_COSTS + ["", "y", ""])
     assert result.exit_code == 0, result.output
     report = (here / "p-report.md").read_text()
     assert report.startswith("# Model strategy for Claims \\| intake &lt;v2&gt;\n")
@@ -323,7 +324,7 @@ def test_bad_rubric_is_an_input_error(here):
 
 def test_question_mark_is_help_at_every_prompt_never_a_file_name(here):
     (here / "sub").mkdir()
-    answers = ALL + ["?", "",  # revise prompt
+    answers = ALL + NO_COSTS + ["?", "",  # revise prompt
                      "?", "",  # profile path
                      "?", "y",  # render the report?
                      "?", "   ", "sub", "-", "nowhere/r.md", ""]  # report path
@@ -343,14 +344,14 @@ def test_question_mark_is_help_at_every_prompt_never_a_file_name(here):
 
 def test_question_mark_at_the_resume_and_overwrite_questions(here):
     invoke(["-o", "p.yaml"], ALL[:3])
-    result = invoke([], ["?", "y"] + ALL[3:] + ["", "n"])
+    result = invoke([], ["?", "y"] + ALL[3:] + FINISH)
     assert result.exit_code == 0, result.output
     assert "y continues from the saved answers" in result.output
 
 
 def test_report_path_that_exists_asks_before_overwriting(here):
     (here / "p-report.md").write_text("old\n")
-    result = invoke(["-o", "p.yaml"], ALL + ["", "y", "", "n", "new.md"])
+    result = invoke(["-o", "p.yaml"], ALL + NO_COSTS + ["", "y", "", "n", "new.md"])
     assert result.exit_code == 0, result.output
     assert (here / "p-report.md").read_text() == "old\n"
     assert (here / "new.md").is_file()
@@ -369,7 +370,7 @@ def test_dash_means_unknown_is_explained_and_yes_no_questions_show_how_to_answer
 
 
 def test_yes_no_confirmation_says_what_it_accepts(here):
-    result = invoke(["-o", "p.yaml"], ALL + ["", "maybe", "n"])
+    result = invoke(["-o", "p.yaml"], ALL + NO_COSTS + ["", "maybe", "n"])
     assert result.exit_code == 0, result.output
     assert "invalid input" not in result.output
     assert "Error: answer y (yes) or n (no), or press Enter for yes" in result.output
@@ -386,7 +387,7 @@ def test_interrupt_prints_one_message_and_exits_1(here):
 
 
 def test_interrupt_after_the_profile_is_written_says_so(here):
-    result = invoke(["-o", "p.yaml"], ALL + ["", "y"])  # input ends at the report path
+    result = invoke(["-o", "p.yaml"], ALL + NO_COSTS + ["", "y"])  # input ends at the report path
     assert result.exit_code == 1
     assert "Aborted!" not in result.output
     assert "p.yaml was written" in result.output
@@ -443,9 +444,9 @@ def write_progress(here, **fields):
 def test_progress_file_output_is_shown_and_not_replaced_without_asking(here):
     (here / "victim.txt").write_bytes(VICTIM)
     write_progress(here, output="victim.txt", cwd="/somewhere/else")
-    # Enter to resume, the twelve facts and "baseline?" left at their defaults, Enter to finish;
-    # Enter at "Overwrite it?" (no), then another name, and no report.
-    result = invoke([], [""] + [""] * 13 + ["", "", "mine.yaml", "n"])
+    # Enter to resume, the twelve facts, "baseline?" and "costs?" left at their defaults, Enter to
+    # finish; Enter at "Overwrite it?" (no), then another name, and no report.
+    result = invoke([], [""] + [""] * 14 + ["", "", "mine.yaml", "n"])
     assert result.exit_code == 0, result.output
     assert (here / "victim.txt").read_bytes() == VICTIM
     assert "It writes the profile to victim.txt (named in the progress file" in result.output
@@ -458,7 +459,7 @@ def test_progress_file_output_is_shown_and_not_replaced_without_asking(here):
 def test_progress_file_output_is_replaced_when_the_user_says_so(here):
     (here / "victim.txt").write_bytes(VICTIM)
     write_progress(here, output="victim.txt")
-    result = invoke(["--resume"], [""] * 13 + ["", "y", "n"])
+    result = invoke(["--resume"], [""] * 14 + ["", "y", "n"])
     assert result.exit_code == 0, result.output
     assert "It writes the profile to victim.txt (named in the progress file" in result.output
     assert yaml.safe_load((here / "victim.txt").read_text())["project"]["name"] == "Demo"
@@ -607,7 +608,7 @@ def test_rubric_texts_with_terminal_escapes_are_shown_escaped(here, monkeypatch)
 def test_typed_paths_with_terminal_escapes_are_refused_or_shown_escaped(here):
     evil_npz = "p\x1b[2J.npz"
     shutil.copy(EXAMPLES / "calibrate" / "predictions.npz", here / evil_npz)
-    answers = ALL[:-1] + ["gone\x1b[1m.npz", evil_npz, "", "o\x1b]0;x\x07.yaml", "mine.yaml", "n"]
+    answers = ALL[:-1] + ["gone\x1b[1m.npz", evil_npz] + NO_COSTS + ["", "o\x1b]0;x\x07.yaml", "mine.yaml", "n"]
     result = invoke([], answers)
     assert result.exit_code == 0, result.output
     out = result.output

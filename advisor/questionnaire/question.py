@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from advisor import document
 from advisor import profile as prof
+from advisor.economics import parse_typed_amount
 from advisor.errors import AnswersError, Problem
 
 UNKNOWN_WORDS = {"-", "unknown", "null", "~", "none"}
@@ -39,13 +40,15 @@ class Question:
     """
 
     key: str
-    kind: str  # text, score, count, flag, fraction, strategies, path, yesno
+    kind: str  # text, score, count, flag, fraction, strategies, path, yesno, amount (a number or a range)
     prompt: str
     help: str = ""
     anchors: list[str] = field(default_factory=list)
     required: bool = False
     default: Any = None
     when: Callable[[dict], bool] | None = None
+    # False: the answer steers which questions follow and is not a field of the profile.
+    stored: bool = True
 
     def applies(self, answers: dict) -> bool:
         return self.when is None or self.when(answers)
@@ -82,7 +85,8 @@ def _fact_kind(annotation) -> str:
 
 def build_questions(rubric) -> list[Question]:
     """The questions in the order they are asked."""
-    return [*project_questions(), *score_questions(rubric), *fact_questions(rubric), *baseline_section()]
+    return [*project_questions(), *score_questions(rubric), *fact_questions(rubric), *baseline_section(),
+            *economics_section(rubric)]
 
 
 def project_questions() -> list[Question]:
@@ -159,6 +163,53 @@ def baseline_section() -> list[Question]:
     return optional_section(gate, questions)
 
 
+ECONOMICS_FIELDS = (
+    ("currency", "text", "Currency label for the amounts (Enter for USD)",
+     "A label only, such as EUR or USD; nothing is converted."),
+    ("horizon_months", "count", "Months the totals should cover (Enter for 12)",
+     "The decision guide asks for the total cost of ownership over 12 months, not just the build cost."),
+    ("cost_per_error", "amount", "Cost of one wrong outcome downstream",
+     "Rework, refunds, manual review or lost business caused by one wrong answer. Unknown: wrong outcomes "
+     "are not costed."),
+)
+FIGURES = (
+    ("build", "One-off cost to build it",
+     "Everything before it runs: integration, prompt and retrieval work, labelling, training runs, evaluation."),
+    ("monthly", "Fixed cost per month",
+     "Costs that do not grow with traffic: reserved hosting, licences, retraining, the people who run it."),
+    ("per_request", "Cost of one request",
+     "The marginal cost of one request or prediction (API tokens, GPU time); it needs the monthly volume."),
+    ("success_rate", "Share of successful outcomes, 0 to 1",
+     "The share of requests it would get right, such as 0.92. Unknown: with measured predictions attached, "
+     "advisor uses the measured accuracy for the strategy in production and for calibrating it."),
+)
+PRICED = "economics.priced"
+RANGE_HELP = "Any figure can be a range, typed as 40000-80000 or [40000, 80000]; - means unknown."
+
+
+def economics_section(rubric) -> list[Question]:
+    """Optional money per strategy: which strategies to price, then their four figures each."""
+    gate = Question("economics", "yesno", "Do you want to compare what the strategies would cost?",
+                    "advisor then works out each strategy's total cost of ownership over a horizon (12 months "
+                    "by default) and its cost per successful outcome. Give only the figures you know: "
+                    "advisor invents no prices. " + RANGE_HELP, default=False)
+    questions = [Question(f"economics.{name}", kind, text, f"{help_text} {RANGE_HELP}" if kind == "amount"
+                          else help_text) for name, kind, text, help_text in ECONOMICS_FIELDS]
+    names = {s.id: s.name for s in rubric.strategies}
+    questions.append(Question(PRICED, "strategies", "Which strategies do you want to give figures for?",
+                              "Strategy ids separated by commas: " + ", ".join(prof.STRATEGIES) + ".",
+                              default=[], stored=False))
+    for sid in prof.STRATEGIES:
+        def priced(answers: dict, sid=sid) -> bool:
+            return sid in (answers.get(PRICED) or [])
+
+        for name, text, help_text in FIGURES:
+            questions.append(Question(f"economics.strategies.{sid}.{name}", "amount",
+                                      f"{names.get(sid, sid)}: {text}", f"{help_text} {RANGE_HELP}",
+                                      when=priced))
+    return optional_section(gate, questions)
+
+
 # ---------------------------------------------------------------- answers -> profile data
 
 def profile_data(answers: dict, questions: list[Question], placeholders: bool = False) -> dict:
@@ -169,7 +220,7 @@ def profile_data(answers: dict, questions: list[Question], placeholders: bool = 
     """
     data: dict = {"version": 1, "project": {}, "scores": {}, "context": {}}
     for q in questions:
-        if not q.applies(answers):
+        if not q.applies(answers) or not q.stored:
             continue
         if q.opens_section:
             if answers.get(q.key):
@@ -217,6 +268,11 @@ def parse_answer(q: Question, text: str) -> Any:
         if text.startswith("["):
             return _yaml_value(text)
         return [part for part in text.replace(",", " ").split() if part]
+    if q.kind == "amount":
+        try:
+            return parse_typed_amount(text)
+        except ValueError:
+            return text  # validation says what an amount must be
     return _yaml_value(text)
 
 
@@ -234,10 +290,20 @@ def check_answer(q: Question, value: Any, answers: dict, questions: list[Questio
         return [] if isinstance(value, bool) else [Problem(None, None, q.location, "answer y or n")]
     if q.required and value in (None, ""):
         return [Problem(None, None, q.location, "is required")]
+    if not q.stored:
+        return choice_problems(q, value)
     problems = answer_problems(q, value, answers, questions)
     if not problems and q.kind == "path" and value:
         problems = predictions_problems(Path(value))
     return problems
+
+
+def choice_problems(q: Question, value: Any) -> list[Problem]:
+    """A steering answer (not a profile field): a list of strategy ids."""
+    if not isinstance(value, list):
+        return [Problem(None, None, q.location, f"must be a list of strategy ids (got {display(value)})")]
+    return [Problem(None, None, (*q.location, index), "must be one of " + ", ".join(prof.STRATEGIES)
+                    + f" (got {item!r})") for index, item in enumerate(value) if item not in prof.STRATEGIES]
 
 
 def predictions_problems(path: Path) -> list[Problem]:

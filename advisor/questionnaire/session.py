@@ -36,7 +36,7 @@ FORCE_INTERACTIVE_ENV = "ADVISOR_FORCE_INTERACTIVE"
 UNKNOWN_NOTE = ("A value shown as [-] is unknown: press Enter (or type -) to leave a fact blank "
                 "when you do not know it; this holds for the baseline metrics too.")
 # How to answer, shown in the prompt itself so nobody has to guess before typing ?.
-ANSWER_HINTS = {"score": " (0-5)", "flag": " (y/n/-)", "yesno": " (y/n)"}
+ANSWER_HINTS = {"score": " (0-5)", "flag": " (y/n/-)", "yesno": " (y/n)", "amount": " (number or low-high; -)"}
 REPORT_PATH_HELP = ("The report is a Markdown file (its figures are written next to it as .svg files); "
                     "name the file to write.")
 

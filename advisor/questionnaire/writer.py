@@ -80,7 +80,24 @@ def profile_yaml(data: dict, rubric, header: list[str]) -> str:
     for name, info in prof.Profile.model_fields.items():
         if name not in WRITTEN and data.get(name) is not None:
             lines += ["", *_comment(_sentence(info.description)), *model_lines(name, info.annotation, data[name], "")]
+    if data.get("economics") is None:
+        lines += ["", *ECONOMICS_EXAMPLE]
     return "\n".join(lines) + "\n"
+
+
+# Shown commented out when a profile has no economics section (the interface's example).
+ECONOMICS_EXAMPLE = [
+    "# Optional: what each strategy would cost, for the total cost of ownership over the horizon and",
+    "# the cost per successful outcome. Give only what you know (advisor invents no prices); each",
+    "# figure is a number or a [low, high] range; per_request needs context.monthly_volume.",
+    "# economics:",
+    "#   currency: EUR          # a label only; default USD",
+    "#   horizon_months: 12     # months the totals cover; default 12",
+    "#   cost_per_error: 4.0    # what one wrong outcome costs downstream (rework, refunds, review)",
+    "#   strategies:            # any of pretrained, fine_tune, calibrate, from_scratch",
+    "#     pretrained:   {build: 15000, monthly: 6000, per_request: [0.002, 0.004], success_rate: 0.86}",
+    "#     fine_tune:    {build: [40000, 80000], monthly: 9000, per_request: 0.0009, success_rate: [0.92, 0.95]}",
+]
 
 
 def baseline_lines(baseline: dict | None) -> list[str]:
