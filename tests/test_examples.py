@@ -32,6 +32,7 @@ FOLDERS = {folder.name: folder for folder in render_all.example_folders()}
     ("sovereign-moat", "from_scratch"),
     ("calibrate", "calibrate"),
     ("economics", "fine_tune"),
+    ("evaluation-records", "calibrate"),
 ])
 def test_example_makes_the_guides_decision(name, primary):
     report = (FOLDERS[name] / "report.md").read_text(encoding="utf-8")
@@ -73,6 +74,21 @@ def test_predictions_are_reproducible(tmp_path):
     target = tmp_path / "predictions.npz"
     module.write_npz(target, committed)
     assert target.read_bytes() == committed_path.read_bytes()
+
+
+def test_evaluation_records_are_reproducible_and_tell_their_story():
+    pytest.importorskip("sklearn")
+    spec = importlib.util.spec_from_file_location("make_records", EXAMPLES / "evaluation-records" / "make_records.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = (EXAMPLES / "evaluation-records" / "records.csv").read_text(encoding="utf-8").splitlines()
+    assert committed[0] == "confidence,correct,segment"
+    assert committed[1:] == [f"{c:.6f},{ok},{s}" for c, ok, s in module.records()]
+    # what the example is for: overall accuracy meets 0.95, the faint handwriting does not
+    records = [line.split(",") for line in committed[1:]]
+    assert sum(int(ok) for _, ok, _ in records) / len(records) >= 0.95
+    faint = [int(ok) for _, ok, s in records if s == "faint"]
+    assert sum(faint) / len(faint) < 0.95
 
 
 def test_example_profiles_validate():
