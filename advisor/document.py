@@ -30,11 +30,17 @@ MAX_BYTES = 1 << 20  # 1 MiB: the default rubric is 40 KB, a profile about 2 KB
 MAX_DEPTH = 32  # nested mappings and lists; the default rubric needs 9
 
 
-class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: rubrics are read often
+try:  # libyaml when present: rubrics are read often
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+class Loader(_SafeLoader):
     """The safe loader without implicit timestamps: ``name: 2024-06-01`` is text, not a date
     (and ``2024-13-01`` is not an error deep inside the constructor)."""
 
-    yaml_implicit_resolvers = {
+    yaml_implicit_resolvers = {  # noqa: RUF012  (PyYAML keeps its resolver table on the class)
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
@@ -113,9 +119,10 @@ def refuse_controls(text: str, name: str, error: type[InputError]) -> None:
 
 def position(text: str | bytes, offset: int) -> tuple[int, int]:
     """1-based (line, column) of ``offset``."""
-    newline = "\n" if isinstance(text, str) else b"\n"
-    line_start = text.rfind(newline, 0, offset) + 1
-    return text.count(newline, 0, offset) + 1, offset - line_start + 1
+    if isinstance(text, bytes):
+        return position(text.decode("latin-1"), offset)  # one character per byte: same offsets
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
 class Lines(dict):
@@ -205,7 +212,7 @@ def check_events(text: str, source: str, error: type[InputError]) -> None:
     """
     depth = 0
     for event in yaml.parse(text, Loader=EventLoader):
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
         if isinstance(event, yaml.AliasEvent):
             raise error.of(Problem(source, line, (), f"YAML aliases (*{event.anchor}) are not supported in "
                                                       "advisor files; write the value out"))

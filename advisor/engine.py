@@ -60,7 +60,7 @@ def validate_file(profile_path, rubric_path=None) -> str:
     known = sorted(name for name, value in p.context.model_dump().items() if value not in (None, []))
     lines = [f"{loaded.path}: OK - project '{p.project.name}', 6 scores, "
              f"{len(known)} context facts ({', '.join(known) or 'none'}), rubric {rub.name} ({rub.path})"]
-    if loaded.predictions_path is not None:
+    if loaded.predictions_path is not None and p.baseline is not None:
         preds = load_predictions(loaded)
         lines.append(f"  predictions {p.baseline.predictions}: {preds.n_samples} samples, "
                      f"{preds.n_classes} classes ({preds.kind})")
@@ -69,7 +69,7 @@ def validate_file(profile_path, rubric_path=None) -> str:
     return "\n".join(lines)
 
 
-def assess(loaded, rub: Rubric, measured: dict | None | bool = True) -> dict:
+def assess(loaded, rub: Rubric, measured: dict | bool | None = True) -> dict:
     """The full assessment of a loaded profile.
 
     ``measured``: True = measure the attached predictions (if any); a dict = use this
@@ -164,7 +164,7 @@ def finish(decision: Decision, rub: Rubric) -> None:
     decision.ranking = sorted(order, key=lambda s: (sensitivity.TIERS[decision.status[s]], -decision.scores[s], order[s]))
     rank = {sid: index for index, sid in enumerate(decision.ranking)}
     wanted = {c for c in decision.companions if c != decision.primary and decision.status[c] != "vetoed"}
-    decision.companions = sorted(wanted, key=rank.get)
+    decision.companions = sorted(wanted, key=rank.__getitem__)
     # A companion effect aimed at the primary (or at a vetoed strategy) changes nothing;
     # listing it as fired would explain an outcome that did not happen.
     decision.fired = [f for f in decision.fired if f["effect"] != "companion" or f["target"] in wanted]

@@ -26,11 +26,11 @@ def write_files_atomically(files: dict[Path, str]) -> None:
     """
     # Through a symlink to a file: replace the file it points to and keep the link.
     targets = [Path(os.path.realpath(path)) if os.path.islink(path) else Path(path) for path in files]
-    for given, target in zip(files, targets):
+    for given in files:
         check_target(Path(given))
     staged: list[tuple[str, Path]] = []
     try:
-        for target, text in zip(targets, files.values()):
+        for target, text in zip(targets, files.values(), strict=True):
             staged.append((stage(target, text), target))
         for tmp, target in staged:
             try:

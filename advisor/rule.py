@@ -16,8 +16,9 @@ import difflib
 import itertools
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Union
+from typing import Any
 
 KINDS = ("dimension", "fact", "metric")
 GROUPS = ("all", "any", "not")
@@ -81,10 +82,10 @@ class Leaf:
 @dataclass(frozen=True)
 class Group:
     kind: str                                 # all | any | not
-    children: tuple["Condition", ...]
+    children: tuple[Condition, ...]
 
 
-Condition = Union[Leaf, Group]
+Condition = Leaf | Group
 
 
 class ConditionProblem(Exception):
@@ -271,7 +272,7 @@ def candidates(leaves: list[Leaf], subject: Subject) -> list[Any]:
 
 
 def number_candidates(leaves: list[Leaf], subject: Subject) -> list[float]:
-    constants = set()
+    constants: set[float] = set()
     for leaf in leaves:
         values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
         constants.update(v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool))
@@ -283,7 +284,7 @@ def number_candidates(leaves: list[Leaf], subject: Subject) -> list[float]:
     pool = set(points)
     pool.update(p + step for p in points)
     pool.update(p - step for p in points)
-    pool.update((a + b) / 2 for a, b in zip(points, points[1:]))
+    pool.update((a + b) / 2 for a, b in itertools.pairwise(points))
     if subject.integer:
         pool = {float(int(p)) for p in pool} | {float(int(p)) + 1 for p in pool}
     low = subject.low if subject.low is not None else float("-inf")

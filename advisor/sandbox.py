@@ -50,7 +50,7 @@ from jinja2.utils import Namespace, _PassArg
 try:
     import resource
 except ImportError:  # not on Windows: the specific checks still apply
-    resource = None
+    resource = None  # type: ignore[assignment]
 
 MAX_ITEMS = 1_000_000  # characters of a string, items of a list
 MAX_EXPONENT = 100
@@ -263,7 +263,9 @@ def check_str_format(fmt, values) -> None:
     for _literal, field, spec, _conversion in _format_fields(fmt):
         if field is None:
             continue
-        width, precision = (largest, largest) if "{" in spec else map(_digits, _FORMAT_SPEC.match(spec).groups(""))
+        match = _FORMAT_SPEC.match(spec)  # every part is optional: it matches any spec
+        digits = match.groups("") if match else ("", "")
+        width, precision = (largest, largest) if "{" in spec else map(_digits, digits)
         total += max(width, precision + longest)
         if total > MAX_ITEMS:
             raise refuse(f"format result too wide at {_quote(fmt)}")
@@ -318,7 +320,7 @@ def _check_replace(text, old, new, count=-1) -> None:
         hits, growth = text.count(old), max(len(new) - len(old), 0)
     except TypeError:
         return  # the wrong kind of argument: replace() itself says so
-    if isinstance(count, Integral) and count >= 0:
+    if isinstance(count, Integral) and int(count) >= 0:
         hits = min(hits, int(count))
     if len(text) + hits * growth > MAX_ITEMS:
         raise refuse("result too large: replace() would grow the text past the limit")
@@ -375,7 +377,7 @@ def _check_indent(s="", width=4, *_, **__) -> None:
 
 
 def _check_center(value="", width=80, *_, **__) -> None:
-    if isinstance(width, Integral) and width > MAX_ITEMS:
+    if isinstance(width, Integral) and int(width) > MAX_ITEMS:
         raise refuse(f"result too large: center() to {int(width)} characters")
 
 
@@ -408,7 +410,7 @@ def _check_replace_filter(s="", old="", new="", count=None, *_, **__) -> None:
 
 
 def _check_group_count(value=None, count=1, *_, **__) -> None:
-    if isinstance(count, Integral) and count > MAX_ITEMS:
+    if isinstance(count, Integral) and int(count) > MAX_ITEMS:
         raise refuse(f"result too large: {int(count)} items per group")
 
 
@@ -584,6 +586,6 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
             return check_size(wrapper(*args, **kwargs))
         return checked
 
-    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805  (jinja's signature)
+    def call(__self, __context, __obj, *args, **kwargs):
         args = _checked_arguments(__obj, args, kwargs)
         return check_size(super().call(__context, __obj, *args, **kwargs))

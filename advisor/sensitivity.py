@@ -9,8 +9,9 @@ never measured again.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -163,7 +164,7 @@ def leaves(condition: rule.Condition) -> list[rule.Leaf]:
 def thresholds(conditions: list[rule.Condition], subject: rule.Subject) -> list:
     """The values on either side of every constant the rules compare this fact with."""
     step = 1 if subject.integer else EVIDENCE_STEP
-    found = set()
+    found: set[float] = set()
     for leaf in (leaf for condition in conditions for leaf in leaves(condition)):
         if (leaf.kind, leaf.name) != (subject.kind, subject.name):
             continue

@@ -286,9 +286,9 @@ def nll_and_derivative(logits: np.ndarray, labels: np.ndarray, temperature: floa
 def versions(*modules: str) -> str:
     out = []
     for name in modules:
+        from importlib.metadata import PackageNotFoundError, version
         try:
-            from importlib.metadata import version
             out.append(f"{name} {version(name)}")
-        except Exception:
+        except PackageNotFoundError:
             out.append(f"{name} absent")
     return ", ".join(out)

@@ -63,7 +63,7 @@ def main() -> None:
     if intervals is not None:
         ours = timings[0].value
         print(f"   advisor: accuracy {fmt(ours['accuracy'])}  ece {fmt(ours['ece'])}")
-        worst = max(abs(a - b) for key in ("accuracy", "ece") for a, b in zip(ours[key], loop.value[key]))
+        worst = max(abs(a - b) for key in ("accuracy", "ece") for a, b in zip(ours[key], loop.value[key], strict=True))
         print(f"   largest interval difference: {worst:.2e}")
         # Summation order differs (bincount of differences vs two sums), hence 1e-12, not ==.
         assert worst <= 1e-12, "the vectorized bootstrap and the loop disagree for the same seed"

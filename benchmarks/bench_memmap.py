@@ -110,7 +110,7 @@ def compare_in_memory(path: Path, options: list[str], chunked: dict) -> None:
     labels = np.load(f"{stem}.labels.npy")
     probs = np.load(f"{stem}.probs.npy")
     preds = cal.from_arrays(labels, probs=probs, source=path.name)
-    values = dict(zip(options[::2], options[1::2]))
+    values = dict(zip(options[::2], options[1::2], strict=True))
     in_memory = cal.measure(preds, n_bootstrap=int(values.get("--bootstrap", 1000)),
                             n_consistency=int(values.get("--resamples", 1000)),
                             folds=int(values.get("--folds", 5)))
@@ -130,7 +130,7 @@ def largest_difference(a, b, where: str = "") -> tuple[float, str]:
         return found
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         found = (0.0, "")
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             found = max(found, largest_difference(x, y, f"{where}[{i}]"), key=lambda x: x[0])
         return found
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):

@@ -27,7 +27,7 @@ def overconfident(n, k, seed, scale=2.0):
 
 def loaded_profile(scores, context=None, baseline=None, name="t") -> profile.LoadedProfile:
     """A validated in-memory profile: six scores in DIMENSIONS order, optional context and baseline."""
-    data = {"version": 1, "project": {"name": name}, "scores": dict(zip(profile.DIMENSIONS, scores)),
+    data = {"version": 1, "project": {"name": name}, "scores": dict(zip(profile.DIMENSIONS, scores, strict=True)),
             "context": context or {}}
     if baseline is not None:
         data["baseline"] = baseline

@@ -160,5 +160,5 @@ def test_float32_row_sums_near_the_tolerance_are_decided_in_float64():
     ok = np.array([[0.25, 0.75 + 0.99e-4], [0.5, 0.5]], dtype=np.float32)
     cal.from_arrays(labels, probs=ok)
     bad = np.array([[0.5, 0.5], [0.25, 0.75 + 1.01e-4]], dtype=np.float32)
-    with pytest.raises(cal.PredictionsFormatError, match="row 2: probabilities sum to 1.0001,"):
+    with pytest.raises(cal.PredictionsFormatError, match=r"row 2: probabilities sum to 1\.0001,"):
         cal.from_arrays(labels, probs=bad)

@@ -41,7 +41,7 @@ def test_hand_computed_wilson():
 def test_agrees_with_a_loop_and_scipy(n):
     ks = np.unique(np.linspace(0, n, 12).round().astype(int))
     lower, upper = interval.wilson_interval(ks, np.full(ks.size, n))
-    for k, lo, hi in zip(ks, lower, upper):
+    for k, lo, hi in zip(ks, lower, upper, strict=True):
         loop_lo, loop_hi = loop_wilson(int(k), n)
         assert (lo, hi) == (pytest.approx(max(loop_lo, 0.0), abs=1e-12), pytest.approx(min(loop_hi, 1.0), abs=1e-12))
         ci = stats.binomtest(int(k), n).proportion_ci(confidence_level=0.95, method="wilson")

@@ -164,7 +164,7 @@ def _kumar_reference(conf, correct, n_bins):
     parts = [list(part) for part in np.array_split(values, min(n_bins, len(values)))]  # the PyPI release
     edges = sorted({(parts[i][-1] + parts[i + 1][0]) / 2.0 for i in range(len(parts) - 1)} | {1.0})
     binned = [[] for _ in edges]
-    for c, y in zip(conf, correct):
+    for c, y in zip(conf, correct, strict=True):
         binned[bisect.bisect_left(edges, float(c))].append((float(c), float(y)))
     total = 0.0
     for data in binned:

@@ -1,5 +1,7 @@
 """Property tests (hypothesis) of the calibration metrics, temperature scaling and the accumulator."""
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -100,7 +102,7 @@ def test_accumulator_chunks_and_merges_equal_in_memory(data, cuts, n_bins):
     whole = cal.CalibrationAccumulator(bins=n_bins, classwise=True).update(labels, **scores).result()
     bounds = sorted({0, len(labels), *[c % (len(labels) + 1) for c in cuts]})
     parts = []
-    for lo, hi in zip(bounds, bounds[1:]):
+    for lo, hi in itertools.pairwise(bounds):
         part = cal.CalibrationAccumulator(bins=n_bins, classwise=True)
         part.update(labels[lo:hi], **{kind: values[lo:hi]})
         parts.append(part)
@@ -108,7 +110,7 @@ def test_accumulator_chunks_and_merges_equal_in_memory(data, cuts, n_bins):
     for part in reversed(parts):
         merged.merge(part)
     sequential = cal.CalibrationAccumulator(bins=n_bins, classwise=True)
-    for lo, hi in zip(bounds, bounds[1:]):
+    for lo, hi in itertools.pairwise(bounds):
         sequential.update(labels[lo:hi], **{kind: values[lo:hi]})
     for other in (merged.result(), sequential.result()):
         for key in ("accuracy", "ece", "mce", "nll", "brier", "classwise_ece", "binary_positive_ece"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,6 @@ def test_markdown_note_under_a_table_is_its_own_paragraph():
     assert notes, lines
     for i in notes:
         assert lines[i - 1] == "", lines[i - 1]
-    for before, after in zip(lines, lines[1:]):
+    for before, after in itertools.pairwise(lines):
         if before.startswith("|"):
             assert after.startswith("|") or after == "", (before, after)

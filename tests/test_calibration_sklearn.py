@@ -27,7 +27,7 @@ def loop_ece(probs, labels, n_bins):
     """Section 5 written out sample by sample and bin by bin."""
     edges = list(np.linspace(0.0, 1.0, n_bins + 1))
     sums = [[0, 0.0, 0.0] for _ in range(n_bins)]
-    for row, label in zip(probs, labels):
+    for row, label in zip(probs, labels, strict=True):
         row = [float(v) for v in row]
         best = 0
         for k in range(1, len(row)):

@@ -65,7 +65,7 @@ def test_failed_write_leaves_existing_file_intact(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(output.os, "replace", explode)
-    with pytest.raises(InputError, match="out.md: cannot write here: No space left on device"):
+    with pytest.raises(InputError, match=r"out\.md: cannot write here: No space left on device"):
         cli.write_file_atomically(target, "partial")
     assert target.read_text() == "precious"
     assert [p.name for p in tmp_path.iterdir()] == ["out.md"]

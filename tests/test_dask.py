@@ -25,7 +25,7 @@ def assert_same(result, expected):
     for key in METRICS:
         assert result[key] == pytest.approx(expected[key], rel=1e-12, abs=1e-12), key
     assert len(result["bins"]) == len(expected["bins"])
-    for ours, theirs in zip(result["bins"], expected["bins"]):
+    for ours, theirs in zip(result["bins"], expected["bins"], strict=True):
         assert ours["count"] == theirs["count"]
         for key in ("lower", "upper", "confidence", "accuracy"):
             if theirs[key] is None:
@@ -145,7 +145,7 @@ def test_bad_partition_names_its_file(tmp_path):
     labels, _, probs = overconfident(50, 3, seed=9)
     good = write_partition(tmp_path, "good", labels, probs=probs)
     bad = write_partition(tmp_path, "bad", np.full(50, 7), probs=probs)
-    with pytest.raises(cal.PredictionsFormatError, match="bad.probs.npy"):
+    with pytest.raises(cal.PredictionsFormatError, match=r"bad\.probs\.npy"):
         cal_dask.calibration_metrics(partitions=[good, bad], scheduler=SYNC)
 
 
@@ -167,7 +167,7 @@ def parquet_parts(tmp_path, labels, scores, prefix, cuts, order=None):
     names = [f"{prefix}{k}" for k in range(scores.shape[1])]
     order = order or names
     paths = []
-    for i, rows in enumerate(zip([0, *cuts], [*cuts, len(labels)])):
+    for i, rows in enumerate(zip([0, *cuts], [*cuts, len(labels)], strict=True)):
         part = slice(*rows)
         columns = {name: scores[part, names.index(name)] for name in order}
         paths.append(write_parquet(tmp_path / f"part{i}.parquet", labels[part], columns, row_group_size=60))

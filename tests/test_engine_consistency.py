@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import loaded_profile
 
 from advisor import engine, profile, rubric
 from advisor.resource import default_rubric_path
-from helpers import loaded_profile
 
 RUBRIC = rubric.load_rubric()
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -33,7 +33,7 @@ baselines = st.one_of(st.none(), st.fixed_dictionaries({
 def decide(scores: list[int], context: dict, baseline: dict | None = None, measured: dict | None = None):
     facts = profile.Context(**context).model_dump()
     claimed = crosscheck.claims_of(profile.Baseline(**baseline) if baseline else None)
-    self_scores = dict(zip(profile.DIMENSIONS, scores))
+    self_scores = dict(zip(profile.DIMENSIONS, scores, strict=True))
     metrics = crosscheck.compute_metrics(measured, claimed, self_scores["quality_gap"])
     return engine.decide(RUBRIC, self_scores, facts, metrics)
 

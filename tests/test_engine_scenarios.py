@@ -3,11 +3,10 @@ sections 2-4, the calibration document's case, the common mistakes and readiness
 
 from __future__ import annotations
 
-
 import pytest
+from helpers import loaded_profile
 
 from advisor import engine, rubric
-from helpers import loaded_profile
 
 RUBRIC = rubric.load_rubric()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from helpers import loaded_profile
 
 from advisor import engine, profile, rubric, rule, sensitivity
-from helpers import loaded_profile
 
 RUBRIC = rubric.load_rubric()
 
@@ -114,7 +114,7 @@ def test_closest_values_prefers_lost_primary_then_smallest_margin_then_smallest_
         "to": 3, "change": 1, "margin": -1.0, "alternative": "other", "primary_holds": False}
 
     def no_gate(scores):
-        ranking, totals = standing_for(scores)
+        _ranking, totals = standing_for(scores)
         return ["same", "other"], totals
 
     assert sensitivity.closest_values(no_gate, {"a": 2}, "same")["a"] == {

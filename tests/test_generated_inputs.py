@@ -102,18 +102,19 @@ def write_predictions(folder: Path, arrays, fmt: str) -> Path:
         path = folder / "p.npz"
         np.savez(path, labels=labels, **{kind: scores})
         return path
+    # Generated labels and scores may differ in length: the files keep the shorter (strict=False).
     rows = scores.reshape(len(scores), -1).tolist() if scores.ndim >= 1 and len(scores) else []
     if fmt == "csv":
         path = folder / "p.csv"
         width = len(rows[0]) if rows else 2
         prefix = "p" if kind == "probs" else "logit"
         lines = ["label," + ",".join(f"{prefix}{j}" for j in range(width))]
-        lines += [",".join(str(v) for v in [label, *row]) for label, row in zip(labels.tolist(), rows)]
+        lines += [",".join(str(v) for v in [label, *row]) for label, row in zip(labels.tolist(), rows, strict=False)]
         path.write_text("\n".join(lines) + "\n")
         return path
     path = folder / "p.jsonl"
     path.write_text("".join(json.dumps({"label": label, kind: row}) + "\n"
-                            for label, row in zip(labels.tolist(), rows)))
+                            for label, row in zip(labels.tolist(), rows, strict=False)))
     return path
 
 

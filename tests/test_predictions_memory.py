@@ -105,7 +105,7 @@ def test_an_input_needing_exactly_the_cap_is_measured_as_before(tmp_path, margin
 
 def csv_binary(path, n):
     labels, p = binary_rows(n)
-    path.write_text("label,prob\n" + "".join(f"{y},{float(q)!r}\n" for y, q in zip(labels, p)))
+    path.write_text("label,prob\n" + "".join(f"{y},{float(q)!r}\n" for y, q in zip(labels, p, strict=True)))
     return path
 
 

@@ -417,8 +417,8 @@ def measured(path):
 
 def plain_lines(kind):
     if kind == "csv":
-        return ["label,p0,p1,p2"] + [f"{label},{','.join(map(str, row))}" for label, row in zip(LABELS, PROBS)]
-    return [json.dumps({"label": int(label), "probs": row.tolist()}) for label, row in zip(LABELS, PROBS)]
+        return ["label,p0,p1,p2"] + [f"{label},{','.join(map(str, row))}" for label, row in zip(LABELS, PROBS, strict=True)]
+    return [json.dumps({"label": int(label), "probs": row.tolist()}) for label, row in zip(LABELS, PROBS, strict=True)]
 
 
 @pytest.mark.parametrize("kind", ["csv", "jsonl"])

@@ -171,7 +171,7 @@ def spill_dir(tmp_path, monkeypatch):
 def write_csv(path, labels, scores, prefix="p", blank_every=0):
     names = ",".join(f"{prefix}{k}" for k in range(scores.shape[1])) if scores.ndim == 2 else prefix
     lines = [f"label,{names}"]
-    for i, (label, row) in enumerate(zip(labels, scores)):
+    for i, (label, row) in enumerate(zip(labels, scores, strict=True)):
         if blank_every and i % blank_every == 0:
             lines.append("")
         lines.append(",".join([str(label), *map(repr, np.atleast_1d(row).tolist())]))
@@ -180,7 +180,7 @@ def write_csv(path, labels, scores, prefix="p", blank_every=0):
 
 
 def write_jsonl(path, labels, key, scores):
-    rows = (json.dumps({"label": int(y), key: s}) for y, s in zip(labels, scores.tolist()))
+    rows = (json.dumps({"label": int(y), key: s}) for y, s in zip(labels, scores.tolist(), strict=True))
     path.write_text("\n".join(rows) + "\n")
     return path
 

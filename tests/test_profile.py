@@ -121,7 +121,7 @@ def test_blank_name_rejected(tmp_path):
 
 
 def test_duplicate_keys_are_errors(tmp_path):
-    details, rendered = problems_of(tmp_path, GOOD + "scores: {}\n")
+    details, _rendered = problems_of(tmp_path, GOOD + "scores: {}\n")
     assert "duplicate key" in details[0] and ":22:" in details[0]
 
 

@@ -431,7 +431,7 @@ def test_interrupt_at_the_resume_question_keeps_the_saved_answers(here):
 # ---------------------------------------------------------------- an untrusted progress file
 
 PROGRESS_ANSWERS = dict(zip(["project.name", "project.summary", *(f"scores.{d}" for d in profile.DIMENSIONS)],
-                            ["Demo", None, 1, 1, 1, 1, 1, 1]))
+                            ["Demo", None, 1, 1, 1, 1, 1, 1], strict=True))
 VICTIM = b"precious data\n"
 
 

@@ -15,7 +15,7 @@ def loop_metrics(conf, correct, n_bins):
     """Section 5 read literally, one row at a time."""
     edges = np.linspace(0.0, 1.0, n_bins + 1).tolist()  # the float64 edges section 5 fixes
     members = [[] for _ in range(n_bins)]
-    for c, ok in zip(conf, correct):
+    for c, ok in zip(conf, correct, strict=True):
         m = 0 if c == 0 else next(i for i in range(n_bins) if edges[i] < c <= edges[i + 1])
         members[m].append((c, ok))
     ece = sum(abs(sum(ok for _, ok in b) - sum(c for c, _ in b)) for b in members) / len(conf)
@@ -62,7 +62,7 @@ def test_agrees_with_a_loop(rows, n_bins):
     assert result["ece"] == pytest.approx(ece, abs=1e-12)
     assert result["mce"] == pytest.approx(mce, abs=1e-12)
     assert [row["count"] for row in result["bins"]] == counts
-    loop_brier = sum((c - ok) ** 2 for c, ok in zip(conf, correct)) / len(conf)
+    loop_brier = sum((c - ok) ** 2 for c, ok in zip(conf, correct, strict=True)) / len(conf)
     assert result["top_label_brier"] == pytest.approx(loop_brier, abs=1e-12)
 
 

@@ -261,13 +261,13 @@ def test_user_template_errors_name_file_and_line(tmp_path, calibrated, body, lin
     with pytest.raises(TemplateError) as info:
         report.render_markdown(calibrated, template_path=template)
     rendered = info.value.render()
-    assert rendered.startswith(f"{template}:{line}: ") or rendered.startswith(f"{template}: "), rendered
+    assert rendered.startswith((f"{template}:{line}: ", f"{template}: ")), rendered
     assert f"{template}:{line}" in rendered or words == "unsafe"
     assert words in rendered.lower()
 
 
 def test_missing_template_file(tmp_path, calibrated):
-    with pytest.raises(TemplateError, match="none.j2: no such file"):
+    with pytest.raises(TemplateError, match=r"none\.j2: no such file"):
         report.render_markdown(calibrated, template_path=tmp_path / "none.j2")
 
 

@@ -81,7 +81,7 @@ def test_a_fold_temperature_never_sees_its_own_rows():
 def stack_pav(y, w):
     """The textbook stack algorithm, one point at a time."""
     blocks = []
-    for value, weight in zip(y, w):
+    for value, weight in zip(y, w, strict=True):
         blocks.append([value, weight, 1])
         while len(blocks) > 1 and blocks[-2][0] >= blocks[-1][0]:
             m2, w2, c2 = blocks.pop()

@@ -16,7 +16,7 @@ def loop_selective(conf, correct, target):
     """Section 8 read literally: every distinct tau, accepted = c >= tau, keep the most accepted rows."""
     best = None
     for tau in sorted({float(c) for c in conf}):
-        accepted = [ok for c, ok in zip(conf, correct) if c >= tau]
+        accepted = [ok for c, ok in zip(conf, correct, strict=True) if c >= tau]
         accuracy = sum(accepted) / len(accepted)
         if accuracy >= target and (best is None or len(accepted) > best[1]):
             best = (tau, len(accepted), accuracy)
@@ -92,7 +92,7 @@ def test_aurc_agrees_with_a_loop(rows):
     correct = np.array([ok for _, ok in rows])
     area, previous = 0.0, 0
     for tau in sorted(set(conf.tolist()), reverse=True):
-        accepted = [ok for c, ok in zip(conf, correct) if c >= tau]
+        accepted = [ok for c, ok in zip(conf, correct, strict=True) if c >= tau]
         area += (1 - sum(accepted) / len(accepted)) * (len(accepted) - previous) / len(conf)
         previous = len(accepted)
     assert selective.area_under_risk_coverage(conf, correct) == pytest.approx(area, abs=1e-12)

@@ -18,17 +18,17 @@ from .binning import mass_edges, width_edges
 from .config import config_context, get_config, set_config
 from .crossfit import cross_fit, fold_ids
 from .metric import (
-                     accuracy,
-                     binary_positive_ece,
-                     brier_score,
-                     calibration_metrics,
-                     classwise_ece,
-                     debiased_l2_error,
-                     expected_calibration_error,
-                     kumar_equal_bins,
-                     maximum_calibration_error,
-                     negative_log_likelihood,
-                     reliability_bins,
+    accuracy,
+    binary_positive_ece,
+    brier_score,
+    calibration_metrics,
+    classwise_ece,
+    debiased_l2_error,
+    expected_calibration_error,
+    kumar_equal_bins,
+    maximum_calibration_error,
+    negative_log_likelihood,
+    reliability_bins,
 )
 from .concentration import error_concentration
 from .interval import wilson_interval
@@ -38,27 +38,27 @@ from .record import Records, record_metrics, records_from_arrays, top_label_brie
 from .readers import input_files, load_predictions
 from .render import format_markdown, format_text, selective_sentence
 from .scaling import (
-                     apply_isotonic,
-                     apply_isotonic_classes,
-                     apply_platt,
-                     apply_temperature,
-                     fit_isotonic,
-                     fit_isotonic_classes,
-                     fit_platt,
-                     fit_temperature,
-                     nll_gradient_in_t,
-                     pool_adjacent_violators,
-                     positive_logit,
+    apply_isotonic,
+    apply_isotonic_classes,
+    apply_platt,
+    apply_temperature,
+    fit_isotonic,
+    fit_isotonic_classes,
+    fit_platt,
+    fit_temperature,
+    nll_gradient_in_t,
+    pool_adjacent_violators,
+    positive_logit,
 )
 from .scan import top_label
 from .segment import Segments, segment_table, worst_segment
 from .selective import risk_coverage, selective_prediction
 from .summary import measure
 from .uncertainty import (
-                     bootstrap_ece_accuracy,
-                     bootstrap_intervals,
-                     consistency_eces,
-                     consistency_test,
+    bootstrap_ece_accuracy,
+    bootstrap_intervals,
+    consistency_eces,
+    consistency_test,
 )
 
 __all__ = [

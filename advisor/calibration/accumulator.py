@@ -73,7 +73,7 @@ class CalibrationAccumulator:
         self.class_stats: np.ndarray | None = None  # (3, K, B): counts, sum p, sum [y=k]
 
     # ------------------------------------------------------------ feeding
-    def update(self, labels, probs=None, logits=None, validate: bool = True) -> "CalibrationAccumulator":
+    def update(self, labels, probs=None, logits=None, validate: bool = True) -> CalibrationAccumulator:
         """Add a chunk: labels (n,) and probs (n, K) or (n,), or logits (n, K); returns self.
 
         The values are checked (section 4) in the same pass that measures them; on an
@@ -90,7 +90,7 @@ class CalibrationAccumulator:
         return self.merge(part)
 
     def add(self, preds: BasePredictions, beta: float = 1.0, rows_mask=None,
-            check: bool = False) -> "CalibrationAccumulator":
+            check: bool = False) -> CalibrationAccumulator:
         """Add predictions (optionally only rows where ``rows_mask``; logits scaled by ``beta``).
 
         ``check`` also checks the values during the pass (raises on the first bad row).
@@ -101,15 +101,15 @@ class CalibrationAccumulator:
 
     def scan(self, preds: BasePredictions, **options):
         """The fused pass of :func:`advisor.calibration.scan.scan` with what this accumulator needs."""
-        self.set_classes(preds.n_classes)
-        per_class = self.classwise and self.n_classes > 2
-        return scan(preds, want_probs=self.n_classes == 2, edges=self.edges if per_class else None, **options)
+        n_classes = self.set_classes(preds.n_classes)
+        per_class = self.classwise and n_classes > 2
+        return scan(preds, want_probs=n_classes == 2, edges=self.edges if per_class else None, **options)
 
     def add_block(self, labels, block) -> None:
         """Add one :class:`advisor.calibration.block.Block` from :meth:`scan`."""
         self.add_rows(labels, block.rows, block.probs)
         if block.class_stats is not None:
-            add_class_sums(self.class_stats, block.class_stats)
+            add_class_sums(self._class_stats(), block.class_stats)
 
     def add_rows(self, labels, rows, probs=None) -> None:
         """Add per-row results of a chunk (:class:`advisor.calibration.block.Rows`)."""
@@ -125,7 +125,8 @@ class CalibrationAccumulator:
         if probs is not None and (self.classwise or self.n_classes == 2):
             self._add_class_stats(labels, probs)
 
-    def set_classes(self, n_classes: int) -> None:
+    def set_classes(self, n_classes: int) -> int:
+        """Fix the number of classes (the first chunk's) and return it."""
         if self.n_classes is None:
             self.n_classes = int(n_classes)
         elif self.n_classes != n_classes:
@@ -136,21 +137,28 @@ class CalibrationAccumulator:
                 raise ValueError(f"class-wise ECE: {problem}")
             tracked = self.n_classes if self.classwise else (1 if self.n_classes == 2 else 0)
             self.class_stats = np.zeros((3, tracked, self.n_bins))
+        return self.n_classes
+
+    def _class_stats(self) -> np.ndarray:
+        if self.class_stats is None:  # pragma: no cover - set_classes runs before any chunk is added
+            raise RuntimeError("no chunk added yet")
+        return self.class_stats
 
     def _add_class_stats(self, labels, probs) -> None:
-        if self.class_stats.shape[1] == 0:
+        stats = self._class_stats()
+        if stats.shape[1] == 0:
             return
-        columns = np.arange(self.n_classes) if self.classwise else np.array([1])
+        columns = np.arange(stats.shape[1]) if self.classwise else np.array([1])
         p = probs[:, columns]
         truth = (labels[:, None] == columns[None, :]).astype(np.float64)
         flat = (binning.assign(p, self.edges) + self.n_bins * np.arange(len(columns))).ravel()
         size = len(columns) * self.n_bins
         shape = (len(columns), self.n_bins)
-        self.class_stats[0] += np.bincount(flat, minlength=size).reshape(shape)
-        self.class_stats[1] += np.bincount(flat, weights=p.ravel(), minlength=size).reshape(shape)
-        self.class_stats[2] += np.bincount(flat, weights=truth.ravel(), minlength=size).reshape(shape)
+        stats[0] += np.bincount(flat, minlength=size).reshape(shape)
+        stats[1] += np.bincount(flat, weights=p.ravel(), minlength=size).reshape(shape)
+        stats[2] += np.bincount(flat, weights=truth.ravel(), minlength=size).reshape(shape)
 
-    def merge(self, other: "CalibrationAccumulator") -> "CalibrationAccumulator":
+    def merge(self, other: CalibrationAccumulator) -> CalibrationAccumulator:
         """Add another accumulator's statistics into this one (in place) and return self."""
         if other.n_bins != self.n_bins or other.classwise != self.classwise:
             raise ValueError("can only merge accumulators with the same bins and classwise setting")
@@ -164,7 +172,7 @@ class CalibrationAccumulator:
         self.counts += other.counts
         self.sum_conf += other.sum_conf
         self.sum_correct += other.sum_correct
-        self.class_stats += other.class_stats
+        self._class_stats()[...] += other._class_stats()
         return self
 
     # ------------------------------------------------------------ results

@@ -16,6 +16,8 @@ of the N x K scores goes through ``preds.blocks()``: no copy of them is made.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from . import config, isotonic, platt, progress, scaling
@@ -145,7 +147,7 @@ def _gather_columns(preds: BasePredictions, columns: list[int]) -> np.ndarray:
 def _fit_isotonic_maps(preds: BasePredictions, ids: np.ndarray, k: int) -> list[list]:
     """maps[fold][j]: the isotonic map of calibrated column j fitted on the rows outside ``fold``."""
     columns = _calibrated_columns(preds.n_classes)
-    maps = [[None] * len(columns) for _ in range(k)]
+    maps: list[list] = [[None] * len(columns) for _ in range(k)]
     for positions in _column_groups(list(range(len(columns))), preds.n_samples):
         if isinstance(preds, Predictions) and preds.kind == "probs" and preds.probs.dtype == np.float64:
             values = preds.probs[:, [columns[j] for j in positions]] if len(positions) > 1 else \
@@ -210,7 +212,7 @@ def cross_fit_with_temperature(preds: BasePredictions, folds: int = 5, seed: int
     if before is None:
         before = _summary(CalibrationAccumulator(bins=n_bins).add(preds))
     k = min(int(folds), preds.n_samples)
-    result = {"folds": k, "seed": int(seed), "before": {key: before[key] for key in SUMMARY_KEYS},
+    result: dict[str, Any] = {"folds": k, "seed": int(seed), "before": {key: before[key] for key in SUMMARY_KEYS},
               "temperature": None, "platt": None, "isotonic": None, "notes": []}
     if k < 2:
         why = (f"{int(folds)} fold(s) requested" if int(folds) < 2

@@ -55,7 +55,7 @@ MERGE_FAN_IN = 8
 def _dask():
     try:
         import dask
-        import dask.array  # noqa: F401  (checks the [array] extra is there too)
+        import dask.array  # checks the [array] extra is there too
     except ImportError as exc:  # pragma: no cover - exercised only without dask
         raise ImportError("advisor.calibration.dask needs Dask: pip install 'advisor[dask]'") from exc
     return dask
@@ -88,7 +88,7 @@ def _array_blocks(labels, probs, logits) -> list[tuple]:
     labels = labels.rechunk((scores.chunks[0],))
     offsets = np.concatenate([[0], np.cumsum(scores.chunks[0])[:-1]])
     return [(_Block(kind, "<dask array>", int(off)), lab, sco)
-            for lab, sco, off in zip(labels.to_delayed().ravel(), scores.to_delayed().ravel(), offsets)]
+            for lab, sco, off in zip(labels.to_delayed().ravel(), scores.to_delayed().ravel(), offsets, strict=True)]
 
 
 def _partition_blocks(paths) -> list[tuple]:
@@ -130,14 +130,20 @@ def _preds(block: _Block, labels, scores, validate: bool) -> BasePredictions:
 def _wrap(block: _Block, labels: np.ndarray, scores: np.ndarray, validate: bool) -> Predictions:
     """Predictions of one piece, checked (rows named from ``block.offset``) or trusted as already checked."""
     if validate:
-        return from_arrays(labels, source=block.source, where=lambda row: f"row {block.offset + row + 1}",
-                           **{block.kind: scores})
+        probs, logits = _scores(block.kind, scores)
+        return from_arrays(labels, probs=probs, logits=logits, source=block.source,
+                           where=lambda row: f"row {block.offset + row + 1}")
     if scores.ndim == 1:  # the same 2-column form from_arrays gives a binary 1-D input
         scores = np.asarray(scores, dtype=np.float64)
         zero = np.zeros_like(scores)
         scores = np.column_stack([1.0 - scores, scores] if block.kind == "probs" else [zero, scores])
-    probs, logits = (scores, None) if block.kind == "probs" else (None, scores)
+    probs, logits = _scores(block.kind, scores)
     return Predictions(labels.astype(np.int64, copy=False), probs, logits, block.source)
+
+
+def _scores(kind: str, scores: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(probs, logits) of a piece whose scores are of the given kind."""
+    return (scores, None) if kind == "probs" else (None, scores)
 
 
 def _open_npy(path: str):

@@ -89,7 +89,7 @@ def wilson_interval(successes, trials, level: float = LEVEL) -> tuple[np.ndarray
 
 def interval_pairs(lower: np.ndarray, upper: np.ndarray) -> list[list[float] | None]:
     """JSON-able ``[lo, hi]`` pairs, None where the interval is undefined (NaN)."""
-    return [None if math.isnan(lo) else [float(lo), float(hi)] for lo, hi in zip(lower.tolist(), upper.tolist())]
+    return [None if math.isnan(lo) else [float(lo), float(hi)] for lo, hi in zip(lower.tolist(), upper.tolist(), strict=True)]
 
 
 def with_bin_intervals(table: list[dict], level: float = LEVEL, thin_count: int = THIN_COUNT) -> list[dict]:
@@ -112,4 +112,4 @@ def with_bin_intervals(table: list[dict], level: float = LEVEL, thin_count: int 
                     dtype=np.int64)
     pairs = interval_pairs(*wilson_interval(hits, counts, level))
     return [dict(row, accuracy_interval=pair, thin=bool(0 < row["count"] < thin_count))
-            for row, pair in zip(table, pairs)]
+            for row, pair in zip(table, pairs, strict=True)]

@@ -56,7 +56,7 @@ def _pooled_blocks(sums: np.ndarray, totals: np.ndarray) -> tuple[np.ndarray, np
 def _pool_stack(means, totals, counts) -> tuple[np.ndarray, np.ndarray]:
     """Stack-based pool-adjacent-violators over blocks (means, weights, sizes): the final (means, sizes)."""
     out_means, out_totals, out_counts = [], [], []
-    for mean, total, count in zip(means.tolist(), totals.tolist(), counts.tolist()):
+    for mean, total, count in zip(means.tolist(), totals.tolist(), counts.tolist(), strict=True):
         out_means.append(mean)
         out_totals.append(total)
         out_counts.append(count)

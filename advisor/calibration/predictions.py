@@ -112,7 +112,10 @@ class Predictions(BasePredictions):
     @property
     def scores(self) -> np.ndarray:
         """The (N, K) array that is present (probabilities or logits)."""
-        return self.probs if self.probs is not None else self.logits
+        scores = self.probs if self.probs is not None else self.logits
+        if scores is None:  # pragma: no cover - from_arrays requires exactly one
+            raise ValueError("predictions without probabilities or logits")
+        return scores
 
     def _score_rows(self):
         return self.scores
@@ -265,7 +268,7 @@ def block_error(block, kind: str, start: int, source: str, where=None) -> Predic
     return fail(source, "invalid values", (where or default_where)(start))  # not reached
 
 
-def _binary_columns(values: np.ndarray, name: str) -> np.ndarray:
+def _binary_columns(values: np.ndarray | RowFile, name: str) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     if name == "probs":
         return np.column_stack([1.0 - values, values])
@@ -273,10 +276,12 @@ def _binary_columns(values: np.ndarray, name: str) -> np.ndarray:
     return np.column_stack([np.zeros_like(values), values])
 
 
-def _as_float_array(values, name: str, source: str) -> np.ndarray:
-    array = values if isinstance(values, (np.ndarray, RowFile)) else np.asarray(values)
-    if isinstance(array, RowFile) and array.dtype.kind != "f":
-        raise fail(source, f"{name} must be floating-point numbers; got an array of {array.dtype}")
+def _as_float_array(values, name: str, source: str) -> np.ndarray | RowFile:
+    if isinstance(values, RowFile):
+        if values.dtype.kind != "f":
+            raise fail(source, f"{name} must be floating-point numbers; got an array of {values.dtype}")
+        return values
+    array = np.asarray(values)
     if array.dtype.kind == "f":
         return array
     if array.dtype.kind in "iub":
@@ -344,6 +349,8 @@ def _raise_first_bad(block: np.ndarray, kind: str, start: int, source: str, wher
         if mask[row].any():
             col = int(np.flatnonzero(mask[row])[0])
             raise fail(source, text(float(x[row, col]), col), where(start + row))
+    if sums is None:  # pragma: no cover - a row no value test flagged was flagged by its sum
+        raise ValueError(f"row {start + row}: no check explains the bad row")
     raise fail(source, f"probabilities sum to {sums[row]:.6g}, not 1 (tolerance {tolerance_text(tolerance)})",
                where(start + row))
 

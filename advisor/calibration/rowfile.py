@@ -22,11 +22,12 @@ from .problem import PredictionsFormatError, fail
 
 try:
     from lzma import LZMAError
+    _LZMA_ERRORS: tuple[type[Exception], ...] = (LZMAError,)
 except ImportError:  # a Python without lzma cannot open such zip members at all
-    LZMAError = zlib.error
+    _LZMA_ERRORS = ()
 
 # What a damaged zip archive or member can raise: each codec has its own error type
-ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, LZMAError, NotImplementedError, EOFError, OSError)
+ZIP_ERRORS: tuple[type[Exception], ...] = (zipfile.BadZipFile, zlib.error, *_LZMA_ERRORS, NotImplementedError, EOFError, OSError)
 
 
 class RowFile:
@@ -60,7 +61,7 @@ class RowFile:
         self.offset = int(offset)
         self.member = member
         self._row_bytes = self.dtype.itemsize * int(np.prod(self.shape[1:], dtype=np.int64))
-        self._stream = None  # (open zip, member stream, next row) of a compressed member
+        self._stream: list | None = None  # [open zip, member stream, next row] of a compressed member
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -107,7 +108,7 @@ class RowFile:
     def read(self, start: int, stop: int) -> np.ndarray:
         """Rows ``start:stop`` as a fresh ndarray."""
         out = np.empty((stop - start,) + self.shape[1:], self.dtype)
-        view = memoryview(out.reshape(-1).view(np.uint8))
+        view = out.reshape(-1).view(np.uint8).data
         with self._lock:
             try:
                 if self.member is None:
@@ -134,7 +135,7 @@ class RowFile:
         if self._stream is None or self._stream[2] != start:
             self._close_stream()
             archive = zipfile.ZipFile(self.path)
-            stream = archive.open(self.member)
+            stream = archive.open(self.member or "")  # only a zip member is streamed
             skip(stream, self.offset + start * self._row_bytes, self.path)
             self._stream = [archive, stream, start]
         read_exactly(self._stream[1], view, self.path)

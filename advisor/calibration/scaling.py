@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from . import config
-from .block import log_scores, ordered_map  # noqa: F401  (log_scores re-exported)
+from .block import log_scores, ordered_map
 from .isotonic import (  # noqa: F401  (re-exported: scaling names every map)
     apply_isotonic,
     apply_isotonic_classes,
@@ -196,7 +196,7 @@ def _row_values(source, beta: float, top, shifted_label) -> tuple:
         bad = ~(np.isfinite(values[0]) & np.isfinite(values[1]) & np.isfinite(k2) & np.isfinite(k3))
     if bad.any():
         fixed = _safe_row_values(source[bad], beta, top[bad], shifted_label[bad])
-        for value, good in zip(values, fixed):
+        for value, good in zip(values, fixed, strict=True):
             value[bad] = good
     return values
 
@@ -308,6 +308,13 @@ class _Search:
         self.result: float | None = None
         self.pending: float | None = None  # a small-gradient t awaiting the bound check
 
+    @property
+    def found(self) -> float:
+        """The temperature found (after :func:`_solve` has finished this search)."""
+        if self.result is None:  # pragma: no cover - _solve runs every search to a result
+            raise RuntimeError("the search has not finished")
+        return float(self.result)
+
     def observe(self, sums) -> None:
         """Take the sums (rows, f, g, c, k3) at ``self.t`` and move to the next t (or finish)."""
         t, beta = self.t, math.exp(-self.t)
@@ -377,7 +384,7 @@ def _solve(evaluate, searches: list, max_iter: int = 100) -> np.ndarray | None:
         if not active:
             break
         last = evaluate([(math.exp(-s.t), s.excluded) for s in active])
-        for search, sums in zip(active, last):
+        for search, sums in zip(active, last, strict=True):
             search.observe(sums.sum(axis=0))
     for search in searches:
         if search.result is None:  # out of iterations: the last point reached
@@ -397,7 +404,7 @@ def solve_temperature(temperature_sums, start: float = 1.0, max_iter: int = 100)
 
     search = _Search(math.log(min(max(start, T_MIN), T_MAX)), GRADIENT_TOLERANCE)
     _solve(evaluate, [search], max_iter)
-    return float(search.result)
+    return search.found
 
 
 def temperature_sums(preds: BasePredictions, temperature: float) -> np.ndarray:
@@ -428,7 +435,7 @@ def _warm_start(warm: _Rows, excluded=None) -> float:
         return LOG_T_MIN
     search = _Search(0.0, WARM_START_TOLERANCE, excluded)
     _solve(warm.evaluate, [search])
-    t = math.log(search.result)
+    t = math.log(search.found)
     # a start next to a bound starts on it, so that a boundary optimum is returned exactly
     return LOG_T_MIN if t < LOG_T_MIN + 1e-6 else LOG_T_MAX if t > LOG_T_MAX - 1e-6 else t
 
@@ -456,7 +463,7 @@ def fit_temperature(labels, logits=None, probs=None, weights=None, max_iter: int
         return T_MIN
     search = _Search(_warm_start(warm, excluded), GRADIENT_TOLERANCE, excluded)
     _solve(rows.evaluate, [search], max_iter)
-    return float(search.result)
+    return search.found
 
 
 def fit_fold_temperatures(preds: BasePredictions, folds: np.ndarray, n_folds: int,
@@ -489,17 +496,17 @@ def fit_fold_temperatures(preds: BasePredictions, folds: np.ndarray, n_folds: in
     overall = _Search(_warm_start(warm), GRADIENT_TOLERANCE)
     overall.result = T_MIN if rows.all_strict() else None
     last = _solve(rows.evaluate, [overall], max_iter)
-    per_fold = [_Search(math.log(overall.result), GRADIENT_TOLERANCE, j) for j in range(n_folds)]
+    per_fold = [_Search(math.log(overall.found), GRADIENT_TOLERANCE, j) for j in range(n_folds)]
     for j, search in enumerate(per_fold):
         search.result = T_MIN if rows.all_strict(j) else None
-    if last is not None and T_MIN < overall.result < T_MAX:
+    if last is not None and T_MIN < overall.found < T_MAX:
         # the last all-rows pass was at T*: reuse its per-fold sums
         total = last[0].sum(axis=0)
         for j, search in enumerate(per_fold):
             if search.result is None and last[0][j, 0] < total[0]:
                 search.observe(total - last[0][j])
     _solve(rows.evaluate, per_fold, max_iter)
-    return float(overall.result), np.array([s.result for s in per_fold])
+    return overall.found, np.array([s.found for s in per_fold])
 
 def apply_temperature(scores: np.ndarray, kind: str, temperature: float) -> np.ndarray:
     """softmax(z / T) of a chunk (n, K) as float64 probabilities."""

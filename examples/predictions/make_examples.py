@@ -43,16 +43,16 @@ def main() -> None:
     np.savez_compressed(HERE / "overconfident.npz", labels=labels, probs=probs)
     with open(HERE / "overconfident.csv", "w", encoding="utf-8", newline="\n") as out:
         out.write("label,p0,p1,p2\n")
-        for y, row in zip(labels[:200], probs[:200]):
+        for y, row in zip(labels[:200], probs[:200], strict=True):
             out.write(f"{y}," + ",".join(repr(float(v)) for v in row) + "\n")
     with open(HERE / "overconfident.jsonl", "w", encoding="utf-8", newline="\n") as out:
-        for y, row in zip(labels[:200], logits[:200]):
+        for y, row in zip(labels[:200], logits[:200], strict=True):
             out.write(json.dumps({"label": int(y), "logits": [float(v) for v in row]}) + "\n")
     binary_labels, binary_logits = draw(rng, 300, 2)
     positive = softmax(binary_logits)[:, 1]
     with open(HERE / "binary.csv", "w", encoding="utf-8", newline="\n") as out:
         out.write("label,prob\n")
-        for y, p in zip(binary_labels, positive):
+        for y, p in zip(binary_labels, positive, strict=True):
             out.write(f"{y},{float(p)!r}\n")
 
 

@@ -77,7 +77,7 @@ def check_rubric() -> None:
     loaded = load_rubric(TARGET)
     lint_rubric(loaded)
     describe(loaded, "text")
-    for prof, measured in zip(PROFILES, MEASURED):
+    for prof, measured in zip(PROFILES, MEASURED, strict=True):
         engine.assess(prof, loaded, measured=measured)
 
 

@@ -208,7 +208,7 @@ def streamable(header: NpyHeader) -> bool:
 def read_whole(stream, header: NpyHeader, source: str, where: str | None) -> np.ndarray:
     """The array of a checked header, read from ``stream`` positioned at its data."""
     flat = np.empty(math.prod(header.shape), header.dtype)
-    read_exactly(stream, memoryview(flat.view(np.uint8)), source, where)
+    read_exactly(stream, flat.view(np.uint8).data, source, where)
     return flat.reshape(header.shape, order="F" if header.fortran else "C")
 
 

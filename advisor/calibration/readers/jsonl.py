@@ -33,8 +33,11 @@ class _DuplicateKey(ValueError):
 def _unique_keys(pairs: list) -> dict:
     record = dict(pairs)
     if len(record) != len(pairs):
-        seen = set()
-        raise _DuplicateKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
     return record
 
 

@@ -67,10 +67,9 @@ class _NpyFile:
             raise fail(self.source, "is not a regular file", self.where)
 
     def header(self, role: str) -> NpyHeader:
-        with self._reading():
-            with open(self.path, "rb") as handle:
-                header = read_npy_header(handle, self.source, self.where)
-                stored_bytes = os.fstat(handle.fileno()).st_size
+        with self._reading(), open(self.path, "rb") as handle:
+            header = read_npy_header(handle, self.source, self.where)
+            stored_bytes = os.fstat(handle.fileno()).st_size
         check_npy_header(header, stored_bytes, role, self.source, self.where)
         return header
 
@@ -78,10 +77,9 @@ class _NpyFile:
         """The checked array: a :class:`RowFile` when large and 2-D, else read whole."""
         if streamable(header):
             return RowFile(self.path, header.shape, header.dtype, header.offset)
-        with self._reading():
-            with open(self.path, "rb") as handle:
-                handle.seek(header.offset)
-                return read_whole(handle, header, self.source, self.where)
+        with self._reading(), open(self.path, "rb") as handle:
+            handle.seek(header.offset)
+            return read_whole(handle, header, self.source, self.where)
 
     @contextlib.contextmanager
     def _reading(self):

@@ -48,7 +48,7 @@ def load_npz(path: Path, source: str) -> BasePredictions | Records:
             arrays = {role: _npz_array(path, archive, members[role], headers[role], source) for role in roles}
     except PredictionsFormatError:
         raise
-    except (*ZIP_ERRORS, ValueError) as exc:
+    except ZIP_ERRORS + (ValueError,) as exc:
         raise fail(source, f"not a valid .npz file ({exc})") from None
     if roles[0] == "confidence":
         return records_from_arrays(arrays["confidence"], arrays["correct"], arrays.get("segment"), source)

@@ -59,7 +59,7 @@ class TextRows:
         self._pending: list[list[float]] = []
         self._blocks: list[np.ndarray] = []
         self._large = path.stat().st_size >= config.get("text_stream_bytes")
-        self._spill = None
+        self._spill: _Spill | None = None
         self._max_rows: int | None = None  # set at the first row, when K is known
 
     def __enter__(self) -> TextRows:
