@@ -11,8 +11,8 @@ by their location and shown by :meth:`Problem.render`, never parsed back out of 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 MAX_DETAILS = 50
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -50,7 +50,7 @@ class Model(BaseModel):
 
 class Project(Model):
     name: Annotated[str, Field(min_length=1, strict=True, json_schema_extra={"expect": "a non-empty text"})]
-    summary: Annotated[Optional[str], Field(strict=True, json_schema_extra={"expect": "a text"})] = None
+    summary: Annotated[str | None, Field(strict=True, json_schema_extra={"expect": "a text"})] = None
 
     @field_validator("name")
     @classmethod
@@ -79,28 +79,28 @@ class Scores(Model):
 
 
 class Context(Model):
-    launch_weeks: Optional[Count] = Field(None, description="weeks until production launch is needed")
-    labeled_examples: Optional[Count] = Field(None, description="labeled in-domain examples available")
-    has_eval_set: Optional[Flag] = Field(None, description="a held-out eval set with routine, edge and adversarial cases exists")
-    failure_classes_known: Optional[Flag] = Field(None, description="recurring, measured failure classes have been identified")
-    monthly_volume: Optional[Count] = Field(None, description="requests or predictions per month")
-    confidence_used_downstream: Optional[Flag] = Field(None, description="predicted confidence drives thresholds, routing or human review")
-    high_stakes: Optional[Flag] = Field(None, description="errors harm people, money or safety")
-    sovereignty_required: Optional[Flag] = Field(None, description="weights must be owned and run on own infrastructure")
-    proprietary_data_moat: Optional[Flag] = Field(None, description="a large proprietary corpus unlike public pre-training data")
+    launch_weeks: Count | None = Field(None, description="weeks until production launch is needed")
+    labeled_examples: Count | None = Field(None, description="labeled in-domain examples available")
+    has_eval_set: Flag | None = Field(None, description="a held-out eval set with routine, edge and adversarial cases exists")
+    failure_classes_known: Flag | None = Field(None, description="recurring, measured failure classes have been identified")
+    monthly_volume: Count | None = Field(None, description="requests or predictions per month")
+    confidence_used_downstream: Flag | None = Field(None, description="predicted confidence drives thresholds, routing or human review")
+    high_stakes: Flag | None = Field(None, description="errors harm people, money or safety")
+    sovereignty_required: Flag | None = Field(None, description="weights must be owned and run on own infrastructure")
+    proprietary_data_moat: Flag | None = Field(None, description="a large proprietary corpus unlike public pre-training data")
     adaptation_tried: Annotated[
         list[StrategyId],
         Field(json_schema_extra={"expect": "a list of strategy ids (" + ", ".join(STRATEGIES) + ")"}),
     ] = Field(default_factory=list, description="strategies already tried that failed to meet the target")
     # Interface section 6; last, so the questionnaire asks them after the first part's facts.
     failure_cause: Annotated[
-        Optional[FailureCause],
+        FailureCause | None,
         Field(json_schema_extra={"expect": "one of " + ", ".join(FAILURE_CAUSES)}),
     ] = Field(None, description=("what the failure analysis found: knowledge (facts the model cannot know), "
                                  "behaviour (recurring wrong outputs), coverage (domain or language barely "
                                  "covered) or confidence (confidences mislead)"))
     current_approach: Annotated[
-        Optional[Approach],
+        Approach | None,
         Field(json_schema_extra={"expect": "one of " + ", ".join(APPROACHES)}),
     ] = Field(None, description="what runs in production today: none, pretrained, fine_tune, calibrate or from_scratch")
 
@@ -112,12 +112,12 @@ class Context(Model):
 
 
 class Baseline(Model):
-    accuracy: Optional[Fraction] = Field(None, description="claimed baseline accuracy, 0..1")
-    ece: Optional[Fraction] = Field(None, description="claimed expected calibration error, 0..1")
-    target_accuracy: Optional[Fraction] = Field(None, description="target accuracy, 0..1")
+    accuracy: Fraction | None = Field(None, description="claimed baseline accuracy, 0..1")
+    ece: Fraction | None = Field(None, description="claimed expected calibration error, 0..1")
+    target_accuracy: Fraction | None = Field(None, description="target accuracy, 0..1")
     target_ece: Fraction = Field(DEFAULT_TARGET_ECE, description="target expected calibration error, 0..1")
     predictions: Annotated[
-        Optional[str], Field(min_length=1, strict=True, json_schema_extra={"expect": "a file path"})
+        str | None, Field(min_length=1, strict=True, json_schema_extra={"expect": "a file path"})
     ] = Field(None, description="attached predictions file, relative to the profile's folder")
 
 
@@ -128,7 +128,7 @@ class Profile(Model):
     project: Project
     scores: Scores
     context: Context = Field(default_factory=Context)
-    baseline: Optional[Baseline] = None
+    baseline: Baseline | None = None
     economics: Economics | None = Field(
         None, description="money per strategy: build, monthly, per_request and success_rate, each a number or a "
                           "[low, high] range (interface section 6)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import typing
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
@@ -60,7 +60,7 @@ class Strategy(Model):
     purpose: Text
     base: Amount
     indices: dict[str, Annotated[int, Field(ge=0, le=100)]]
-    indices_note: Optional[str] = None
+    indices_note: str | None = None
     # [low, high]: typical weeks from the decision to production. The engine compares the
     # launch date with it, and the economics roadmap schedules its stages with it.
     time_to_production_weeks: Annotated[list[Weeks], Field(min_length=2, max_length=2)]
@@ -75,12 +75,12 @@ class Strategy(Model):
 
 
 class Effect(Model):
-    adjust: Optional[str] = None
-    by: Optional[Amount] = None
-    veto: Optional[str] = None
-    require: Optional[str] = None
-    companion: Optional[str] = None
-    warn: Optional[Text] = None
+    adjust: str | None = None
+    by: Amount | None = None
+    veto: str | None = None
+    require: str | None = None
+    companion: str | None = None
+    warn: Text | None = None
 
     @model_validator(mode="after")
     def _one_effect(self):
@@ -345,7 +345,7 @@ def reference_problems(loaded: Rubric, data: dict) -> list[tuple[tuple, str]]:
 
 
 def id_set_problems(section: str, ids: list[str], expected: tuple, noun: str) -> list[tuple[tuple, str]]:
-    problems = []
+    problems: list[tuple[tuple, str]] = []
     seen: set = set()
     for index, item in enumerate(ids):
         if item in seen:
@@ -360,7 +360,7 @@ def id_set_problems(section: str, ids: list[str], expected: tuple, noun: str) ->
 
 
 def weight_problems(loaded: Rubric) -> list[tuple[tuple, str]]:
-    problems = []
+    problems: list[tuple[tuple, str]] = []
     for dimension, row in loaded.weights.items():
         if dimension not in profile.DIMENSIONS:
             problems.append((("weights", dimension), f"weights for unknown dimension '{dimension}'"
@@ -373,7 +373,7 @@ def weight_problems(loaded: Rubric) -> list[tuple[tuple, str]]:
 
 
 def rule_problems(loaded: Rubric) -> list[tuple[tuple, str]]:
-    problems = []
+    problems: list[tuple[tuple, str]] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(loaded.rules):
         if item.id in seen:

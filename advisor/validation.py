@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import difflib
 import typing
-from typing import Any, Callable, Literal, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 from advisor.document import Lines
 from advisor.errors import Location, Problem
