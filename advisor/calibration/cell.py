@@ -106,10 +106,10 @@ def cell_table(keys, values: list) -> CellTable:
     if few.size:
         lookup = np.full(size, -1, dtype=np.intp)
         lookup[present[few]] = few
-        rows = np.flatnonzero(lookup[keys] >= 0)  # at most SMALL_CELL rows per small cell
-        cell = lookup[keys[rows]]
+        in_small = np.flatnonzero(lookup[keys] >= 0)  # at most SMALL_CELL rows per small cell
+        cell = lookup[keys[in_small]]
         for j in few:
-            mine = rows[cell == j]
+            mine = in_small[cell == j]
             small[int(j)] = np.column_stack([column[mine] for column in columns])
     return CellTable(present.astype(np.int64), counts, mean, root, small)
 

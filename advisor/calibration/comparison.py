@@ -21,6 +21,8 @@ the same segment per row when both have segments); otherwise
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from . import binning, progress
@@ -131,7 +133,7 @@ def _paired(rows_a: dict, rows_b: dict, edges: np.ndarray, n_resamples: int, str
         point[side] = _metrics_from_sums(*sums, rows["nll"].sum(keepdims=True), rows["brier"].sum(keepdims=True), n)
     difference = {key: float(point["b"][key][0] - point["a"][key][0]) for key in METRICS}
     way = draws_for(n, draws) if (2 * n_bins) ** 2 <= CELL_LIMIT else "rows"
-    out = {"difference": difference, "intervals": None, "distinguishable": None, "draws": way}
+    out: dict[str, Any] = {"difference": difference, "intervals": None, "distinguishable": None, "draws": way}
     if n_resamples <= 0 or n == 0:
         return out
     rng = np.random.default_rng(stream)
@@ -144,7 +146,7 @@ def _paired(rows_a: dict, rows_b: dict, edges: np.ndarray, n_resamples: int, str
     return out
 
 
-def _bin_sums(index, correct, conf, n_bins: int) -> tuple:
+def _bin_sums(index, correct, conf, n_bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-bin (correct, confidence sum, count), each (R, B), of (R, n) bin indices, correctness and confidences."""
     r = index.shape[0]
     flat = (index + (np.arange(r) * n_bins)[:, None]).ravel()
@@ -164,7 +166,7 @@ def _row_replicates(rows_a: dict, rows_b: dict, edges: np.ndarray, n_resamples: 
         count = min(step, n_resamples - first)
         draw = rng.integers(0, n, size=(count, n))
         metrics = []
-        for rows, bins in zip((rows_a, rows_b), index):
+        for rows, bins in zip((rows_a, rows_b), index, strict=True):
             sums = _bin_sums(bins[draw], rows["correct"][draw], rows["confidence"][draw], n_bins)
             metrics.append(_metrics_from_sums(*sums, rows["nll"][draw].sum(axis=1), rows["brier"][draw].sum(axis=1), n))
         for key in METRICS:

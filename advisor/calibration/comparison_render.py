@@ -50,7 +50,7 @@ def format_comparison_text(result: dict) -> str:
     table = [head, *_rows(result)]
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     for row in table:
-        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     for segment in result.get("segments") or []:
         lines.append("")
         lines.append(f"segment {segment['name']} ({segment['n_samples']:,} rows)")

@@ -149,7 +149,7 @@ def _fit_isotonic_maps(preds: BasePredictions, ids: np.ndarray, k: int) -> list[
     columns = _calibrated_columns(preds.n_classes)
     maps: list[list] = [[None] * len(columns) for _ in range(k)]
     for positions in _column_groups(list(range(len(columns))), preds.n_samples):
-        if isinstance(preds, Predictions) and preds.kind == "probs" and preds.probs.dtype == np.float64:
+        if isinstance(preds, Predictions) and preds.probs is not None and preds.probs.dtype == np.float64:
             values = preds.probs[:, [columns[j] for j in positions]] if len(positions) > 1 else \
                 preds.probs[:, columns[positions[0]]][:, None]  # a view: no copy of an in-memory column
         else:

@@ -18,6 +18,8 @@ lookup. Margins are clipped to +-1e200 as the general pass clips shifted scores.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .block import ordered_map
@@ -67,7 +69,7 @@ class MarginRows:
                 self.strict_groups[j] = bool(strict[mine].all())
         np.clip(self.margins, -MARGIN_LIMIT, MARGIN_LIMIT, out=self.margins)
         self.pieces = [(j, start, min(stop, start + CHUNK))
-                       for j, (lo, stop) in enumerate(zip(bounds[:-1], bounds[1:]))
+                       for j, (lo, stop) in enumerate(itertools.pairwise(bounds))
                        for start in range(lo, stop, CHUNK)]
 
     def all_strict(self, excluded=None) -> bool:

@@ -36,6 +36,7 @@ on two threads in any order and land at their own index.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
@@ -204,7 +205,7 @@ def bootstrap_intervals(confidences, correct, n_bins: int = 15, scheme: str = "w
         "draws": "rows" | "cells"}`` (None when ``n_resamples == 0``).
     """
     n = np.size(confidences)
-    result = {"level": level, "n_resamples": int(n_resamples), "seed": int(seed), "accuracy": None, "ece": None,
+    result: dict[str, Any] = {"level": level, "n_resamples": int(n_resamples), "seed": int(seed), "accuracy": None, "ece": None,
               "draws": "rows" if scheme == "mass" else draws_for(n, draws, scheme)}
     if n_resamples > 0:
         accuracies, eces = bootstrap_ece_accuracy(confidences, correct, n_bins, scheme, n_resamples, seed, draws)
