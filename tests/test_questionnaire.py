@@ -12,9 +12,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor import profile, questionnaire as q
-from advisor.questionnaire import progress, question, session, writer
+from advisor import profile
+from advisor import questionnaire as q
 from advisor.cli import main
+from advisor.questionnaire import progress, question, session, writer
 from advisor.rubric import load_rubric
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -591,10 +592,10 @@ def test_rubric_texts_with_terminal_escapes_are_shown_escaped(here, monkeypatch)
 
     def hostile(rubric):
         questions = real(rubric)
-        for question in questions:
-            question.prompt += " \x1b[2J"
-            question.help += " \x9b31m"
-            question.anchors = [level + "\x07" for level in question.anchors]
+        for item in questions:
+            item.prompt += " \x1b[2J"
+            item.help += " \x9b31m"
+            item.anchors = [level + "\x07" for level in item.anchors]
         return questions
 
     monkeypatch.setattr(session, "build_questions", hostile)

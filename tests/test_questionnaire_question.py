@@ -8,8 +8,7 @@ import yaml
 from click.testing import CliRunner
 
 from advisor.cli import main
-from advisor.questionnaire.question import (Question, build_questions, check_answer, optional_section,
-                                            profile_data)
+from advisor.questionnaire.question import Question, build_questions, check_answer, optional_section, profile_data
 from advisor.rubric import load_rubric
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

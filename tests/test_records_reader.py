@@ -24,14 +24,14 @@ def run(path, *options):
 
 def write_csv(path, conf=CONF, correct=CORRECT, segments=SEGMENTS, header="confidence,correct,segment"):
     rows = ["" if c is None else repr(c) for c in conf]
-    body = "".join(f"{c},{ok},{s}\n" for c, ok, s in zip(rows, correct, segments))
+    body = "".join(f"{c},{ok},{s}\n" for c, ok, s in zip(rows, correct, segments, strict=True))
     path.write_text(header + "\n" + body)
     return path
 
 
 def write_jsonl(path, conf=CONF, correct=CORRECT, segments=SEGMENTS):
     path.write_text("".join(json.dumps({"confidence": c, "correct": bool(ok), "segment": s}) + "\n"
-                            for c, ok, s in zip(conf, correct, segments)))
+                            for c, ok, s in zip(conf, correct, segments, strict=True)))
     return path
 
 
@@ -145,14 +145,14 @@ def test_segments_of_class_predictions_in_every_layout(tmp_path, layout):
         path = tmp_path / "p.csv"
         if layout == "csv":
             path.write_text("label,p0,p1,segment\n" + "".join(
-                f"{y},{p[0]},{p[1]},{s}\n" for y, p, s in zip(LABELS, PROBS, CLASS_SEGMENTS)))
+                f"{y},{p[0]},{p[1]},{s}\n" for y, p, s in zip(LABELS, PROBS, CLASS_SEGMENTS, strict=True)))
         else:
             path.write_text("segment,label,p0,p1\n" + "".join(
-                f"{s},{y},{p[0]},{p[1]}\n" for y, p, s in zip(LABELS, PROBS, CLASS_SEGMENTS)))
+                f"{s},{y},{p[0]},{p[1]}\n" for y, p, s in zip(LABELS, PROBS, CLASS_SEGMENTS, strict=True)))
     elif layout == "jsonl":
         path = tmp_path / "p.jsonl"
         path.write_text("".join(json.dumps({"label": y, "probs": p, "segment": s}) + "\n"
-                                for y, p, s in zip(LABELS, PROBS, CLASS_SEGMENTS)))
+                                for y, p, s in zip(LABELS, PROBS, CLASS_SEGMENTS, strict=True)))
     else:
         path = tmp_path / "p.npz"
         segment = np.array(CLASS_SEGMENTS) if layout == "npz" else np.array([str(s) for s in CLASS_SEGMENTS])

@@ -32,7 +32,7 @@ def section5(conf, correct, n_bins=15):
     """ece, mce and bins of section 5 with c = confidence, one row at a time."""
     edges = np.linspace(0.0, 1.0, n_bins + 1).tolist()
     members = [[] for _ in range(n_bins)]
-    for c, ok in zip(conf, correct):
+    for c, ok in zip(conf, correct, strict=True):
         m = 0 if c == 0 else next(i for i in range(n_bins) if edges[i] < c <= edges[i + 1])
         members[m].append((c, ok))
     ece = sum(abs(sum(ok for _, ok in b) - sum(c for c, _ in b)) for b in members) / len(conf)
@@ -55,12 +55,12 @@ def write_layout(tmp_path: Path, layout: str, conf, correct, segments=None) -> P
     if layout == "csv":
         path = tmp_path / "records.csv"
         header = "confidence,correct" + (",segment" if segments else "")
-        lines = [f"{c!r},{ok}" + (f",{s}" if segments else "") for c, ok, s in zip(conf, correct, segments or conf)]
+        lines = [f"{c!r},{ok}" + (f",{s}" if segments else "") for c, ok, s in zip(conf, correct, segments or conf, strict=True)]
         path.write_text("\n".join([header, *lines]) + "\n")
     elif layout == "jsonl":
         path = tmp_path / "records.jsonl"
         path.write_text("".join(json.dumps({"confidence": c, "correct": bool(ok), **({"segment": s} if segments else {})})
-                                + "\n" for c, ok, s in zip(conf, correct, segments or conf)))
+                                + "\n" for c, ok, s in zip(conf, correct, segments or conf, strict=True)))
     else:
         path = tmp_path / "records.npz"
         extra = {"segment": np.array(segments)} if segments else {}
@@ -80,7 +80,7 @@ def test_records_follow_section_5_with_c_equal_to_the_confidence(tmp_path, layou
     ece, mce, bins = section5(conf, correct)
     assert data["ece"] == pytest.approx(ece, abs=1e-12)
     assert data["mce"] == pytest.approx(mce, abs=1e-12)
-    for got, want in zip(data["bins"], bins):
+    for got, want in zip(data["bins"], bins, strict=True):
         assert got["count"] == want["count"] and (got["lower"], got["upper"]) == (want["lower"], want["upper"])
         for key in ("confidence", "accuracy"):
             assert got[key] == (None if want[key] is None else pytest.approx(want[key], abs=1e-12))
@@ -111,7 +111,7 @@ def test_integer_segments(tmp_path):
 def loop_selective(conf, correct, target):
     best = None
     for tau in sorted(set(conf)):
-        accepted = [ok for c, ok in zip(conf, correct) if c >= tau]
+        accepted = [ok for c, ok in zip(conf, correct, strict=True) if c >= tau]
         if sum(accepted) / len(accepted) >= target and (best is None or len(accepted) > best[1]):
             best = (tau, len(accepted), sum(accepted) / len(accepted))
     if best is None:

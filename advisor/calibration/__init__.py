@@ -15,8 +15,10 @@ module for the extras.
 from .accumulator import CalibrationAccumulator
 from .binning import assign as assign_bins
 from .binning import mass_edges, width_edges
+from .concentration import error_concentration
 from .config import config_context, get_config, set_config
 from .crossfit import cross_fit, fold_ids
+from .interval import wilson_interval
 from .metric import (
     accuracy,
     binary_positive_ece,
@@ -30,12 +32,10 @@ from .metric import (
     negative_log_likelihood,
     reliability_bins,
 )
-from .concentration import error_concentration
-from .interval import wilson_interval
 from .predictions import BasePredictions, Predictions, StreamedPredictions, from_arrays
 from .problem import PredictionsFormatError
-from .record import Records, record_metrics, records_from_arrays, top_label_brier
 from .readers import input_files, load_predictions
+from .record import Records, record_metrics, records_from_arrays, top_label_brier
 from .render import format_markdown, format_text, selective_sentence
 from .scaling import (
     apply_isotonic,
@@ -62,15 +62,62 @@ from .uncertainty import (
 )
 
 __all__ = [
-    "BasePredictions", "CalibrationAccumulator", "Predictions", "PredictionsFormatError", "Records", "Segments",
-    "StreamedPredictions", "error_concentration", "record_metrics", "records_from_arrays", "risk_coverage",
-    "segment_table", "selective_prediction", "selective_sentence", "top_label_brier", "wilson_interval",
-    "worst_segment", "accuracy", "apply_isotonic", "apply_isotonic_classes", "apply_platt",
-    "apply_temperature", "assign_bins", "binary_positive_ece", "bootstrap_ece_accuracy",
-    "bootstrap_intervals", "brier_score", "calibration_metrics", "classwise_ece", "config_context",
-    "consistency_eces", "consistency_test", "cross_fit", "debiased_l2_error", "expected_calibration_error",
-    "fit_isotonic", "fit_isotonic_classes", "fit_platt", "fit_temperature", "fold_ids", "format_markdown",
-    "format_text", "from_arrays", "get_config", "input_files", "kumar_equal_bins", "load_predictions",
-    "mass_edges", "maximum_calibration_error", "measure", "negative_log_likelihood", "nll_gradient_in_t",
-    "pool_adjacent_violators", "positive_logit", "reliability_bins", "set_config", "top_label", "width_edges",
+    "BasePredictions",
+    "CalibrationAccumulator",
+    "Predictions",
+    "PredictionsFormatError",
+    "Records",
+    "Segments",
+    "StreamedPredictions",
+    "accuracy",
+    "apply_isotonic",
+    "apply_isotonic_classes",
+    "apply_platt",
+    "apply_temperature",
+    "assign_bins",
+    "binary_positive_ece",
+    "bootstrap_ece_accuracy",
+    "bootstrap_intervals",
+    "brier_score",
+    "calibration_metrics",
+    "classwise_ece",
+    "config_context",
+    "consistency_eces",
+    "consistency_test",
+    "cross_fit",
+    "debiased_l2_error",
+    "error_concentration",
+    "expected_calibration_error",
+    "fit_isotonic",
+    "fit_isotonic_classes",
+    "fit_platt",
+    "fit_temperature",
+    "fold_ids",
+    "format_markdown",
+    "format_text",
+    "from_arrays",
+    "get_config",
+    "input_files",
+    "kumar_equal_bins",
+    "load_predictions",
+    "mass_edges",
+    "maximum_calibration_error",
+    "measure",
+    "negative_log_likelihood",
+    "nll_gradient_in_t",
+    "pool_adjacent_violators",
+    "positive_logit",
+    "record_metrics",
+    "records_from_arrays",
+    "reliability_bins",
+    "risk_coverage",
+    "segment_table",
+    "selective_prediction",
+    "selective_sentence",
+    "set_config",
+    "top_label",
+    "top_label_brier",
+    "width_edges",
+    "wilson_interval",
+    "worst_segment",
 ]

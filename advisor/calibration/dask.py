@@ -121,7 +121,11 @@ def _preds(block: _Block, labels, scores, validate: bool) -> BasePredictions:
     """The block's predictions: validated once, then wrapped as-is on later passes."""
     if block.kind == "file":
         if validate:
-            return load_predictions(block.source)  # checks every value; large arrays are read block by block
+            preds = load_predictions(block.source)  # checks every value; large arrays are read block by block
+            if not isinstance(preds, BasePredictions):
+                raise PredictionsFormatError(f"{block.source}: a partition needs labels and scores, "
+                                             "not (confidence, correct) records")
+            return preds
         labels, scores, kind = _open_npy(block.source)
         block = _Block(kind, block.source, 0)
     return _wrap(block, np.asarray(labels), np.asarray(scores), validate)

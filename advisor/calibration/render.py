@@ -227,12 +227,12 @@ def _concentration_lines(result: dict) -> list[str]:
 
 def _text_table(columns: list[str], rows: list[list[str]]) -> list[str]:
     """Columns padded to their widest cell; numbers right-aligned, the first column and flags (no heading) left."""
-    widths = [max(len(cell) for cell in column) for column in zip(columns, *rows)]
+    widths = [max(len(cell) for cell in column) for column in zip(columns, *rows, strict=True)]
     left = [i == 0 or not name for i, name in enumerate(columns)]
 
     def line(cells):
         padded = [cell.ljust(width) if left[i] else cell.rjust(width) for i, (cell, width) in
-                  enumerate(zip(cells, widths))]
+                  enumerate(zip(cells, widths, strict=True))]
         return ("  " + "  ".join(padded)).rstrip()
 
     return [line(columns), *(line(row) for row in rows)]
@@ -246,7 +246,7 @@ def _markdown_table(columns: list[str], rows: list[list[str]]) -> list[str]:
 
 def _evidence_blocks(result: dict) -> list[tuple[str, list[str], tuple | None]]:
     """(heading, sentences, table or None) of each evidence section present in ``result``."""
-    blocks = []
+    blocks: list[tuple[str, list[str], tuple | None]] = []
     if result.get("selective"):
         blocks.append(("Selective prediction", _selective_lines(result), None))
     table = _segment_table(result)
@@ -308,9 +308,9 @@ def format_text(result: dict) -> str:
         lines += _text_table(*_post_table(result))
         lines.append(f"  * equal-width, {result['n_bins']} bins")
     lines += [f"  note: {note}" for note in post.get("notes", []) + _accuracy_note(result)]
-    for heading, sentences, table in _evidence_blocks(result):
+    for heading, sentences, evidence in _evidence_blocks(result):
         lines += ["", f"{heading}:", *(f"  {sentence}" for sentence in sentences)]
-        lines += _text_table(*table) if table else []
+        lines += _text_table(*evidence) if evidence else []
     scheme, _, _, table = _headline(result)
     lines += ["", f"Reliability bins ({scheme}):"]
     lines += _text_table(BIN_COLUMNS, [_bin_cells(row) for row in table])
@@ -336,10 +336,10 @@ def format_markdown(result: dict) -> str:
         lines += ["", *_markdown_table(["calibration", "ECE (equal-width)", *columns[2:]], rows)]
     # A blank line before each note: a line right under a table would be read as a table row.
     lines += [text for note in post.get("notes", []) + _accuracy_note(result) for text in ("", f"Note: {note}")]
-    for heading, sentences, table in _evidence_blocks(result):
+    for heading, sentences, evidence in _evidence_blocks(result):
         lines += ["", f"{heading}:", ""]
         lines += [text for sentence in sentences for text in (sentence, "")][:-1]
-        lines += ["", *_markdown_table(*table)] if table else []
+        lines += ["", *_markdown_table(*evidence)] if evidence else []
     scheme, _, _, table = _headline(result)
     lines += ["", f"Reliability bins ({scheme}):", ""]
     lines += _markdown_table(BIN_COLUMNS, [_bin_cells(row) for row in table])

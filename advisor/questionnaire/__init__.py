@@ -11,4 +11,4 @@
 from advisor.questionnaire.session import FORCE_INTERACTIVE_ENV, Outcome, run
 from advisor.questionnaire.writer import SCHEMA_FILE, starter_profile
 
-__all__ = ["FORCE_INTERACTIVE_ENV", "Outcome", "SCHEMA_FILE", "run", "starter_profile"]
+__all__ = ["FORCE_INTERACTIVE_ENV", "SCHEMA_FILE", "Outcome", "run", "starter_profile"]

@@ -13,7 +13,7 @@ mentioned, not followed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Optional
+from typing import Annotated, Any, NoReturn
 
 import yaml
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
@@ -32,7 +32,7 @@ PROGRESS_VERSION = 1
 PROGRESS_BROKEN = "not a usable questionnaire progress file (fix it, or delete it to start over)"
 
 # Paths saved in a progress file: they are shown and used, so they are checked like typed names.
-SavedPath = Annotated[Optional[str], Field(min_length=1, strict=True,
+SavedPath = Annotated[str | None, Field(min_length=1, strict=True,
                                            json_schema_extra={"expect": "a file path or null"})]
 
 

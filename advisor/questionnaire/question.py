@@ -17,9 +17,10 @@ question keys are field paths of any depth (``economics.strategies.pretrained.bu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from advisor import document
 from advisor import profile as prof
@@ -120,7 +121,7 @@ def fact_questions(rubric) -> list[Question]:
         question = _get(help_entry, "question") or description[:1].upper() + description[1:]
         help_text = _get(help_entry, "help") or description
         kind = _fact_kind(annotation)
-        default = [] if kind == "strategies" else None
+        default: list | None = [] if kind == "strategies" else None
         questions.append(Question(f"context.{name}", kind, question, help_text, default=default))
     return questions
 

@@ -23,12 +23,28 @@ from advisor import document
 from advisor import profile as prof
 from advisor.errors import AnswersError, PredictionsError
 from advisor.output import check_output, refuse_inputs, write_file_atomically
-from advisor.questionnaire.progress import (PROGRESS_FILE, Progress, check_saved_answers, load_progress,
-                                            save_progress)
-from advisor.questionnaire.prompt import (DEFAULT_OUTPUT, PROFILE_PATH_HELP, ask_line, ask_new_file, ask_yes_no,
-                                          check_profile_target, confirm_saved_target, inert, say, stop)
-from advisor.questionnaire.question import (Question, build_questions, check_answer, display, parse_answer,
-                                            predictions_problems, profile_data)
+from advisor.questionnaire.progress import PROGRESS_FILE, Progress, check_saved_answers, load_progress, save_progress
+from advisor.questionnaire.prompt import (
+    DEFAULT_OUTPUT,
+    PROFILE_PATH_HELP,
+    ask_line,
+    ask_new_file,
+    ask_yes_no,
+    check_profile_target,
+    confirm_saved_target,
+    inert,
+    say,
+    stop,
+)
+from advisor.questionnaire.question import (
+    Question,
+    build_questions,
+    check_answer,
+    display,
+    parse_answer,
+    predictions_problems,
+    profile_data,
+)
 from advisor.questionnaire.writer import load_rubric, one_line, profile_yaml, rebased, written_header
 
 STDIN_NAME = "<stdin>"
@@ -140,7 +156,7 @@ def _plan_text(plan: Plan) -> str:
 
 
 def _confirm_resume(progress: Path, plan: Plan) -> bool:
-    count = len(plan.saved.answers)
+    count = len(plan.saved.answers) if plan.saved is not None else 0
     say(f"An unfinished questionnaire ({count} answers) is saved in {progress}.\n{_plan_text(plan)}")
     try:
         return ask_yes_no("Resume it?", True, "y continues from the saved answers; n starts over and replaces them.")

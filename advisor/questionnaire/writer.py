@@ -74,7 +74,7 @@ def profile_yaml(data: dict, rubric, header: list[str]) -> str:
     context = data.get("context") or {}
     for name in prof.CONTEXT_FACTS:
         lines += _comment(_sentence(prof.Context.model_fields[name].description), "  ")
-        default = [] if name == "adaptation_tried" else None
+        default: list | None = [] if name == "adaptation_tried" else None
         lines.append(f"  {name}: {scalar(context.get(name, default))}")
     lines += [""] + baseline_lines(data.get("baseline"))
     for name, info in prof.Profile.model_fields.items():

@@ -112,8 +112,8 @@ from pathlib import Path
 
 from .. import progress
 from ..predictions import BasePredictions
-from ..record import Records
 from ..problem import PredictionsFormatError, fail, os_reason
+from ..record import Records
 from .csv import column_layout, load_csv
 from .jsonl import load_jsonl
 from .npy import NPY_NAME, load_npy
