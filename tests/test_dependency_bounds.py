@@ -13,7 +13,7 @@ tomllib = pytest.importorskip("tomllib")  # Python 3.11+; CI runs 3.11
 
 ROOT = Path(__file__).resolve().parent.parent
 # The extras CI installs; `lint` is pinned exactly and `fuzz` is not run in CI.
-RANGED_EXTRAS = ("test", "dask")
+RANGED_EXTRAS = ("test", "dask", "parquet")
 
 
 def declared() -> list[Requirement]:

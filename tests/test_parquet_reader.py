@@ -37,7 +37,7 @@ def class_rows(n=300, k=4, seed=0):
 def write_csv(path, labels, probs, segments):
     k = probs.shape[1]
     path.write_text("label," + ",".join(f"p{j}" for j in range(k)) + ",segment\n" + "".join(
-        f"{y}," + ",".join(repr(float(v)) for v in row) + f",{s}\n" for y, row, s in zip(labels, probs, segments)))
+        f"{y}," + ",".join(repr(float(v)) for v in row) + f",{s}\n" for y, row, s in zip(labels, probs, segments, strict=True)))
 
 
 def test_class_predictions_read_in_batches_equal_the_csv(tmp_path):

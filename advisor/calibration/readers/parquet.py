@@ -28,6 +28,7 @@ from .. import config
 from ..predictions import BasePredictions, from_arrays
 from ..problem import fail
 from ..record import Records, records_from_arrays
+from ..rowfile import RowFile
 from ..segment import SegmentNames
 from .header import ROW_BYTES
 from .layout import Layout, table_layout
@@ -142,7 +143,7 @@ class _Gathered:
         self.spill = _Spill() if large else None
 
     def add(self, batch, source: str) -> None:
-        columns = dict(zip(self.names, batch.columns))
+        columns = dict(zip(self.names, batch.columns, strict=True))
         for role in ("label", "correct", "segment"):
             if role in columns and columns[role].null_count:
                 row = self.rows + int(np.flatnonzero(columns[role].is_null().to_numpy(zero_copy_only=False))[0])
@@ -184,12 +185,14 @@ class _Gathered:
         try:
             if layout.kind == "confidence":
                 return records_from_arrays(arrays["confidence"], arrays["correct"], segments, source)
+            scores: np.ndarray | RowFile
             if self.spill is not None:
                 scores = self.spill.finish(self.rows)
             else:
                 scores = np.concatenate(self.scores)
                 scores = scores[:, 0] if layout.binary else scores
-            return from_arrays(arrays["label"], source=source, segments=segments, **{layout.kind: scores})
+            probs, logits = (scores, None) if layout.kind == "probs" else (None, scores)
+            return from_arrays(arrays["label"], probs=probs, logits=logits, source=source, segments=segments)
         except Exception:
             self.discard()
             raise
