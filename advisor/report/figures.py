@@ -125,7 +125,7 @@ def scores_geometry(assessment: Assessment | dict) -> dict:
     x = lambda v: left + width * (v - low) / span  # noqa: E731
     primary = a.recommendation.primary
     bars = []
-    for i, (s, score) in enumerate(zip(a.strategies, scores)):
+    for i, (s, score) in enumerate(zip(a.strategies, scores, strict=True)):
         x0, x1 = sorted((x(0.0), x(score)))
         name = s.name or STRATEGY_LABELS.get(s.id, s.id)
         note = "" if s.status == "eligible" else f" ({s.status})"
