@@ -38,7 +38,7 @@ def records() -> list[tuple[float, int, str]]:
     confidence = probs.max(axis=1)
     correct = probs.argmax(axis=1) == y_test
     segment = np.where(ink_test < light, "faint", np.where(ink_test < heavy, "medium", "bold"))
-    return [(round(float(c), 6), int(ok), str(s)) for c, ok, s in zip(confidence, correct, segment)]
+    return [(round(float(c), 6), int(ok), str(s)) for c, ok, s in zip(confidence, correct, segment, strict=True)]
 
 
 def main() -> None:
