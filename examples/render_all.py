@@ -2,8 +2,9 @@
 
 Each folder here with a ``profile.yaml`` gets ``report.md``,
 ``report.scores.svg`` and, when the profile attaches predictions,
-``report.reliability.svg`` -- exactly what
-``advisor assess profile.yaml -o report.md`` writes when run in that folder.
+``report.reliability.svg`` (with an ``economics`` section, ``report.costs.svg``) -- exactly
+what ``advisor assess profile.yaml -o report.md`` writes when run in that folder -- and the
+other formats: ``report.html`` (``--format html``) and ``report.adr.md`` (``--format adr``).
 ``tests/test_examples.py`` fails when a committed file is out of date.
 
     python examples/render_all.py           # rewrite the files
@@ -24,6 +25,7 @@ EXAMPLES = Path(__file__).resolve().parent
 REPORT = "report.md"
 SCHEMA = "advisor-profile.schema.json"
 ASSESSMENT_SCHEMA = "advisor-assessment.schema.json"
+OTHER_FORMATS = {"html": "report.html", "adr": "report.adr.md"}
 
 
 @contextmanager
@@ -45,7 +47,10 @@ def render_example(folder: Path) -> dict[str, str]:
     """File name -> content of everything ``assess -o report.md`` writes for this example."""
     with working_directory(folder):
         assessment = engine.assess_file("profile.yaml")
-    return {path.name: text for path, text in report.report_files(assessment, Path(REPORT)).items()}
+        files = {path.name: text for path, text in report.report_files(assessment, Path(REPORT)).items()}
+        for fmt, name in OTHER_FORMATS.items():
+            files.update({path.name: text for path, text in report.report_files(assessment, Path(name), fmt=fmt).items()})
+    return files
 
 
 def expected_files() -> dict[Path, str]:

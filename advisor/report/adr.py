@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from advisor.assessment import Assessment
-from advisor.report import view
+from advisor.report import summary, view
 from advisor.report.markdown import markdown_environment
 from advisor.report.summary import lower_first
 from advisor.text import for_document
@@ -37,5 +37,6 @@ def render_adr(assessment: Assessment | dict, report_dir: Path | None = None) ->
     a = Assessment.coerce(assessment)
     env = markdown_environment(a)
     env.filters["lower_first"] = lower_first
-    context = dict(view.context(a, None, report_dir), options=option_verdicts(a))
+    context = dict(view.context(a, None, report_dir), options=option_verdicts(a),
+                   risks=summary.risks(a, summary.names_of(a)))
     return for_document(env.get_template(ADR_TEMPLATE).render(context))
