@@ -7,16 +7,23 @@ column, and YAML is plain data only: no aliases (a few lines of them expand to
 gigabytes), no tags but ``!!str``, ``!!seq`` and ``!!map`` (a ``!!python/...``
 tag is code, and ``!!int 1.5`` fails deep in the constructor), no nesting deeper
 than :data:`MAX_DEPTH` (composing nodes recurses and would overflow the stack),
-no implicit dates, keys that are text and appear once (YAML would silently keep
+no implicit dates and no base-60 or octal numbers (``1:30`` and ``010`` are text,
+not 90 and 8), keys that are text and appear once (YAML would silently keep
 the last one), and no control characters in values either (a YAML escape such as
 ``"\\e[2J"`` writes one). Every problem raises the caller's own
-:class:`~advisor.errors.InputError` subclass, naming the file and the line.
+:class:`~advisor.errors.InputError` subclass as :class:`~advisor.errors.Problem`
+records naming the file and the line; a tab, a number too long for Python and a
+loop of symbolic links are named in our words. :attr:`Lines.plain` keeps the text of
+every unquoted value YAML read as something else, so a message can say to quote it.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +35,26 @@ from advisor.text import refused_character
 
 MAX_BYTES = 1 << 20  # 1 MiB: the default rubric is 40 KB, a profile about 2 KB
 MAX_DEPTH = 32  # nested mappings and lists; the default rubric needs 9
+MAX_DIGITS = getattr(sys, "get_int_max_str_digits", lambda: 4300)()  # Python's limit on int("...")
+
+
+INT_TAG, FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+# YAML 1.1's numbers without its base 60 (``1:30`` is 90) and its octal (``010`` is 8): such a
+# plain scalar is text, so a number field refuses it instead of silently taking another value.
+NUMBERS = {
+    INT_TAG: re.compile(r"""^(?:[-+]?0b[0-1_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"""),
+    FLOAT_TAG: re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+                              |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$""", re.X),
+}
+
+
+def plain_data_resolvers() -> dict:
+    """The safe loader's implicit types without timestamps (``name: 2024-06-01`` is text, not a
+    date, and ``2024-13-01`` is not an error deep inside the constructor), base-60 or octal numbers."""
+    return {
+        first: [(tag, NUMBERS.get(tag, regexp)) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
 
 try:  # libyaml when present: rubrics are read often
@@ -37,13 +64,9 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 
 class Loader(_SafeLoader):
-    """The safe loader without implicit timestamps: ``name: 2024-06-01`` is text, not a date
-    (and ``2024-13-01`` is not an error deep inside the constructor)."""
+    """The safe loader reading plain data only (see :func:`plain_data_resolvers`)."""
 
-    yaml_implicit_resolvers = {  # noqa: RUF012  (PyYAML keeps its resolver table on the class)
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
+    yaml_implicit_resolvers = plain_data_resolvers()  # noqa: RUF012  (PyYAML keeps its resolver table on the class)
 
 
 class EventLoader(yaml.SafeLoader):
@@ -74,14 +97,23 @@ def read_document(path: str | Path, error: type[InputError], limit: int = MAX_BY
             raise error("is not a regular file", file=name)
         with open(path, "rb") as handle:
             return read_stream(handle, name, error, limit)
-    except FileNotFoundError:
-        raise error("no such file", file=name) from None
     except IsADirectoryError:
         raise error("is a folder, not a file", file=name) from None
     except OSError as exc:
+        if isinstance(exc, FileNotFoundError) or exc.errno == errno.ELOOP:
+            raise error(os_problem(exc, path), file=name) from None
         raise error(f"cannot read the file: {exc.strerror or exc}", file=name) from None
     except ValueError:  # a NUL in the name
         raise error("cannot read the file: the name holds a NUL character", file=name) from None
+
+
+def os_problem(exc: OSError, path: str | Path) -> str:
+    """Why ``path`` cannot be opened, in our words: a missing file, a link to one, a loop of links."""
+    if exc.errno == errno.ELOOP:
+        return "is a loop of symbolic links, which never reaches a file"
+    if isinstance(exc, FileNotFoundError):
+        return "is a symbolic link to a file that does not exist" if os.path.islink(path) else "no such file"
+    return f"cannot be read ({exc.strerror or exc})"
 
 
 def read_stream(handle, name: str, error: type[InputError], limit: int = MAX_BYTES) -> Document:
@@ -132,6 +164,8 @@ class Lines(dict):
     def __init__(self) -> None:
         super().__init__()
         self.key_lines: dict[Location, int] = {}
+        # Unquoted values YAML read as something other than text (true, 12, null): their source text.
+        self.plain: dict[Location, str] = {}
 
     def near(self, loc: Location) -> int:
         """The line of ``loc``, or of its closest ancestor the document has (1 if none)."""
@@ -157,8 +191,7 @@ def parse_yaml(text: str, source: str, error: type[InputError]) -> tuple[Any, Li
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
-        raise error.of(Problem(source, yaml_line(exc), (), f"invalid YAML{yaml_column(exc)}: {yaml_problem(exc)}")) \
-            from None
+        raise error.of(Problem(source, yaml_line(exc), (), yaml_message(exc, text))) from None
     lines = Lines()
     problems: list[Problem] = []
     if node is not None:
@@ -177,16 +210,20 @@ def construct(loader, node, source: str, error: type[InputError]) -> Any:
         return None
     try:
         return loader.construct_document(node)
-    except (ValueError, OverflowError) as exc:
-        line = node.start_mark.line + 1
+    except (ValueError, OverflowError):
+        line, unreadable = node.start_mark.line + 1, "a value cannot be read"
         probe = Loader("")  # the failed loader keeps half-built state
         for scalar in scalars(node):
             try:
                 probe.construct_object(scalar)
             except (ValueError, OverflowError):
                 line = scalar.start_mark.line + 1
+                digits = sum(ch.isdigit() for ch in scalar.value)
+                if MAX_DIGITS and digits > MAX_DIGITS:  # Python's own message names a sys function
+                    unreadable = (f"a number of {digits:,} digits is too long (advisor reads numbers of up to "
+                                  f"{MAX_DIGITS:,} digits); write it in quotes if it is text")
                 break
-        raise error.of(Problem(source, line, (), f"invalid YAML: a value cannot be read ({exc})")) from None
+        raise error.of(Problem(source, line, (), f"invalid YAML: {unreadable}")) from None
 
 
 def scalars(node):
@@ -243,6 +280,20 @@ def yaml_column(exc: yaml.YAMLError) -> str:
     return f" at column {mark.column + 1}" if mark is not None else ""
 
 
+def yaml_message(exc: yaml.YAMLError, text: str) -> str:
+    """What is wrong, naming a tab, which YAML's own message calls a character that cannot start a token."""
+    mark = yaml_mark(exc)
+    if mark is not None and getattr(exc, "problem_mark", None) is mark:
+        lines = text.splitlines()  # YAML's line breaks: the others are refused before parsing
+        line = lines[mark.line] if mark.line < len(lines) else ""
+        if line[mark.column:mark.column + 1] == "\t":
+            if not line[:mark.column].strip():
+                return f"a tab character at column {mark.column + 1}: YAML does not allow tabs in indentation; " \
+                       "indent with spaces"
+            return f"a tab character at column {mark.column + 1}: YAML does not allow a tab here; use spaces"
+    return f"invalid YAML{yaml_column(exc)}: {yaml_problem(exc)}"
+
+
 def yaml_problem(exc: yaml.YAMLError) -> str:
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
@@ -288,6 +339,8 @@ def map_lines(node, path: Location, lines: Lines, problems: list[Problem], sourc
             keys.add(key)
             map_lines(value_node, path + (key,), lines, problems, source)
             lines.key_lines[path + (key,)] = line
+    elif isinstance(node, yaml.ScalarNode) and not node.style and node.tag != STR_TAG:  # libyaml: "", not None
+        lines.plain[path] = node.value  # "NO" or "12" as written, for a hint to quote it
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             map_lines(item, path + (index,), lines, problems, source)

@@ -203,10 +203,8 @@ def predictions_path_problem(path: Path) -> str | None:
     """Why ``path`` cannot be a predictions file, if it visibly cannot."""
     try:
         path.stat()
-    except FileNotFoundError:
-        return "no such file"
-    except OSError as exc:  # a name too long, a loop of links, a folder we may not enter
-        return f"cannot be read ({exc.strerror or exc})"
+    except OSError as exc:  # missing, a loop of links, a name too long, a folder we may not enter
+        return document.os_problem(exc, path)
     except ValueError:  # a NUL character, which no file name can hold
         return "cannot be read (the name holds a NUL character)"
     if path.is_dir():

@@ -66,7 +66,7 @@ def problems_of(errors: Sequence[Any], model: type, data: Any, source: str | Non
             message = "unknown key" + suggestion(model, loc) if kind == "extra_forbidden" else required(model, loc)
         else:
             line = lines.near(loc)
-            message = describe(err, kind, model, loc)
+            message = describe(err, kind, model, loc) + quote_hint(kind, err.get("input"), lines.plain.get(loc))
         found.append(Problem(source, line if source else None, loc, message, label(loc) if label else None))
     return found
 
@@ -82,6 +82,15 @@ def describe(err: dict, kind: str, model: type, loc: Location) -> str:
     if "input" in err and kind not in NO_INPUT_SHOWN:
         message += f" (got {show(err['input'])})"
     return message
+
+
+def quote_hint(kind: str, value: Any, written: str | None) -> str:
+    """For text that YAML read as something else (``NO`` is false, ``12`` a number): how to keep it text."""
+    if kind != "string_type" or written is None or not isinstance(value, (bool, int, float)):
+        return ""
+    if written == show(value):
+        return f"; write \"{written}\" in quotes to make it text"
+    return f"; YAML reads an unquoted {written} as {show(value)}: write \"{written}\" in quotes to keep it as text"
 
 
 def required(model: type, loc: Location) -> str:

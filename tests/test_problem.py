@@ -66,7 +66,7 @@ def test_the_translator_uses_the_declared_expectations_and_the_key_lines():
 
 def test_without_a_file_a_problem_has_no_file_or_line():
     assert translated(profile.Profile, f"version: 1\nproject: {{name: 7}}\n{SCORES}", source=None) == [
-        "project.name: must be a non-empty text (got 7)"]
+        'project.name: must be a non-empty text (got 7); write "7" in quotes to make it text']
 
 
 def test_the_translator_follows_lists_and_mappings_of_models_and_names_rules_by_id(tmp_path):

@@ -487,7 +487,7 @@ def test_output_and_rubric_on_the_command_line_win_over_the_saved_ones(here):
 
 
 BAD_PROGRESS = {
-    "advisor_questionnaire: 1\nrubric: 5\nanswers: {}\n": ":2: rubric: must be a file path or null (got 5)",
+    "advisor_questionnaire: 1\nrubric: 5\nanswers: {}\n": ":2: rubric: must be a file path or null (got 5); write \"5\" in quotes to make it text",
     "advisor_questionnaire: 1\noutput: [1]\nanswers: {}\n": ":2: output: must be a file path or null (got a list)",
     "advisor_questionnaire: 1\ncwd: {a: 1}\nanswers: {}\n": ":2: cwd: must be a file path or null (got a mapping)",
     "answers: {}\n": ":1: advisor_questionnaire: is required (must be 1)",

@@ -141,7 +141,7 @@ PROFILES = {
     "a key that names a type": (replace_once(GOOD, "version: 1", "version: 1\nint: 1").encode(),
                                 ["bad.yaml:5: int: unknown key"]),
     "an integer too long for Python": (replace_once(GOOD, "cost: 3", "cost: " + "9" * 5000).encode(),
-                                       ["bad.yaml:12: invalid YAML: a value cannot be read"]),
+                                       ["bad.yaml:12: invalid YAML: a number of 5,000 digits is too long"]),
     "a predictions name too long": (replace_once(GOOD, "baseline:\n", "baseline:\n  predictions: " + "a" * 300 + "\n").encode(),
                                     ["bad.yaml:27: baseline.predictions: cannot be read (File name too long)"]),
     "missing predictions": (replace_once(GOOD, "baseline:\n", "baseline:\n  predictions: none.npz\n").encode(),

@@ -108,6 +108,8 @@ indexing scheme.
 
 from __future__ import annotations
 
+import errno
+
 from pathlib import Path
 
 from .. import progress
@@ -164,6 +166,14 @@ def load_predictions(path) -> BasePredictions | Records:
 
 def check_regular_file(path: Path, source: str) -> None:
     if not path.exists():
+        # exists() is False for a loop of links and for a link to a missing file too: say which.
+        if path.is_symlink():
+            try:
+                path.stat()
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise fail(source, "is a loop of symbolic links, which never reaches a file") from None
+            raise fail(source, "is a symbolic link to a file that does not exist")
         raise fail(source, "file not found")
     if path.is_dir():
         raise fail(source, "is a folder, not a file")
