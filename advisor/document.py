@@ -66,7 +66,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 class Loader(_SafeLoader):
     """The safe loader reading plain data only (see :func:`plain_data_resolvers`)."""
 
-    yaml_implicit_resolvers = plain_data_resolvers()  # noqa: RUF012  (PyYAML keeps its resolver table on the class)
+    yaml_implicit_resolvers = plain_data_resolvers()
 
 
 class EventLoader(yaml.SafeLoader):
@@ -282,8 +282,8 @@ def yaml_column(exc: yaml.YAMLError) -> str:
 
 def yaml_message(exc: yaml.YAMLError, text: str) -> str:
     """What is wrong, naming a tab, which YAML's own message calls a character that cannot start a token."""
-    mark = yaml_mark(exc)
-    if mark is not None and getattr(exc, "problem_mark", None) is mark:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
         lines = text.splitlines()  # YAML's line breaks: the others are refused before parsing
         line = lines[mark.line] if mark.line < len(lines) else ""
         if line[mark.column:mark.column + 1] == "\t":

@@ -109,7 +109,6 @@ indexing scheme.
 from __future__ import annotations
 
 import errno
-
 from pathlib import Path
 
 from .. import progress
