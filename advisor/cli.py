@@ -19,6 +19,7 @@ from advisor import __version__
 from advisor.errors import AdvisorError, InputError, Interrupted, PredictionsError
 from advisor.output import (
     check_output,
+    forced,
     refuse_inputs,
     write_file_atomically,
     write_files_atomically,
@@ -70,6 +71,20 @@ output_option = click.option(
     "-o", "--output", type=click.Path(), default=None,
     help="Write to this file instead of standard output (written only on success).",
 )
+
+
+def force_option(command):
+    """``--force``: replace an output file even if it is read-only (for the whole command)."""
+
+    @click.option("--force", is_flag=True, help="Replace output files even if they are read-only.")
+    @functools.wraps(command)
+    def wrapper(*args, force=False, **kwargs):
+        with forced(force):
+            return command(*args, **kwargs)
+
+    return wrapper
+
+
 rubric_option = click.option(
     "--rubric", "rubric_path", type=click.Path(), default=None,
     help="Use this rubric YAML instead of the built-in default.",
@@ -86,6 +101,7 @@ def main():
 @main.command()
 @click.argument("profile", type=click.Path())
 @output_option
+@force_option
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json", "html", "adr"]), default="markdown",
               show_default=True, help="markdown (with SVG figures beside it), json, html (one self-contained "
               "file) or adr (an Architecture Decision Record, MADR 4.0).")
@@ -129,6 +145,7 @@ def attached_files(profile: str, assessment: dict) -> list[Path]:
 @click.argument("new", type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 @output_option
+@force_option
 @rubric_option
 @handle_errors
 def diff(old, new, fmt, output, rubric_path):
@@ -173,6 +190,7 @@ def diff(old, new, fmt, output, rubric_path):
               help="Report selective prediction: how many rows can be automated at this accuracy, "
                    "before and after calibration.")
 @output_option
+@force_option
 @handle_errors
 def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, folds, seed, target_accuracy, output,
                 **limits):
@@ -222,6 +240,7 @@ def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, fold
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of every random draw (a whole number of 0 or more).")
 @output_option
+@force_option
 @handle_errors
 def compare(first, second, bins, fmt, n_bootstrap, seed, output):
     """Compare two models' predictions A and B of the same rows: differences B - A with paired intervals."""
@@ -283,6 +302,7 @@ def validate(profile, rubric_path):
               help="Take the answers from this YAML/JSON file instead of the terminal.")
 @click.option("--resume", is_flag=True, help="Continue a questionnaire that was interrupted.")
 @rubric_option
+@force_option
 @handle_errors
 def questionnaire(output, answers_path, resume, rubric_path):
     """Answer the rubric's questions and write a profile YAML.
@@ -305,7 +325,7 @@ def questionnaire(output, answers_path, resume, rubric_path):
 
 @main.command()
 @click.argument("path", required=False, type=click.Path())
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file (even a read-only one).")
 @handle_errors
 def init(path, force):
     """Write an annotated starter profile to PATH (default: profile.yaml; - prints it)."""
@@ -317,7 +337,8 @@ def init(path, force):
     target = Path(path or "profile.yaml")
     if target.exists() and not force:
         raise InputError("already exists; pass --force to overwrite it", file=str(target))
-    write_file_atomically(target, q.starter_profile())
+    with forced(force):
+        write_file_atomically(target, q.starter_profile())
     click.echo(for_terminal(f"Wrote {target}"))
     schema_path = target.with_name(q.SCHEMA_FILE)
     if not schema_path.exists():
@@ -326,6 +347,7 @@ def init(path, force):
 
 @main.command()
 @output_option
+@force_option
 @click.option("--assessment", "of_assessment", is_flag=True,
               help="The schema of `assess --format json` output instead of the profile's.")
 @handle_errors

@@ -1,10 +1,10 @@
 """Regenerate every example's report (and the profile and assessment JSON Schemas) in examples/.
 
-Each folder here with a ``profile.yaml`` gets ``report.md``,
-``report.scores.svg`` and, when the profile attaches predictions,
-``report.reliability.svg`` (with an ``economics`` section, ``report.costs.svg``) -- exactly
-what ``advisor assess profile.yaml -o report.md`` writes when run in that folder -- and the
-other formats: ``report.html`` (``--format html``) and ``report.adr.md`` (``--format adr``).
+Each folder here with a ``profile.yaml`` gets ``report.md`` and its figures, named after
+their content (``report.scores.<hash>.svg`` and, when the profile attaches predictions,
+``report.reliability.<hash>.svg``; with an ``economics`` section, ``report.costs.<hash>.svg``)
+-- exactly what ``advisor assess profile.yaml -o report.md`` writes when run in that folder --
+and the other formats: ``report.html`` (``--format html``) and ``report.adr.md`` (``--format adr``).
 ``tests/test_examples.py`` fails when a committed file is out of date.
 
     python examples/render_all.py           # rewrite the files

@@ -49,3 +49,11 @@ def calibration_json(path, *options, keep_source=False) -> dict:
     if not keep_source:
         data.pop("source")
     return data
+
+
+def figures_beside(folder: Path, stem: str = "report") -> dict[str, str]:
+    """kind -> name of each content-named figure of report ``stem`` in ``folder`` (``report.scores.<hash>.svg``)."""
+    import re
+
+    pattern = re.compile(re.escape(stem) + r"\.([a-z]+)\.[0-9a-f]{12}\.svg")
+    return {m.group(1): p.name for p in sorted(Path(folder).iterdir()) if (m := pattern.fullmatch(p.name))}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import figures_beside
 
 from advisor import cli
 
@@ -25,12 +26,17 @@ def run(args):
     return CliRunner().invoke(cli.main, args)
 
 
-def test_a_directory_in_the_way_of_a_figure_writes_nothing(here):
-    (here / "r.scores.svg").mkdir()
+def test_a_directory_in_the_way_of_a_figure_writes_nothing(here, tmp_path_factory):
+    rehearsal = tmp_path_factory.mktemp("rehearsal")
+    for name in ("good.yaml", "predictions.npz"):
+        (rehearsal / name).write_bytes((here / name).read_bytes())
+    assert run(["assess", str(rehearsal / "good.yaml"), "-o", str(rehearsal / "r.md")]).exit_code == 0
+    scores = figures_beside(rehearsal, "r")["scores"]  # the name the figure will have: its content's
+    (here / scores).mkdir()
     result = run(["assess", "good.yaml", "-o", "r.md"])
     assert result.exit_code == 1
-    assert result.output == "Error: r.scores.svg: cannot write here: it is a directory\n"
-    assert sorted(p.name for p in here.iterdir()) == ["good.yaml", "predictions.npz", "r.scores.svg"]
+    assert result.output == f"Error: {scores}: cannot write here: it is a directory\n"
+    assert sorted(p.name for p in here.iterdir()) == sorted(["good.yaml", "predictions.npz", scores])
 
 
 def test_missing_output_folder_names_the_report_not_a_figure(here):
@@ -58,7 +64,9 @@ def test_new_files_follow_the_umask_and_existing_files_keep_their_mode(here):
     finally:
         os.umask(old)
     assert stat.S_IMODE((here / "kept.md").stat().st_mode) == 0o640
-    for name in ("new.md", "new.scores.svg", "new.reliability.svg"):
+    figures = figures_beside(here, "new")
+    assert sorted(figures) == ["reliability", "scores"]
+    for name in ("new.md", *figures.values()):
         assert stat.S_IMODE((here / name).stat().st_mode) == 0o644
 
 

@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 
 from click.testing import CliRunner
+from helpers import figures_beside
 
 from advisor import cli, engine, profile, report
 from advisor.rubric import load_rubric
@@ -118,10 +119,10 @@ def test_assess_writes_the_cost_chart_next_to_the_report(tmp_path):
     path.write_text(yaml.safe_dump({**BASE, "economics": MONEY}))
     result = CliRunner().invoke(cli.main, ["assess", str(path), "-o", str(tmp_path / "report.md")])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "report.costs.svg").is_file()
-    assert "(report.costs.svg)" in (tmp_path / "report.md").read_text()
+    costs = figures_beside(tmp_path)["costs"]
+    assert f"({costs})" in (tmp_path / "report.md").read_text()
     path.write_text(yaml.safe_dump(BASE))
     out = tmp_path / "plain"
     out.mkdir()
     assert CliRunner().invoke(cli.main, ["assess", str(path), "-o", str(out / "report.md")]).exit_code == 0
-    assert not (out / "report.costs.svg").exists()
+    assert "costs" not in figures_beside(out)

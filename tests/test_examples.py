@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import figures_beside
 
 from advisor.cli import main
 
@@ -52,7 +53,9 @@ def test_cli_writes_the_same_files_as_render_all(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["assess", "profile.yaml", "-o", "report.md"])
     assert result.exit_code == 0, result.output
-    for name in ("report.md", "report.reliability.svg", "report.scores.svg"):
+    figures = figures_beside(tmp_path)
+    assert sorted(figures) == ["reliability", "scores"] and figures == figures_beside(folder)
+    for name in ("report.md", *figures.values()):
         assert (tmp_path / name).read_text() == (folder / name).read_text(), name
 
 

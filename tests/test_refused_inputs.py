@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from helpers import figures_beside
 
 from advisor import document, output, sandbox
 from advisor.cli import main
@@ -452,11 +453,11 @@ def test_failure_while_writing_figures_keeps_every_old_file(folder, monkeypatch)
     staged = []
     real_stage = output.stage
 
-    def stage_then_fail(path, text):
+    def stage_then_fail(path, *args):
         if staged:
             raise OSError(28, "No space left on device")
         staged.append(path)
-        return real_stage(path, text)
+        return real_stage(path, *args)
 
     monkeypatch.setattr(output, "stage", stage_then_fail)
     assert_refused(run(folder, "assess", "good.yaml", "-o", "report.md"), "No space left")
@@ -502,7 +503,8 @@ def test_outputs_are_byte_identical_across_runs_and_hash_seeds(tmp_path):
         measured = run_in_subprocess(tmp_path, seed, "calibration", "predictions.npz", "--format", "json").stdout
         files = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
         runs.append((files, as_json, measured))
-    assert sorted(runs[0][0]) == ["report.md", "report.reliability.svg", "report.scores.svg"]
+    assert sorted(runs[0][0]) == sorted(["report.md", *figures_beside(tmp_path / "run0").values()])
+    assert sorted(figures_beside(tmp_path / "run0")) == ["reliability", "scores"]
     assert runs[0] == runs[1] == runs[2]
 
 
@@ -545,14 +547,25 @@ def calibrated_folder(folder: Path) -> Path:
 @pytest.mark.parametrize("args, target", [
     (["assess", "profile.yaml", "-o", "predictions.npz", "--format", "json"], "predictions.npz"),
     (["assess", "profile.yaml", "-o", "predictions.npz"], "predictions.npz"),
-    (["assess", "report.scores.svg", "-o", "report.md"], "report.scores.svg"),  # a figure over the profile
 ])
 def test_output_never_replaces_an_attached_or_derived_input(folder, args, target):
     calibrated_folder(folder)
-    if args[1] == "report.scores.svg":
-        (folder / "report.scores.svg").write_bytes((folder / "profile.yaml").read_bytes())
     before = snapshot(folder)
     assert_refused(run(folder, *args), f"{target}: cannot write here: it is an input of this command")
+    assert snapshot(folder) == before
+
+
+def test_a_figure_never_replaces_the_profile_named_like_it(folder, tmp_path_factory):
+    # Figures are named after their content; a profile saved under the scores figure's name
+    # (the figure does not depend on the profile's file name) is refused, not replaced.
+    rehearsal = calibrated_folder(tmp_path_factory.mktemp("rehearsal"))
+    assert run(rehearsal, "assess", "profile.yaml", "-o", "report.md").exit_code == 0
+    scores = figures_beside(rehearsal)["scores"]
+    calibrated_folder(folder)
+    (folder / "profile.yaml").rename(folder / scores)
+    before = snapshot(folder)
+    assert_refused(run(folder, "assess", scores, "-o", "report.md"),
+                   f"{scores}: cannot write here: it is an input of this command")
     assert snapshot(folder) == before
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import figures_beside
 
 from advisor.cli import main
 
@@ -41,10 +42,11 @@ def test_output_file_gets_linked_figures(calib):
     result = run("assess", "profile.yaml", "-o", "out/my report.md")
     assert result.exit_code == 0, result.output
     text = (calib / "out" / "my report.md").read_text()
-    assert "](my%20report.reliability.svg)" in text
-    assert "](my%20report.scores.svg)" in text
-    for suffix in (".reliability.svg", ".scores.svg"):
-        ET.parse(calib / "out" / f"my report{suffix}")  # well-formed XML on disk
+    figures = figures_beside(calib / "out", "my report")
+    assert sorted(figures) == ["reliability", "scores"]
+    for name in figures.values():
+        assert f"]({name.replace(' ', '%20')})" in text
+        ET.parse(calib / "out" / name)  # well-formed XML on disk
 
 
 def test_no_figures(calib):
@@ -91,7 +93,8 @@ def test_user_template(calib):
     assert run("assess", "profile.yaml", "--template", "t.md.j2").output == "calibrate Handwritten digit reader\n"
     assert run("assess", "profile.yaml", "--template", "t.md.j2", "-o", "r.md").exit_code == 0
     # trim_blocks, as in the built-in template: the newline after {% endif %} is dropped.
-    assert (calib / "r.md").read_text() == "calibrate Handwritten digit reader r.scores.svg"
+    scores = figures_beside(calib, "r")["scores"]
+    assert (calib / "r.md").read_text() == f"calibrate Handwritten digit reader {scores}"
 
 
 def test_bad_template_fails_and_leaves_files_intact(calib):
@@ -149,7 +152,7 @@ def test_report_without_predictions_has_only_the_scores_figure(tmp_path):
     shutil.copy(EXAMPLES / "urgent-launch" / "profile.yaml", tmp_path / "profile.yaml")
     result = run("assess", str(tmp_path / "profile.yaml"), "-o", str(tmp_path / "r.md"))
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.glob("*.svg")) == ["r.scores.svg"]
+    assert sorted(p.name for p in tmp_path.glob("*.svg")) == [figures_beside(tmp_path, "r")["scores"]]
     assert "- **Provisional:**" in (tmp_path / "r.md").read_text()
 
 

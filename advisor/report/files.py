@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from advisor.assessment import Assessment
+from advisor.output import content_name
 from advisor.report.adr import render_adr
 from advisor.report.figures import render_figures
 from advisor.report.html import render_html
@@ -25,8 +26,8 @@ def render(assessment: Assessment | dict, fmt: str = "markdown", template_path=N
 
 def report_files(assessment: Assessment | dict, report_path: Path, template_path=None, figures: bool = True,
                  fmt: str = "markdown") -> dict[Path, str]:
-    """The report and, for Markdown, its SVG figures (named after the report, linked
-    relatively), path -> text. The HTML report carries its figures inline; the ADR has none.
+    """The report and, for Markdown, its SVG figures (``<report stem>.<kind>.<content hash>.svg``,
+    linked relatively), path -> text. The HTML report carries its figures inline; the ADR has none.
 
     The report comes first, so a problem with its own path is the one reported.
     """
@@ -36,8 +37,9 @@ def report_files(assessment: Assessment | dict, report_path: Path, template_path
     if fmt == "adr":
         return {report_path: render_adr(assessment, folder)}
     drawn = render_figures(assessment) if figures else {}
-    links = {kind: report_path.stem + suffix for kind, (suffix, _) in drawn.items()}
+    # Named after their content: a figure on disk is never replaced by another (see advisor.output).
+    links = {kind: content_name(report_path.stem, suffix, svg) for kind, (suffix, svg) in drawn.items()}
     files = {report_path: render_markdown(assessment, template_path=template_path, figure_links=links,
                                           report_dir=folder)}
-    files.update({report_path.with_name(report_path.stem + suffix): svg for suffix, svg in drawn.values()})
+    files.update({report_path.with_name(links[kind]): svg for kind, (_, svg) in drawn.items()})
     return files
