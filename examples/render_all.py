@@ -62,19 +62,30 @@ def expected_files() -> dict[Path, str]:
 
 
 def stale_files() -> list[Path]:
+    """Expected files missing or different on disk."""
     return [path for path, text in expected_files().items()
             if not path.is_file() or path.read_text(encoding="utf-8") != text]
 
 
+def old_figures(expected: dict[Path, str]) -> list[Path]:
+    """Figures no report links any more (figures are named after their content)."""
+    return [path for folder in example_folders() for path in sorted(folder.glob("report.*.svg"))
+            if path not in expected]
+
+
 def main(argv: list[str]) -> int:
     if "--check" in argv:
-        stale = stale_files()
+        stale = stale_files() + old_figures(expected_files())
         for path in stale:
             print(f"out of date: {path.relative_to(EXAMPLES.parent)}")
         return 1 if stale else 0
-    for path, text in expected_files().items():
+    expected = expected_files()
+    for path, text in expected.items():
         path.write_text(text, encoding="utf-8", newline="\n")
         print(f"wrote {path.relative_to(EXAMPLES.parent)}")
+    for path in old_figures(expected):
+        path.unlink()
+        print(f"removed {path.relative_to(EXAMPLES.parent)}")
     return 0
 
 

@@ -41,7 +41,7 @@ def test_example_makes_the_guides_decision(name, primary):
 
 
 def test_committed_example_files_are_current():
-    stale = render_all.stale_files()
+    stale = render_all.stale_files() + render_all.old_figures(render_all.expected_files())
     assert not stale, ("out of date (run `python examples/render_all.py`): "
                        + ", ".join(str(p.relative_to(EXAMPLES)) for p in stale))
 
