@@ -34,7 +34,7 @@ def quarter(tmp_path):
 
 
 def test_json_diff_lists_exactly_the_changed_inputs(quarter):
-    old, new, data = quarter
+    old, new, _data = quarter
     result = run("diff", old, new, "--format", "json")
     assert result.exit_code == 0, result.output
     diff = json.loads(result.output)

@@ -43,7 +43,7 @@ def test_considered_options_are_every_strategy_and_the_chosen_one_is_among_them(
 
 
 def test_consequences_and_confirmation_are_the_projects(recurring):
-    a, adr = recurring
+    _a, adr = recurring
     consequences = adr[adr.index("### Consequences"):adr.index("### Confirmation")]
     assert "* Neutral, because Post-hoc calibration of the existing model must be added after it." in consequences
     assert "* Bad, because the baseline numbers are claimed, not measured" in consequences
