@@ -12,7 +12,7 @@ from pathlib import Path
 from advisor.assessment import Assessment
 from advisor.report import summary, view
 from advisor.report.markdown import markdown_environment
-from advisor.report.summary import lower_first
+from advisor.report.wording import lower_first
 from advisor.text import for_document
 
 ADR_TEMPLATE = "adr.md.j2"

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from advisor.assessment import Assessment, DimensionSensitivity
-from advisor.report.summary import lower_first, names_of, sentence
+from advisor.report.summary import names_of
+from advisor.report.wording import lower_first, sentence
 
 # Rubric items about confidences (calibration) apply only when this project uses them.
 CONFIDENCE_WORDS = ("calibration error", "ece", "confidence")

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from advisor.assessment import Assessment, Strategy
 from advisor.cost_figure import money
+from advisor.report import measured
+from advisor.report.wording import lower_first, sentence
 
 # Below this lead (in score points) a decision is called narrow when the engine gives no
 # close-call verdict of its own: a one-notch change of a 0.1-weighted dimension moves 0.1-0.5.
@@ -35,18 +37,6 @@ class Summary:
 
 def names_of(a: Assessment) -> dict[str, str]:
     return {s.id: s.name for s in a.strategies}
-
-
-def lower_first(text: str) -> str:
-    """'Fine-tune a model' -> 'fine-tune a model' inside a sentence (an acronym such as 'ECE' stays)."""
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
-
-
-def sentence(text: str) -> str:
-    """``text`` on one line, starting with a capital and ending with a full stop."""
-    text = " ".join(text.split())
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def summarize(a: Assessment) -> Summary:
@@ -196,14 +186,20 @@ def top_risk(a: Assessment, names: dict[str, str]) -> str:
 
 
 def risks(a: Assessment, names: dict[str, str]) -> list[str]:
-    """Project-specific risks, most pressing first: a missed launch, the rubric's warnings,
-    evidence that contradicts the claims, a close call."""
+    """Project-specific risks, most pressing first: a missed launch, a segment clearly below the
+    target, the rubric's warnings, a segment that may be below it, evidence that contradicts
+    the claims, a close call."""
     found: list[str] = []
     launch = a.launch
     late = launch is not None and launch.fits in ("cannot_fit", "at_risk") and launch.production is not None
     if late:
         found.append(launch_risk(launch))
+    segment = measured.segment_risk(a)
+    if segment is not None and segment[0]:
+        found.append(segment[1])
     found += [sentence(w) for w in a.warnings]
+    if segment is not None and not segment[0]:
+        found.append(segment[1])
     metrics = a.metrics
     if metrics is not None and metrics.claims_contradicted:
         found.append("The claimed baseline is contradicted by the measured predictions: plans built on the "
