@@ -269,7 +269,7 @@ class AfterCalibration(Model):
 
 
 class Selective(Model):
-    """Selective prediction at the target accuracy (interface section 8)."""
+    """Selective prediction at the target accuracy (README, "Evaluation records, segments and routing")."""
 
     target_accuracy: float = described("T.")
     threshold: float | None = described(
@@ -285,7 +285,7 @@ class Selective(Model):
 
 
 class Measured(Model):
-    """The measurement of the attached predictions (interface section 5 and more)."""
+    """The measurement of the attached predictions (README, "Metric definitions", and more)."""
 
     source: str | None = described("The predictions file as the profile names it.", None)
     n_samples: int = described("Number of predictions.")
@@ -523,7 +523,7 @@ class Default(Model):
 
 
 class Economics(Model):
-    """Money per strategy over the horizon (interface section 7); null without an `economics` section."""
+    """Money per strategy over the horizon (README, "Economics"); null without an `economics` section."""
 
     currency: str = described("A label for the amounts; nothing is converted.")
     horizon_months: int = described("H: months covered (default 12).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -386,3 +387,16 @@ def test_indices_note_is_shown_under_the_indices_table(calibrated):
                   for s in calibrated["strategies"]]
     text = report.render_markdown(dict(calibrated, strategies=strategies))
     assert ": Derived, not from the guide." in text
+
+
+def test_a_copy_of_the_builtin_template_renders_the_same_report(tmp_path):
+    from advisor import engine
+    from advisor.resource import template_dir
+
+    for name in ("report.md.j2", "economics.md.j2", "timeline.md.j2"):
+        shutil.copy(template_dir() / name, tmp_path / name)
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    for folder in ("calibrate", "economics"):
+        a = engine.assess_file(examples / folder / "profile.yaml")
+        assert (report.render_markdown(a, template_path=tmp_path / "report.md.j2")
+                == report.render_markdown(a)), folder

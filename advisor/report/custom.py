@@ -19,14 +19,23 @@ from jinja2.loaders import split_template_path
 from advisor import document
 from advisor.assessment import Assessment
 from advisor.errors import TemplateError
+from advisor.report import view
 from advisor.report.markup import INDEX_LABELS, configure, finalize
 from advisor.sandbox import MAX_OUTPUT, LimitedSandbox, memory_limit, time_limit
 from advisor.text import for_document
 
 
-def render_user_template(path, assessment: Assessment, figure_links: dict | None = None) -> str:
-    """Render ``--template`` for ``assessment``."""
-    return _render_user_template(Path(path), report_context(assessment.to_json_dict(), figure_links), assessment)
+def render_user_template(path, assessment: Assessment, figure_links: dict | None = None,
+                         report_dir: Path | None = None) -> str:
+    """Render ``--template`` for ``assessment``.
+
+    Besides ``a`` (the JSON dict) and the lookups below, the template sees the built-in
+    report's view (:func:`advisor.report.view.context`: ``s``, ``rules``, ``ranking``, ...),
+    so a copy of the built-in ``report.md.j2`` (and its partials) renders the same report.
+    """
+    context = {**view.context(assessment, figure_links, report_dir),
+               **report_context(assessment.to_json_dict(), figure_links)}
+    return _render_user_template(Path(path), context, assessment)
 
 
 def user_environment(folder: Path, assessment: Assessment, shown_folder: Path | None = None) -> LimitedSandbox:

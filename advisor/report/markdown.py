@@ -33,6 +33,6 @@ def render_markdown(assessment: Assessment | dict, template_path=None, figure_li
     """
     a = Assessment.coerce(assessment)
     if template_path is not None:
-        return custom.render_user_template(template_path, a, figure_links)
+        return custom.render_user_template(template_path, a, figure_links, report_dir)
     template = markdown_environment(a).get_template(REPORT_TEMPLATE)
     return for_document(template.render(view.context(a, figure_links, report_dir)))

@@ -29,7 +29,7 @@ def context(a: Assessment, figures: dict | None = None, report_dir: Path | None 
         "confidence": evidence.uses_confidence(a),
         "other_risks": all_risks[1:],
         "inputs": inputs.collect(a, report_dir if report_dir is not None else Path.cwd()),
-        "reliability": measured.reliability_rows(a),
+        "bin_rows": measured.reliability_rows(a),
         "thin_count": THIN_COUNT,
         "more_measures": measured.more_measures(a),
         "post": measured.post_rows(a),
