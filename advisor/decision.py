@@ -82,7 +82,8 @@ class Step:
     rationale: str
     source: str
     about: tuple[str, ...]
-    effects: tuple[tuple[int, str, str | None, float | None, str | None], ...]  # (number, kind, target, by, text)
+    # (number, kind, target, by, text): target "" for a warning, text "" for anything else
+    effects: tuple[tuple[int, str, str, float | None, str], ...]
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,8 @@ def plan_of(rub: Rubric) -> Plan:
     if found is None or found.rubric is not rub:
         steps = tuple(Step(index, item.id, item.condition, " ".join(item.rationale.split()), item.source,
                            tuple(item.about),
-                           tuple((number, effect.kind, effect.target, effect.by,
-                                  " ".join(effect.warn.split()) if effect.warn is not None else None)
+                           tuple((number, effect.kind, effect.target or "", effect.by,
+                                  " ".join(effect.warn.split()) if effect.warn is not None else "")
                                  for number, effect in enumerate(item.effects)))
                       for index, item in enumerate(rub.rules))
         keep = rub.keep.condition if rub.keep is not None else None
@@ -156,7 +157,7 @@ def base_contributions(plan: Plan, strategy, dims: dict[str, int], tuning: Tunin
 def apply_rule(decision: Decision, step: Step, tuning: Tuning) -> None:
     for number, kind, target, by, text in step.effects:
         amount = tuning.amounts.get((step.index, number), by)
-        decision.fired.append({"id": step.id, "effect": kind, "target": target, "amount": amount,
+        decision.fired.append({"id": step.id, "effect": kind, "target": target or None, "amount": amount,
                                "rationale": step.rationale, "source": step.source})
         if kind == "adjust":
             decision.contributions[target].append({"source": "rule", "id": step.id, "value": amount,
@@ -178,7 +179,7 @@ def hold_launch_date(decision: Decision, rub: Rubric, launch_weeks: int | None, 
     for strategy in rub.strategies:
         low, high = tuning.weeks.get(strategy.id, strategy.time_to_production_weeks)
         span = f"{low:g}-{high:g} weeks"
-        entry = {"id": LAUNCH_RULE, "target": strategy.id, "source": rub.launch_date.source}
+        entry: dict[str, Any] = {"id": LAUNCH_RULE, "target": strategy.id, "source": rub.launch_date.source}
         if launch_weeks < low:
             entry.update(effect="gate", amount=None, rationale=(
                 f"A launch in {weeks(launch_weeks)} comes before the {span} this strategy typically takes to "
@@ -259,13 +260,14 @@ def random_tuning(rub: Rubric, rng: np.random.Generator, relative: float) -> Tun
                if effect.adjust is not None]
     factors = rng.uniform(1.0 - relative, 1.0 + relative, size=len(pairs) + len(adjusts) + len(ids) + 1)
     shifts = rng.uniform(-relative, relative, size=len(plan.leaves))
-    weights = {pair: rub.weight(*pair) * f for pair, f in zip(pairs, factors)}
-    amounts = {(i, j): by * f for (i, j, by), f in zip(adjusts, factors[len(pairs):])}
+    weights = {pair: rub.weight(*pair) * f for pair, f in zip(pairs, factors[:len(pairs)], strict=True)}
+    amounts = {(i, j): by * f for (i, j, by), f in zip(adjusts, factors[len(pairs):len(pairs) + len(adjusts)],
+                                                       strict=True)}
     spans = {}
-    for strategy, f in zip(rub.strategies, factors[len(pairs) + len(adjusts):]):
+    for strategy, f in zip(rub.strategies, factors[len(pairs) + len(adjusts):-1], strict=True):
         low, high = strategy.time_to_production_weeks
         spans[strategy.id] = (low * f, high * f)
     thresholds = {id(leaf): leaf.value + shift * 5 if leaf.kind == "dimension" else leaf.value * (1.0 + shift)
-                  for leaf, shift in zip(plan.leaves, shifts)}
+                  for leaf, shift in zip(plan.leaves, shifts, strict=True)}
     at_risk_by = rub.launch_date.at_risk_by * float(factors[-1]) if rub.launch_date is not None else None
     return Tuning(weights, amounts, thresholds, spans, at_risk_by)

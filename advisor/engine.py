@@ -20,8 +20,6 @@ from advisor.errors import PredictionsError
 from advisor.roadmap import schedule
 from advisor.rubric import Rubric, default_rubric_name, load_rubric, vocabulary
 
-
-
 # --- entry points --------------------------------------------------------------------------
 
 

@@ -222,15 +222,9 @@ def evaluate(condition: Condition, env: dict[str, dict[str, Any]], moved: dict[i
             return holds(condition, env[condition.kind].get(condition.name), moved[id(condition)])
         return holds(condition, env[condition.kind].get(condition.name))
     if condition.kind == "all":
-        for child in condition.children:
-            if not evaluate(child, env, moved):
-                return False
-        return True
+        return all(evaluate(child, env, moved) for child in condition.children)
     if condition.kind == "any":
-        for child in condition.children:
-            if evaluate(child, env, moved):
-                return True
-        return False
+        return any(evaluate(child, env, moved) for child in condition.children)
     return not evaluate(condition.children[0], env, moved)
 
 

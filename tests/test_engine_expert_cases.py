@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import loaded_profile
 
 from advisor import decision, engine, profile, rubric, sensitivity
-from helpers import loaded_profile
 
 RUBRIC = rubric.load_rubric()
 
@@ -69,7 +69,7 @@ def test_on_prem_legal_search_without_an_eval_set_builds_one_before_any_training
 def test_air_gapped_project_with_nothing_tried_never_gets_from_scratch(missing):
     context = dict(sovereignty_required=True, proprietary_data_moat=True, has_eval_set=True,
                    failure_classes_known=True, labeled_examples=2_000_000, adaptation_tried=[],
-                   monthly_volume=500_000, **{})
+                   monthly_volume=500_000)
     result = run([4, 5, 2, 2, 3, 5], {**context, **missing})
     assert primary(result) != "from_scratch"
     scratch = strategy(result, "from_scratch")
@@ -245,7 +245,7 @@ def test_perturbing_amounts_and_thresholds_exposes_an_answer_one_notch_of_contro
     assert rec["close_call"] is True
     # What the old check, which moved the weights only, reported for the same answer:
     facts = loaded_profile([5, 5, 2, 2, 3, 5], context).profile.context.model_dump()
-    scores = dict(zip(profile.DIMENSIONS, [5, 5, 2, 2, 3, 5]))
+    scores = dict(zip(profile.DIMENSIONS, [5, 5, 2, 2, 3, 5], strict=True))
 
     def weights_moved(rng, relative):
         tuning = decision.Tuning(weights=decision.random_tuning(RUBRIC, rng, relative).weights)

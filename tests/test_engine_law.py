@@ -58,7 +58,7 @@ def measurements(draw):
 def primary(score_list, context, baseline, measured) -> str:
     facts = profile.Context(**context).model_dump()
     claimed = crosscheck.claims_of(profile.Baseline(**baseline) if baseline else None)
-    self_scores = dict(zip(profile.DIMENSIONS, score_list))
+    self_scores = dict(zip(profile.DIMENSIONS, score_list, strict=True))
     metrics = crosscheck.compute_metrics(measured, claimed, self_scores["quality_gap"])
     return decision.decide(RUBRIC, self_scores, facts, metrics).primary
 
