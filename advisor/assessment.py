@@ -60,8 +60,11 @@ class Recommendation(Model):
         "False when measured evidence shows the targets are met and nothing in the profile calls for a change "
         "(the summary then says to keep the current approach); absent from older assessments.", None)
     close_call: bool | None = described(
-        "True when the margin is small enough that the runner-up is a realistic alternative; "
-        "absent from older assessments.", None)
+        "True when the answer needs human review: a small margin, a flip under one notch of any dimension, or a "
+        "primary that too few perturbed trials keep (see `close_call_reasons`); absent from older assessments.",
+        None)
+    close_call_reasons: list[str] | None = described(
+        "Why it is a close call, one sentence each (empty when it is not); absent from older assessments.", None)
 
 
 # --- strategies, dimensions, rules --------------------------------------------------------
@@ -94,10 +97,11 @@ class Strategy(Model):
 class Dimension(Model):
     id: str = described("Dimension id (`quality_gap`, `data_readiness`, ...).")
     name: str = described("The rubric's display name.")
-    score: int = described("Score used by the decision, 0-5 (the self-score, or higher when evidence says so).")
+    score: int = described("Score used by the decision, 0-5 (the self-score, unless measured evidence changed it).")
     level: str = described("The rubric's description of this score's level.")
     self_score: int = described("The score the profile gave.")
-    adjusted_by_evidence: bool = described("True when measured evidence raised the score above the self-score.")
+    adjusted_by_evidence: bool = described(
+        "True when measured evidence changed the score: raised by a shortfall, or capped because the target is met.")
 
 
 class FiredEffect(Model):
@@ -357,6 +361,9 @@ class Metrics(Model):
     claims_contradicted: bool | None = described("Measured only: a claim lies outside the 95% interval.", None)
     quality_gap_contradicted: bool | None = described(
         "Measured accuracy misses the target although quality_gap is scored 0 or 1.", None)
+    quality_gap_overstated: bool | None = described(
+        "Measured accuracy meets the target although quality_gap is scored 2 or more (the decision caps it at 1).",
+        None)
     cheapest_over_horizon: StrategyId | None = described(
         "Economics: lowest total over the horizon at both ends, among at least two priced strategies.", None)
     cheapest_meeting_target: StrategyId | None = described(
@@ -404,8 +411,13 @@ class FactSensitivity(Model):
 
 class WeightPerturbation(Model):
     trials: int = described("Random trials.")
-    relative: float = described("Each weight is multiplied by a factor in [1 - relative, 1 + relative].")
+    relative: float = described(
+        "Each weight, rule amount, fact or metric threshold and time to production is multiplied by a factor in "
+        "[1 - relative, 1 + relative]; a dimension threshold moves by up to `relative` of the 0-5 scale.")
     seed: int = described("Seed of the trials.")
+    varies: list[str] | None = described(
+        "What the trials vary: weights, rule amounts, thresholds; absent from older assessments (weights only).",
+        None)
     primary_survival: float = described("Share of trials in which the primary stays first.")
     alternatives: dict[str, float] = described("Share of trials each strategy wins.")
 
@@ -603,7 +615,7 @@ class Assessment(Model):
         "Single changes of a fact or of the evidence that alter the outcome.", [])
     what_would_change: list[str] = described("The same, in sentences, most relevant first.", [])
     weight_perturbation: WeightPerturbation | None = described(
-        "How robust the primary is to random changes of the rubric's weights.", None)
+        "How robust the primary is to random changes of the rubric's weights, rule amounts and thresholds.", None)
     roadmap: list[Stage] = described("Staged plan: the primary now, then the companions.", [])
     launch: Launch | None = described("The roadmap's weeks against `context.launch_weeks`.", None)
     economics: Economics | None = described(

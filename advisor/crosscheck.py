@@ -19,6 +19,9 @@ from advisor.rule import Subject
 SIGNIFICANCE_LEVEL = 0.05
 # Measured accuracy shortfall (target - measured) -> the least quality_gap it implies.
 SHORTFALL_LEVELS = ((0.0, 0), (0.02, 1), (0.05, 2), (0.10, 3), (0.20, 4))
+# A measured accuracy at or above its target caps quality_gap here, not at 0: an aggregate
+# that meets the target does not show that every segment does (decision guide, section 3).
+MET_TARGET_GAP = 1
 
 LABELS = {"accuracy": "accuracy", "ece": "ECE"}
 FRACTION = dict(type="number", low=0.0, high=1.0)
@@ -38,6 +41,7 @@ METRICS: dict[str, tuple[dict, str]] = {
     "calibration_fixable": (FLAG, "measured only: temperature scaling brings ECE within the target"),
     "claims_contradicted": (FLAG, "measured only: a claimed value lies outside the measured 95% interval"),
     "quality_gap_contradicted": (FLAG, "measured accuracy misses the target although quality_gap is scored 0 or 1"),
+    "quality_gap_overstated": (FLAG, "measured accuracy meets the target although quality_gap is scored 2 or more"),
     # From the profile's economics section (advisor.economics): money is evidence on cost.
     "cheapest_over_horizon": (dict(type="text", choices=STRATEGIES), economics.METRICS["cheapest_over_horizon"]),
     "cheapest_meeting_target": (dict(type="text", choices=STRATEGIES), economics.METRICS["cheapest_meeting_target"]),
@@ -85,6 +89,7 @@ def compute_metrics(measured: dict | None, claimed: dict, quality_gap: int,
         "calibration_fixable": None,
         "claims_contradicted": None,
         "quality_gap_contradicted": None,
+        "quality_gap_overstated": None,
         **economics.metrics_of(money),
     }
     if measured is not None:
@@ -101,6 +106,7 @@ def measured_metrics(measured: dict, claimed: dict, metrics: dict, quality_gap: 
         "calibration_fixable": None if after is None else after <= metrics["target_ece"],
         "claims_contradicted": bool(outside_interval(measured, claimed)),
         "quality_gap_contradicted": metrics["accuracy_meets_target"] is False and quality_gap <= 1,
+        "quality_gap_overstated": metrics["accuracy_meets_target"] is True and quality_gap > MET_TARGET_GAP,
     }
 
 
@@ -119,6 +125,20 @@ def outside_interval(measured: dict, claimed: dict) -> list[tuple[str, float, li
         if claim is not None and interval and not interval[0] <= claim <= interval[1]:
             found.append((name, claim, interval))
     return found
+
+
+def effective_quality_gap(self_score: int, metrics: dict) -> int:
+    """The quality gap the decision uses: measured evidence outweighs the self-score both ways.
+
+    A measured shortfall raises it to the level the shortfall implies; a measured accuracy
+    at or above the target caps it at MET_TARGET_GAP. Claimed numbers change nothing.
+    """
+    implied = evidence_quality_gap(metrics)
+    if implied is not None and implied > self_score:
+        return implied
+    if metrics["evidence"] == "measured" and metrics["accuracy_meets_target"] is True:
+        return min(self_score, MET_TARGET_GAP)
+    return self_score
 
 
 def evidence_quality_gap(metrics: dict) -> int | None:
@@ -149,6 +169,12 @@ def findings(measured: dict | None, claimed: dict, metrics: dict, quality_gap: i
             f"Measured accuracy {metrics['accuracy']:.3f} misses the target {metrics['target_accuracy']:.3f}, yet "
             f"quality_gap is self-scored {quality_gap}: the evidence contradicts the self-score, so the "
             f"assessment uses quality_gap {implied}."
+        )
+    if metrics["quality_gap_overstated"]:
+        notes.append(
+            f"Measured accuracy {metrics['accuracy']:.3f} meets the target {metrics['target_accuracy']:.3f}, yet "
+            f"quality_gap is self-scored {quality_gap}: the evidence contradicts the self-score, so the assessment "
+            f"caps quality_gap at {MET_TARGET_GAP} (the aggregate meets the target; check the segments)."
         )
     notes.extend(calibration_findings(measured, metrics))
     notes.append("Measured values replace the claimed ones wherever both exist: evidence outweighs self-assessment.")

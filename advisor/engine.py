@@ -9,39 +9,16 @@ list whose order is not meaningful sorted.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from advisor import __version__, crosscheck, economics, profile, rule, sensitivity
+from advisor import recommendation as words
 from advisor.assessment import Assessment
+from advisor.decision import DIGITS, Decision, decide, random_tuning
 from advisor.errors import PredictionsError
 from advisor.roadmap import schedule
 from advisor.rubric import Rubric, default_rubric_name, load_rubric, vocabulary
-
-DIGITS = sensitivity.DIGITS
-
-
-@dataclass
-class Decision:
-    """One evaluation of the rubric for given dimension scores (what sensitivity re-runs)."""
-
-    dimensions: dict[str, int]
-    scores: dict[str, float] = field(default_factory=dict)
-    contributions: dict[str, list[dict]] = field(default_factory=dict)
-    status: dict[str, str] = field(default_factory=dict)
-    blocked_by: dict[str, list[str]] = field(default_factory=dict)
-    fired: list[dict] = field(default_factory=list)
-    companions: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    ranking: list[str] = field(default_factory=list)
-
-    @property
-    def primary(self) -> str:
-        return self.ranking[0]
-
 
 # --- entry points --------------------------------------------------------------------------
 
@@ -85,9 +62,7 @@ def assess(loaded, rub: Rubric, measured: dict | bool | None = True) -> dict:
     money = money_figures(p.economics, facts, measured, claimed)
     metrics = crosscheck.compute_metrics(measured, claimed, self_scores["quality_gap"], money)
     decision = decide(rub, self_scores, facts, metrics)
-    provisional = rule.evaluate(rub.readiness.condition, environment(decision.dimensions, facts, metrics))
-    return build_assessment(loaded, rub, decision, self_scores, facts, metrics, measured, claimed, provisional,
-                            money)
+    return build_assessment(loaded, rub, decision, self_scores, facts, metrics, measured, claimed, money)
 
 
 def money_figures(section, facts: dict, measured: dict | None, claimed: dict) -> dict | None:
@@ -95,80 +70,6 @@ def money_figures(section, facts: dict, measured: dict | None, claimed: dict) ->
     return economics.assess_economics(section, economics.Evidence(
         monthly_volume=facts.get("monthly_volume"), current_approach=facts.get("current_approach"),
         measured_accuracy=(measured or {}).get("accuracy"), target_accuracy=claimed.get("target_accuracy")))
-
-
-# --- decision ------------------------------------------------------------------------------
-
-
-def effective_scores(self_scores: dict[str, int], metrics: dict) -> dict[str, int]:
-    """Self-scores, with quality_gap raised to what a measured accuracy shortfall implies."""
-    implied = crosscheck.evidence_quality_gap(metrics)
-    scores = {name: self_scores[name] for name in profile.DIMENSIONS}
-    if implied is not None and implied > scores["quality_gap"]:
-        scores["quality_gap"] = implied
-    return scores
-
-
-def environment(dimensions: dict, facts: dict, metrics: dict) -> dict[str, dict]:
-    return {"dimension": dimensions, "fact": facts, "metric": metrics}
-
-
-def decide(rub: Rubric, self_scores: dict[str, int], facts: dict, metrics: dict) -> Decision:
-    dims = effective_scores(self_scores, metrics)
-    decision = Decision(dimensions=dims)
-    env = environment(dims, facts, metrics)
-    for strategy in rub.strategies:
-        decision.contributions[strategy.id] = base_contributions(rub, strategy, dims)
-        decision.blocked_by[strategy.id] = []
-    for item in rub.rules:
-        if rule.evaluate(item.condition, env):
-            apply_rule(decision, item)
-    finish(decision, rub)
-    return decision
-
-
-def base_contributions(rub: Rubric, strategy, dims: dict[str, int]) -> list[dict]:
-    rows = [{"source": "base", "id": "base", "value": strategy.base, "detail": "starting score"}]
-    for dimension in profile.DIMENSIONS:
-        weight = rub.weight(dimension, strategy.id)
-        if weight:
-            rows.append({"source": "dimension", "id": dimension, "value": round(weight * dims[dimension], DIGITS),
-                         "detail": f"{dimension} {dims[dimension]} x {weight:g}"})
-    return rows
-
-
-def apply_rule(decision: Decision, item) -> None:
-    for effect in item.effects:
-        target = effect.target
-        decision.fired.append({"id": item.id, "effect": effect.kind, "target": target, "amount": effect.by,
-                               "rationale": " ".join(item.rationale.split()), "source": item.source})
-        if effect.adjust is not None:
-            decision.contributions[target].append({"source": "rule", "id": item.id, "value": effect.by,
-                                                   "detail": " ".join(item.rationale.split())})
-        elif effect.veto is not None or effect.require is not None:
-            decision.blocked_by[target].append(item.id)
-        elif effect.companion is not None:
-            decision.companions.append(target)
-        else:
-            decision.warnings.append(" ".join(effect.warn.split()))
-            decision.fired[-1]["text"] = decision.warnings[-1]
-
-
-def finish(decision: Decision, rub: Rubric) -> None:
-    """Scores, statuses, ranking and companions from the contributions and fired effects."""
-    vetoed = {f["target"] for f in decision.fired if f["effect"] == "veto"}
-    order = {s.id: index for index, s in enumerate(rub.strategies)}
-    for sid, rows in decision.contributions.items():
-        decision.scores[sid] = round(sum(row["value"] for row in rows), DIGITS)
-        decision.status[sid] = ("vetoed" if sid in vetoed else "gated" if decision.blocked_by[sid] else "eligible")
-    decision.ranking = sorted(order, key=lambda s: (sensitivity.TIERS[decision.status[s]], -decision.scores[s], order[s]))
-    rank = {sid: index for index, sid in enumerate(decision.ranking)}
-    wanted = {c for c in decision.companions if c != decision.primary and decision.status[c] != "vetoed"}
-    decision.companions = sorted(wanted, key=rank.__getitem__)
-    # A companion effect aimed at the primary (or at a vetoed strategy) changes nothing;
-    # listing it as fired would explain an outcome that did not happen.
-    decision.fired = [f for f in decision.fired if f["effect"] != "companion" or f["target"] in wanted]
-    decision.warnings = list(dict.fromkeys(decision.warnings))
 
 
 # --- predictions ---------------------------------------------------------------------------
@@ -225,36 +126,44 @@ def file_sha256(path: Path) -> str:
 # --- the assessment dict -------------------------------------------------------------------
 
 
-def build_assessment(loaded, rub, decision, self_scores, facts, metrics, measured, claimed, provisional,
-                     money=None) -> dict:
+def build_assessment(loaded, rub, decision, self_scores, facts, metrics, measured, claimed, money=None) -> dict:
     """The JSON-ready assessment, validated by :class:`advisor.assessment.Assessment` (a key
     added here must be added there too, with its description)."""
     primary = decision.primary
-    margin = margin_of(decision)
+    margin = words.margin_of(decision)
+    ready = words.readiness(rub, decision, facts, metrics)
     stages, launch = roadmap_weeks(rub, decision, facts)
+    tracked = [item.model_dump() for item in rub.metrics_to_track]
+    found = sensitivity_sections(rub, decision, self_scores, facts, metrics, measured, claimed,
+                                 loaded.profile.economics)
+    robustness = perturbation(rub, self_scores, facts, metrics, primary)
+    dimension_names = {d.id: d.name for d in rub.dimensions}
+    reasons = words.close_call(rub, decision, margin, found["sensitivity"], robustness, dimension_names)
     return Assessment.from_engine({
         "advisor_version": __version__,
         "recommendation": {
             "primary": primary,
             "companions": decision.companions,
-            "summary": summary(rub, decision, margin, provisional),
-            "reason": main_reason(decision),
-            "provisional": provisional,
+            "summary": words.summary(rub, decision, margin, ready, metrics, [item["name"] for item in tracked]),
+            "reason": words.main_reason(decision),
+            "provisional": ready.provisional,
             "margin": margin,
-            "first_steps": first_steps(rub, primary, provisional),
+            "first_steps": words.first_steps(rub, decision, ready),
+            "change_needed": decision.change_needed,
+            "close_call": bool(reasons),
+            "close_call_reasons": reasons,
         },
         "strategies": strategy_rows(rub, decision),
         "dimensions": dimension_rows(rub, decision, self_scores),
         "rules": decision.fired,
         "calibration": calibration_section(measured, claimed, metrics, self_scores["quality_gap"]),
         "metrics": rounded(metrics),
-        **sensitivity_sections(rub, decision, self_scores, facts, metrics, measured, claimed,
-                               loaded.profile.economics),
-        "weight_perturbation": perturbation(rub, decision),
+        **found,
+        "weight_perturbation": robustness,
         "roadmap": stages,
         "launch": launch,
         "economics": money,
-        "metrics_to_track": [item.model_dump() for item in rub.metrics_to_track],
+        "metrics_to_track": tracked,
         "rollout_gates": list(rub.rollout_gates),
         "warnings": decision.warnings,
         "inputs": inputs(loaded, rub),
@@ -283,8 +192,8 @@ def sensitivity_sections(rub, decision, self_scores, facts, metrics, measured, c
                                          self_scores, primary)
     for row in flips:
         row["closest"] = closest[row["dimension"]]
-    conditions = [item.condition for item in rub.rules]
-    found = sensitivity.fact_sensitivity(outcome, conditions, vocabulary()["fact"], facts, measured, claimed)
+    found = sensitivity.fact_sensitivity(outcome, decisive_conditions(rub), vocabulary()["fact"], facts, measured,
+                                         claimed)
     names = {s.id: s.name for s in rub.strategies}
     dimension_names = {d.id: d.name for d in rub.dimensions}
     return {
@@ -294,51 +203,16 @@ def sensitivity_sections(rub, decision, self_scores, facts, metrics, measured, c
     }
 
 
-def margin_of(decision: Decision) -> float:
-    """Primary's lead over the runner-up in rank order (negative when a blocked rival scores higher)."""
-    if len(decision.ranking) < 2:
-        return 0.0
-    return round(decision.scores[decision.primary] - decision.scores[decision.ranking[1]], DIGITS)
-
-
-def summary(rub: Rubric, decision: Decision, margin: float, provisional: bool) -> str:
-    primary = rub.strategy(decision.primary)
-    runner = rub.strategy(decision.ranking[1]) if len(decision.ranking) > 1 else None
-    text = f"{primary.name} is the strategy to pursue now (score {decision.scores[primary.id]:.2f}"
-    if runner and margin < 0:
-        # A blocked strategy can outscore the primary; say why it still is not the answer.
-        rules = ", ".join(decision.blocked_by[runner.id])
-        text += (f"; {runner.name.lower()} scores higher ({decision.scores[runner.id]:.2f}) but is "
-                 f"{decision.status[runner.id]} by {rules} until its prerequisites are met).")
-    else:
-        text += f"; margin {margin:+.2f} over {runner.name.lower()})." if runner else ")."
-    reason = main_reason(decision)
-    if reason:
-        text += f" Main reason: {reason}"
-    if decision.status[primary.id] != "eligible":
-        text += " Every strategy is blocked by a rule; this one is the least blocked - resolve its prerequisites first."
-    if decision.companions:
-        text += " Then add: " + "; ".join(rub.strategy(c).name.lower() for c in decision.companions) + "."
-    if provisional:
-        text += " " + " ".join(rub.readiness.summary.split())
-    return text
-
-
-def first_steps(rub: Rubric, primary: str, provisional: bool) -> list[str]:
-    """Readiness steps (when provisional), then the primary's steps, as the rubric writes them.
-
-    A strategy step that restates a readiness step is the rubric's to fix; `rubric lint` reports it.
-    """
-    readiness = list(rub.readiness.first_steps) if provisional else []
-    return readiness + list(rub.strategy(primary).first_steps)
-
-
-def main_reason(decision: Decision) -> str | None:
-    """The rationale of the rule that raised the primary's score the most, if any did."""
-    boosts = [row for row in decision.contributions[decision.primary] if row["source"] == "rule" and row["value"] > 0]
-    if not boosts:
-        return None
-    return max(boosts, key=lambda row: row["value"])["detail"]
+def decisive_conditions(rub: Rubric) -> list[rule.Condition]:
+    """Every condition the decision reads, for the fact values worth trying: the rules, the
+    keep condition, and the launch dates that gate or lower a strategy."""
+    found = [item.condition for item in rub.rules]
+    if rub.keep is not None:
+        found.append(rub.keep.condition)
+    if rub.launch_date is not None:
+        found += [rule.Leaf("fact", "launch_weeks", "lt", end) for s in rub.strategies
+                  for end in s.time_to_production_weeks]
+    return found
 
 
 def strategy_rows(rub: Rubric, decision: Decision) -> list[dict]:
@@ -378,16 +252,18 @@ def calibration_section(measured, claimed, metrics, quality_gap) -> dict | None:
     }
 
 
-def perturbation(rub: Rubric, decision: Decision) -> dict:
-    ids = [s.id for s in rub.strategies]
-    weights = np.array([[rub.weight(d, s) for s in ids] for d in profile.DIMENSIONS], dtype=float)
-    fixed = np.array([sum(row["value"] for row in decision.contributions[s] if row["source"] != "dimension")
-                      for s in ids])
-    return sensitivity.weight_perturbation(ids, list(profile.DIMENSIONS), decision.dimensions, weights, fixed,
-                                           decision.status, decision.primary)
+def perturbation(rub: Rubric, self_scores: dict, facts: dict, metrics: dict, primary: str) -> dict:
+    """How often the primary survives random changes of the rubric's weights, amounts and thresholds."""
+    def primary_under(rng, relative: float) -> str:
+        return decide(rub, self_scores, facts, metrics, random_tuning(rub, rng, relative)).primary
+
+    return sensitivity.perturbation(primary_under, primary)
 
 
 def roadmap(rub: Rubric, decision: Decision) -> list[dict]:
+    if not decision.change_needed and rub.keep is not None:
+        return [{"stage": 1, "strategy": decision.primary, "when": "now: keep it running",
+                 "actions": list(rub.keep.first_steps)}]
     stages = []
     for number, sid in enumerate([decision.primary] + decision.companions, start=1):
         step = rub.roadmap.get(sid)
@@ -400,6 +276,12 @@ def roadmap_weeks(rub: Rubric, decision: Decision, facts: dict) -> tuple[list[di
     """The roadmap with each stage's weeks from today, and the launch summary (see advisor.roadmap)."""
     plan = rub.rollout_phases.model_dump() if rub.rollout_phases else {}
     weeks = {s.id: s.time_to_production_weeks for s in rub.strategies}
+    if not decision.change_needed:
+        # What is kept already runs in production: nothing to build, pilot or roll out.
+        launch_weeks = facts.get("launch_weeks")
+        return roadmap(rub, decision), {"launch_weeks": launch_weeks, "production": {"low": 0, "high": 0},
+                                        "fits": None if launch_weeks is None else "fits", "flagged": [],
+                                        "missing": []}
     return schedule(roadmap(rub, decision), weeks, plan, facts.get("has_eval_set"), facts.get("launch_weeks"))
 
 

@@ -54,6 +54,28 @@ class Fact(Model):
     help: Text
 
 
+class Guarded(Model):
+    """A part of the rubric that applies while its ``when`` condition holds (parsed at load)."""
+
+    when: Any
+    _condition: Any = PrivateAttr(default=None)
+
+    @property
+    def condition(self) -> rule.Condition:
+        return self._condition
+
+
+class Prerequisite(Guarded):
+    """What a strategy needs before it can be pursued for real; ``when`` says it is missing.
+
+    A missing prerequisite of the primary makes the recommendation provisional, with
+    ``first_steps`` (if any) listed before the strategy's own steps."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    summary: Text
+    first_steps: Annotated[list[Text], Field(max_length=20)] = Field(default_factory=list)
+
+
 class Strategy(Model):
     id: Text
     name: Text
@@ -65,6 +87,7 @@ class Strategy(Model):
     # launch date with it, and the economics roadmap schedules its stages with it.
     time_to_production_weeks: Annotated[list[Weeks], Field(min_length=2, max_length=2)]
     first_steps: Annotated[list[Text], Field(max_length=20)] = Field(default_factory=list)
+    prerequisites: Annotated[list[Prerequisite], Field(max_length=20)] = Field(default_factory=list)
 
     @field_validator("time_to_production_weeks")
     @classmethod
@@ -112,6 +135,10 @@ class Rule(Model):
     effects: Annotated[list[Effect], Field(min_length=1, max_length=20)]
     rationale: Text
     source: Text
+    # The strategies the rule's warnings are about: they are shown only while one of them is
+    # in play (the primary, a companion, or a blocked strategy that outscores the primary), so
+    # a report never warns against a path nobody proposed. Empty: always shown.
+    about: Annotated[list[Text], Field(max_length=4)] = Field(default_factory=list)
     _condition: Any = PrivateAttr(default=None)
 
     @property
@@ -119,15 +146,33 @@ class Rule(Model):
         return self._condition
 
 
-class Readiness(Model):
-    when: Any
+class Readiness(Guarded):
     summary: Text
     first_steps: Steps
-    _condition: Any = PrivateAttr(default=None)
 
-    @property
-    def condition(self) -> rule.Condition:
-        return self._condition
+
+class Keep(Guarded):
+    """When measured evidence meets the targets and nothing calls for change: keep what runs."""
+
+    summary: Text
+    first_steps: Steps
+
+
+class LaunchDate(Model):
+    """How a launch date (``context.launch_weeks``) is held against each strategy's time to production.
+
+    Before the low end the strategy cannot make the date and is gated; between the two ends
+    only its fast end makes it, and its score moves by ``at_risk_by``."""
+
+    at_risk_by: Amount
+    source: Text
+
+
+class CloseCall(Model):
+    """When a recommendation needs human review (a one-notch flip of any dimension always does)."""
+
+    margin: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
+    survival: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 
 
 class Stage(Model):
@@ -176,6 +221,9 @@ class Rubric(Model):
     facts: dict[str, Fact]
     strategies: list[Strategy]
     weights: dict[str, dict[str, Amount]]
+    # Named conditions, used in conditions below them as {condition: NAME}.
+    conditions: Annotated[dict[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")], Any],
+                          Field(max_length=100)] = Field(default_factory=dict)
     rules: Annotated[list[Rule], Field(max_length=500)]
     readiness: Readiness
     roadmap: dict[str, Stage]
@@ -183,9 +231,20 @@ class Rubric(Model):
     rollout_gates: list[Text]
     # Optional: without it the roadmap names the missing durations instead of guessing them.
     rollout_phases: RolloutPhases | None = None
+    # Optional: without them nothing is ever kept as it is, launch dates are not checked, and
+    # only a one-notch flip makes a close call.
+    keep: Keep | None = None
+    launch_date: LaunchDate | None = None
+    close_call: CloseCall | None = None
     _path: str = PrivateAttr(default="")
     _sha256: str = PrivateAttr(default="")
     _lines: Lines = PrivateAttr(default_factory=Lines)
+    _named: dict = PrivateAttr(default_factory=dict)
+
+    @property
+    def named(self) -> dict[str, rule.Condition]:
+        """The named conditions, parsed."""
+        return self._named
 
     @property
     def path(self) -> str:
@@ -336,8 +395,14 @@ def reference_problems(loaded: Rubric, data: dict) -> list[tuple[tuple, str]]:
         if name not in profile.CONTEXT_FACTS:
             problems.append((("facts", name), f"unknown fact '{name}'{rule.hint(name, list(profile.CONTEXT_FACTS))}"))
     problems += weight_problems(loaded)
+    problems += named_problems(loaded)
     problems += rule_problems(loaded)
-    problems += attach_condition(loaded.readiness, ("readiness", "when"))
+    problems += attach_condition(loaded.readiness, ("readiness", "when"), loaded.named)
+    if loaded.keep is not None:
+        problems += attach_condition(loaded.keep, ("keep", "when"), loaded.named)
+    for index, strategy in enumerate(loaded.strategies):
+        for number, needed in enumerate(strategy.prerequisites):
+            problems += attach_condition(needed, ("strategies", index, "prerequisites", number, "when"), loaded.named)
     for name in loaded.roadmap:
         if name not in profile.STRATEGIES:
             problems.append((("roadmap", name), f"unknown strategy '{name}'{rule.hint(name, list(profile.STRATEGIES))}"))
@@ -372,6 +437,17 @@ def weight_problems(loaded: Rubric) -> list[tuple[tuple, str]]:
     return problems
 
 
+def named_problems(loaded: Rubric) -> list[tuple[tuple, str]]:
+    """Parse the named conditions in order: each may use only those above it (so none loops)."""
+    problems: list[tuple[tuple, str]] = []
+    for name, raw in loaded.conditions.items():
+        try:
+            loaded._named[name] = rule.parse_condition(raw, vocabulary(), (), dict(loaded._named))
+        except rule.ConditionProblem as problem:
+            problems.append((("conditions", name) + problem.path, problem.message))
+    return problems
+
+
 def rule_problems(loaded: Rubric) -> list[tuple[tuple, str]]:
     problems: list[tuple[tuple, str]] = []
     seen: dict[str, int] = {}
@@ -379,19 +455,25 @@ def rule_problems(loaded: Rubric) -> list[tuple[tuple, str]]:
         if item.id in seen:
             problems.append((("rules", index, "id"), f"duplicate rule id (first used by rules[{seen[item.id]}])"))
         seen.setdefault(item.id, index)
-        problems += attach_condition(item, ("rules", index, "when"))
+        problems += attach_condition(item, ("rules", index, "when"), loaded.named)
         for number, effect in enumerate(item.effects):
             target = effect.target
             if target is not None and target not in profile.STRATEGIES:
                 problems.append((("rules", index, "effects", number, effect.key),
                                  f"unknown strategy '{target}'{rule.hint(target, list(profile.STRATEGIES))}"))
+        for number, target in enumerate(item.about):
+            if target not in profile.STRATEGIES:
+                problems.append((("rules", index, "about", number),
+                                 f"unknown strategy '{target}'{rule.hint(target, list(profile.STRATEGIES))}"))
+        if item.about and not any(effect.warn is not None for effect in item.effects):
+            problems.append((("rules", index, "about"), "'about' selects when warnings show, but this rule has none"))
     return problems
 
 
-def attach_condition(owner, loc: tuple) -> list[tuple[tuple, str]]:
+def attach_condition(owner, loc: tuple, named: dict) -> list[tuple[tuple, str]]:
     """Parse ``owner.when`` into the condition the engine evaluates; the problem if it does not parse."""
     try:
-        owner._condition = rule.parse_condition(owner.when, vocabulary(), ())
+        owner._condition = rule.parse_condition(owner.when, vocabulary(), (), named)
     except rule.ConditionProblem as problem:
         return [(loc + problem.path, problem.message)]
     return []
@@ -408,8 +490,23 @@ def lint_rubric(loaded: Rubric) -> list[Problem]:
     found: list[tuple[tuple, str]] = []
     for index, item in enumerate(loaded.rules):
         found += rule_lint(item, ("rules", index), subjects)
+    used = referenced_names(loaded)
+    for name, condition in loaded.named.items():
+        where = ("conditions", name)
+        if not rule.can_hold(condition, subjects):
+            found.append((where, "can never hold"))
+        found += leaf_lint(loaded.conditions[name], condition, where, subjects)
+        if name not in used:
+            found.append((where, f"condition '{name}' is never used"))
     if not rule.can_hold(loaded.readiness.condition, subjects):
         found.append((("readiness", "when"), "can never hold, so no assessment is ever provisional"))
+    if loaded.keep is not None and not rule.can_hold(loaded.keep.condition, subjects):
+        found.append((("keep", "when"), "can never hold, so no assessment ever keeps the current approach"))
+    for index, strategy in enumerate(loaded.strategies):
+        for number, needed in enumerate(strategy.prerequisites):
+            if not rule.can_hold(needed.condition, subjects):
+                found.append((("strategies", index, "prerequisites", number, "when"),
+                              f"can never hold, so prerequisite '{needed.id}' is never missing"))
     for dimension in profile.DIMENSIONS:
         if not any(loaded.weight(dimension, s) for s in profile.STRATEGIES):
             found.append((("weights",), f"dimension '{dimension}' has no weight on any strategy: it never moves a score"))
@@ -472,8 +569,29 @@ def rule_lint(item: Rule, loc: tuple, subjects: dict) -> list[tuple[tuple, str]]
     return found
 
 
+def referenced_names(loaded: Rubric) -> set[str]:
+    """Every name used as ``{condition: NAME}`` anywhere in the rubric."""
+    found: set[str] = set()
+
+    def walk(raw: Any) -> None:
+        if isinstance(raw, dict):
+            if isinstance(raw.get(rule.REFERENCE), str):
+                found.add(raw[rule.REFERENCE])
+            for value in raw.values():
+                walk(value)
+        elif isinstance(raw, list):
+            for value in raw:
+                walk(value)
+
+    walk([loaded.conditions, [r.when for r in loaded.rules], loaded.readiness.when,
+          loaded.keep.when if loaded.keep else None, [p.when for s in loaded.strategies for p in s.prerequisites]])
+    return found
+
+
 def leaf_lint(raw: Any, condition: rule.Condition, loc: tuple, subjects: dict) -> list[tuple[tuple, str]]:
     """Single comparisons that can never hold, or always hold, wherever they sit in the tree."""
+    if isinstance(raw, dict) and rule.REFERENCE in raw:
+        return []  # a named condition is linted where it is defined
     if isinstance(condition, rule.Group):
         key = condition.kind
         if key == "not":

@@ -1,7 +1,9 @@
 """Rule conditions: the operator table, parsing, evaluation and satisfiability.
 
-A condition is a tree: ``{all: [...]}``, ``{any: [...]}``, ``{not: {...}}`` or a
-leaf ``{dimension|fact|metric: NAME, op: OP, value: V}``. Operators live in one
+A condition is a tree: ``{all: [...]}``, ``{any: [...]}``, ``{not: {...}}``, a
+leaf ``{dimension|fact|metric: NAME, op: OP, value: V}``, or ``{condition: NAME}``,
+which stands for a named condition of the rubric (replaced by its tree when parsed,
+so evaluation, linting and sensitivity see one plain tree). Operators live in one
 table (in the spirit of cloud-custodian's value filters) so that the loader,
 the evaluator and the linter agree on what each one accepts.
 
@@ -100,27 +102,49 @@ class ConditionProblem(Exception):
 MAX_LIST_VALUES = 100  # an `in` list is checked value by value by the linter and the sensitivity analysis
 
 
-def parse_condition(raw: Any, vocabulary: dict[str, dict[str, Subject]], path: tuple = ()) -> Condition:
-    """Turn raw YAML into a Condition, checking every name, operator and value."""
+def parse_condition(raw: Any, vocabulary: dict[str, dict[str, Subject]], path: tuple = (),
+                    named: dict[str, Condition] | None = None) -> Condition:
+    """Turn raw YAML into a Condition, checking every name, operator and value.
+
+    ``named``: the named conditions a ``{condition: NAME}`` may stand for.
+    """
     if not isinstance(raw, dict) or not raw:
-        raise ConditionProblem(path, "a condition must be a mapping: all, any, not, or dimension/fact/metric with op")
+        raise ConditionProblem(path, "a condition must be a mapping: all, any, not, condition, "
+                                     "or dimension/fact/metric with op")
+    if REFERENCE in raw:
+        return parse_reference(raw, named or {}, path)
     groups = [key for key in GROUPS if key in raw]
     if groups:
-        return parse_group(raw, groups, vocabulary, path)
+        return parse_group(raw, groups, vocabulary, path, named)
     return parse_leaf(raw, vocabulary, path)
 
 
-def parse_group(raw: dict, groups: list, vocabulary, path: tuple) -> Group:
+REFERENCE = "condition"
+
+
+def parse_reference(raw: dict, named: dict[str, Condition], path: tuple) -> Condition:
+    if len(raw) != 1:
+        extra = sorted(str(key) for key in raw if key != REFERENCE)
+        raise ConditionProblem(path, f"'{REFERENCE}' must stand alone in its mapping (also found: {', '.join(extra)})")
+    name = raw[REFERENCE]
+    if not isinstance(name, str) or name not in named:
+        known = ", ".join(named) or "none"
+        raise ConditionProblem(path + (REFERENCE,), f"unknown condition {show(name)}{hint(name, list(named))}; "
+                                                    f"named conditions defined before this point: {known}")
+    return named[name]
+
+
+def parse_group(raw: dict, groups: list, vocabulary, path: tuple, named) -> Group:
     kind = groups[0]
     if len(raw) != 1:
         extra = sorted(str(key) for key in raw if key != kind)
         raise ConditionProblem(path, f"'{kind}' must stand alone in its mapping (also found: {', '.join(extra)})")
     body = raw[kind]
     if kind == "not":
-        return Group("not", (parse_condition(body, vocabulary, path + ("not",)),))
+        return Group("not", (parse_condition(body, vocabulary, path + ("not",), named),))
     if not isinstance(body, list) or not body:
         raise ConditionProblem(path + (kind,), f"'{kind}' needs a non-empty list of conditions")
-    children = tuple(parse_condition(item, vocabulary, path + (kind, index)) for index, item in enumerate(body))
+    children = tuple(parse_condition(item, vocabulary, path + (kind, index), named) for index, item in enumerate(body))
     return Group(kind, children)
 
 
@@ -131,7 +155,7 @@ def parse_leaf(raw: dict, vocabulary, path: tuple) -> Leaf:
     kind = kinds[0]
     unknown_keys = sorted(str(key) for key in raw if key not in (kind, "op", "value"))
     if unknown_keys:
-        raise ConditionProblem(path + (unknown_keys[0],), f"unknown key '{unknown_keys[0]}'{hint(unknown_keys[0], list(KINDS) + ['op', 'value', 'all', 'any', 'not'])}")
+        raise ConditionProblem(path + (unknown_keys[0],), f"unknown key '{unknown_keys[0]}'{hint(unknown_keys[0], list(KINDS) + ['op', 'value', 'all', 'any', 'not', REFERENCE])}")
     name = raw[kind]
     subjects = vocabulary[kind]
     if not isinstance(name, str) or name not in subjects:
@@ -187,24 +211,38 @@ def check_scalar(value: Any, subject: Subject, where: tuple) -> None:
         raise ConditionProblem(where, f"{subject.kind} '{subject.name}' is a {subject.type}; {show(value)} cannot be compared with it")
 
 
-def evaluate(condition: Condition, env: dict[str, dict[str, Any]]) -> bool:
-    """True when the condition holds for ``env`` (kind -> name -> value)."""
+def evaluate(condition: Condition, env: dict[str, dict[str, Any]], moved: dict[int, Any] | None = None) -> bool:
+    """True when the condition holds for ``env`` (kind -> name -> value).
+
+    ``moved`` maps ``id(leaf)`` to a threshold that replaces the leaf's own value (the
+    robustness check moves thresholds without rebuilding the trees).
+    """
     if isinstance(condition, Leaf):
+        if moved and id(condition) in moved:
+            return holds(condition, env[condition.kind].get(condition.name), moved[id(condition)])
         return holds(condition, env[condition.kind].get(condition.name))
     if condition.kind == "all":
-        return all(evaluate(child, env) for child in condition.children)
+        return all(evaluate(child, env, moved) for child in condition.children)
     if condition.kind == "any":
-        return any(evaluate(child, env) for child in condition.children)
-    return not evaluate(condition.children[0], env)
+        return any(evaluate(child, env, moved) for child in condition.children)
+    return not evaluate(condition.children[0], env, moved)
 
 
-def holds(leaf: Leaf, actual: Any) -> bool:
+def holds(leaf: Leaf, actual: Any, value: Any = None) -> bool:
     if actual is None:
         return leaf.op == "unknown"
     try:
-        return bool(OPERATORS[leaf.op].test(actual, leaf.value))
+        return bool(OPERATORS[leaf.op].test(actual, leaf.value if value is None else value))
     except TypeError:  # a comparison across types is simply not true
         return False
+
+
+def thresholds_of(condition: Condition) -> list[Leaf]:
+    """The leaves whose numeric threshold orders values (lt, le, gt, ge), each once, in tree order."""
+    if isinstance(condition, Leaf):
+        ordered = condition.op in ("lt", "le", "gt", "ge")
+        return [condition] if ordered and isinstance(condition.value, (int, float)) else []
+    return [leaf for child in condition.children for leaf in thresholds_of(child)]
 
 
 def names_in(condition: Condition) -> set[tuple[str, str]]:

@@ -1,8 +1,8 @@
-"""What would flip the recommendation: score changes, fact changes and weight noise.
+"""What would flip the recommendation: score changes, fact changes, and noise in the rubric's numbers.
 
 Every analysis is deterministic: dimension values are tried exhaustively, fact
-values come from the constants in the rubric's rule conditions, and the weight
-perturbation draws from a fixed seed. Only the decision is re-run: predictions are
+values come from the constants in the rubric's rule conditions, and the
+perturbation of weights, rule amounts and thresholds draws from a fixed seed. Only the decision is re-run: predictions are
 never measured again.
 """
 
@@ -15,15 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from advisor import crosscheck, rule
+from advisor import crosscheck, decision, rule
 
 TRIALS = 200
 RELATIVE = 0.2
 SEED = 20260601
-TIERS = {"eligible": 0, "gated": 1, "vetoed": 2}
-# Scores are rounded to this many digits before ranking; re-runs must round the same way
-# or a perturbed winner could differ from the one the engine would pick.
-DIGITS = 4
+# What the robustness check moves (see decision.random_tuning).
+VARIED = ("weights", "rule amounts", "thresholds")
+DIGITS = decision.DIGITS
 
 
 def dimension_flips(primary_for: Callable[[dict], str], scores: dict[str, int], primary: str) -> list[dict]:
@@ -44,33 +43,27 @@ def dimension_flips(primary_for: Callable[[dict], str], scores: dict[str, int], 
     return result
 
 
-def weight_perturbation(strategies: list[str], dimensions: list[str], scores: dict[str, int],
-                        weights: np.ndarray, fixed: np.ndarray, status: dict[str, str], primary: str,
-                        trials: int = TRIALS, relative: float = RELATIVE, seed: int = SEED) -> dict:
-    """Multiply every weight by an independent factor in [1 - relative, 1 + relative].
+def perturbation(primary_under: Callable[[np.random.Generator, float], str], primary: str, trials: int = TRIALS,
+                 relative: float = RELATIVE, seed: int = SEED) -> dict:
+    """How often the primary survives random changes of the rubric's numbers.
 
-    ``weights`` is (n_dimensions, n_strategies); ``fixed`` (n_strategies,) is everything
-    that does not depend on weights (base score plus rule adjustments). Rules and gates
-    do not depend on weights, so only the scores move; the winner is picked exactly as
-    in the decision (best status tier first, then the score rounded to 4 decimals, then
-    rubric order).
+    ``primary_under(rng, relative)`` draws one perturbed copy of the rubric (weights, rule
+    amounts, thresholds) from ``rng`` and returns the primary it gives; the trials share one
+    seeded generator, so the result is reproducible.
     """
     rng = np.random.default_rng(seed)
-    factors = rng.uniform(1.0 - relative, 1.0 + relative, size=(trials,) + weights.shape)
-    x = np.array([scores[d] for d in dimensions], dtype=float)
-    totals = np.round(fixed[None, :] + np.einsum("d,tds->ts", x, weights[None] * factors), DIGITS)
-    tiers = np.array([TIERS[status[s]] for s in strategies])
-    totals[:, tiers != tiers.min()] = -np.inf
-    winners = np.argmax(totals, axis=1)  # first maximum = earliest in rubric order
-    counts = np.bincount(winners, minlength=len(strategies))
-    shares = {strategies[i]: round(int(c) / trials, 4) for i, c in enumerate(counts) if c}
-    ordered = dict(sorted(shares.items(), key=lambda item: (-item[1], item[0])))
+    counts: dict[str, int] = {}
+    for _ in range(trials):
+        winner = primary_under(rng, relative)
+        counts[winner] = counts.get(winner, 0) + 1
+    shares = {sid: round(count / trials, 4) for sid, count in counts.items()}
     return {
         "trials": trials,
         "relative": relative,
         "seed": seed,
+        "varies": list(VARIED),
         "primary_survival": shares.get(primary, 0.0),
-        "alternatives": ordered,
+        "alternatives": dict(sorted(shares.items(), key=lambda item: (-item[1], item[0]))),
     }
 
 

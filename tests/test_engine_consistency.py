@@ -35,15 +35,16 @@ def rerun_margin(loaded, dimension: str, value: int) -> tuple[str, float]:
 def test_sovereign_moat_closest_margins_are_the_rerun_margins_signed_by_outcome():
     result = example("sovereign-moat")
     rows = {row["dimension"]: row for row in result["sensitivity"]}
-    # data_readiness 2 vetoes from_scratch: fine_tune 3.0 leads pretrained -2.7 by 5.7, so the primary
-    # loses by 5.7 (not "+3.00", from_scratch's vetoed raw lead).
-    assert rows["data_readiness"]["closest"] == {"to": 2, "change": -3, "margin": -5.7, "alternative": "fine_tune",
+    # data_readiness 3 vetoes from_scratch: fine_tune 5.5 - 2 (already failed) = 3.5 leads pretrained
+    # -2.9 by 6.4, so the primary loses by 6.4 (not by from_scratch's vetoed raw lead).
+    assert rows["data_readiness"]["closest"] == {"to": 3, "change": -2, "margin": -6.4, "alternative": "fine_tune",
                                                  "primary_holds": False}
-    # control 4: fine_tune and from_scratch tie at 6.4 and the tie goes to fine_tune (rubric order).
-    assert rows["control"]["closest"] == {"to": 4, "change": -1, "margin": 0.0, "alternative": "fine_tune",
-                                          "primary_holds": False}
-    # governance 4 keeps from_scratch: 8.3 against fine_tune's 6.4.
-    assert rows["governance"]["closest"]["margin"] == 1.9 and rows["governance"]["closest"]["primary_holds"]
+    # quality_gap 2 gates from_scratch (the gap is small enough for adaptation): fine_tune 3.3 against -1.8.
+    assert rows["quality_gap"]["closest"] == {"to": 2, "change": -3, "margin": -5.1, "alternative": "fine_tune",
+                                              "primary_holds": False}
+    # governance 4 keeps from_scratch, by more: governance weighs against owning a model (9.1 against 4.4).
+    assert rows["governance"]["closest"]["margin"] == 4.7 and rows["governance"]["closest"]["primary_holds"]
+    assert result["recommendation"]["close_call"] is False
 
 
 @pytest.mark.parametrize("name", ["sovereign-moat", "urgent-launch", "recurring-failures"])

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 from helpers import loaded_profile
 
-from advisor import engine, profile, rubric, rule, sensitivity
+from advisor import crosscheck, decision, engine, profile, rubric, rule, sensitivity
 
 RUBRIC = rubric.load_rubric()
 
@@ -49,21 +48,36 @@ def test_dimension_flips_prefers_the_smaller_change_then_the_lower_score():
     assert calls == [1]
 
 
-def test_weight_perturbation_by_hand():
-    # Two strategies; only weights differ. x = 1; A: 1.0*w, B: fixed 0.9 (no weight).
-    # A wins unless its factor drops below 0.9: P = (0.9 - 0.8) / 0.4 = 0.25 of the trials go to B.
-    result = sensitivity.weight_perturbation(
-        ["A", "B"], ["d"], {"d": 1}, np.array([[1.0, 0.0]]), np.array([0.0, 0.9]),
-        {"A": "eligible", "B": "eligible"}, "A", trials=4000)
+def test_perturbation_by_hand():
+    # One factor per trial in [0.8, 1.2]: A keeps the lead unless it drops below 0.9,
+    # P = (0.9 - 0.8) / 0.4 = 0.25 of the trials go to B.
+    result = sensitivity.perturbation(lambda rng, relative: "A" if rng.uniform(1 - relative, 1 + relative) >= 0.9
+                                      else "B", "A", trials=4000)
     assert abs(result["alternatives"]["B"] - 0.25) < 0.03
     assert result["primary_survival"] + result["alternatives"]["B"] == 1.0
+    assert result["varies"] == ["weights", "rule amounts", "thresholds"]
 
 
-def test_weight_perturbation_respects_gates():
-    result = sensitivity.weight_perturbation(
-        ["A", "B"], ["d"], {"d": 5}, np.array([[0.0, 1.0]]), np.array([1.0, 0.0]),
-        {"A": "eligible", "B": "gated"}, "A", trials=50)
-    assert result["primary_survival"] == 1.0 and result["alternatives"] == {"A": 1.0}
+def test_perturbation_without_noise_reproduces_the_decision():
+    # relative 0: every factor is 1 and every shift 0, so each trial is the decision itself.
+    loaded = loaded_profile([2, 2, 2, 2, 2, 2])
+    facts = loaded.profile.context.model_dump()
+    scores = loaded.profile.scores.model_dump()
+    metrics = crosscheck.compute_metrics(None, crosscheck.claims_of(None), 2)
+
+    def primary_under(rng, relative):
+        return decision.decide(RUBRIC, scores, facts, metrics, decision.random_tuning(RUBRIC, rng, relative)).primary
+
+    assert sensitivity.perturbation(primary_under, "pretrained", trials=20, relative=0.0)["primary_survival"] == 1.0
+
+
+def test_a_moved_threshold_changes_what_a_rule_sees():
+    # latency 4 fires strict-latency (ge 4); the same threshold moved to 4.5 does not.
+    plan = decision.plan_of(RUBRIC)
+    leaf = next(leaf for leaf in plan.leaves if (leaf.kind, leaf.name, leaf.op, leaf.value) == ("dimension", "latency",
+                                                                                                  "ge", 4))
+    env = {"dimension": {"latency": 4}, "fact": {}, "metric": {}}
+    assert rule.evaluate(leaf, env) and not rule.evaluate(leaf, env, {id(leaf): 4.5})
 
 
 def test_perturbation_in_the_assessment_is_reproducible():
@@ -134,7 +148,8 @@ def conditions():
 
 def test_thresholds_come_from_the_rule_conditions():
     assert sensitivity.thresholds(conditions(), subject("launch_weeks")) == [7, 8]          # lt 8
-    assert sensitivity.thresholds(conditions(), subject("labeled_examples")) == [999, 1000]  # lt 1000
+    # lt 1000 (thin data, overfitting) and lt 1,000,000 (data at scale for training from scratch)
+    assert sensitivity.thresholds(conditions(), subject("labeled_examples")) == [999, 1000, 999_999, 1_000_000]
     assert sensitivity.thresholds(conditions(), subject("monthly_volume")) == [99999, 100000]  # ge 100000
     assert sensitivity.thresholds(conditions(), subject("has_eval_set")) == []
 
@@ -160,19 +175,24 @@ def test_fact_values_per_type():
 
 
 def test_fact_flips_on_the_near_tie_by_hand():
-    # pretrained 3.6 vs fine_tune 3.0. Sovereignty costs pretrained 1.5 and a failed pre-trained
-    # attempt costs it 1.5: both hand the lead to fine_tune. Confidence used downstream with an
-    # unknown ECE adds calibrate as a companion. Nothing else moves anything.
+    # pretrained 3.6 vs fine_tune 3.0. Sovereignty costs pretrained 1.5 (and gives fine_tune the
+    # open-weights step, +1) and a failed pre-trained attempt costs it 1.5: both hand the lead to
+    # fine_tune. A behaviour failure gives fine_tune 1.5; a confidence failure gives calibrate 4
+    # (1.4 + 4 = 5.4). Confidence used downstream with an unknown ECE adds calibrate as a companion.
     result = assess([2, 2, 2, 2, 2, 2])
     assert result["fact_sensitivity"] == [
         {"fact": "adaptation_tried", "from": [], "to": ["pretrained"], "new_primary": "fine_tune",
+         "new_companions": [], "changes": "primary"},
+        {"fact": "failure_cause", "from": None, "to": "behaviour", "new_primary": "fine_tune",
+         "new_companions": [], "changes": "primary"},
+        {"fact": "failure_cause", "from": None, "to": "confidence", "new_primary": "calibrate",
          "new_companions": [], "changes": "primary"},
         {"fact": "sovereignty_required", "from": None, "to": True, "new_primary": "fine_tune",
          "new_companions": [], "changes": "primary"},
         {"fact": "confidence_used_downstream", "from": None, "to": True, "new_primary": "pretrained",
          "new_companions": ["calibrate"], "changes": "companions"},
     ]
-    assert sensitivity.condition_phrase(result["fact_sensitivity"][1]) == (
+    assert sensitivity.condition_phrase(result["fact_sensitivity"][3]) == (
         "If sovereignty required were yes instead of unknown")
 
 
@@ -194,20 +214,23 @@ def test_dimension_flips_and_fact_flips_are_ordered_by_size():
 
 def test_launch_deadline_threshold_flips_the_primary():
     # [3, 2, 2, 2, 2, 2]: pretrained 3.1, fine_tune 3.4; a launch in 6 weeks with data_readiness 2
-    # adds 2 to pretrained and takes 1 from fine_tune (5.1 vs 2.4). At 8 weeks the rule stops.
+    # adds 2 to pretrained and takes 1 from fine_tune (5.1 vs 2.4). From 8 weeks that rule stops,
+    # but until 12 weeks the launch falls inside fine-tuning's 4-12 weeks to production (-1:
+    # pretrained 3.1 against 2.4); at 12 fine-tuning fits (3.1 vs 3.4).
     result = assess([3, 2, 2, 2, 2, 2], {"launch_weeks": 6})
     assert result["recommendation"]["primary"] == "pretrained"
     launch = [e for e in result["fact_sensitivity"] if e["fact"] == "launch_weeks"]
     assert launch == [
-        {"fact": "launch_weeks", "from": 6, "to": 8, "new_primary": "fine_tune", "new_companions": [],
+        {"fact": "launch_weeks", "from": 6, "to": 12, "new_primary": "fine_tune", "new_companions": [],
          "changes": "primary"},
         {"fact": "launch_weeks", "from": 6, "to": None, "new_primary": "fine_tune", "new_companions": [],
          "changes": "primary"},
     ]
     words = result["what_would_change"]
-    # data_readiness 3 (size 1/5) also ends the launch rule and comes first; 6 -> 8 weeks is size 2/8.
-    assert words[0].startswith("If Data readiness were scored 3 instead of 2")
-    assert words[1] == ("If launch weeks were 8 instead of 6, Fine-tune a pre-trained model would become the "
+    # data_readiness 4 (size 2/5: at 3 the launch penalty leaves a 2.9 tie, which goes to pretrained) comes
+    # first; 6 -> 12 weeks is size 6/12.
+    assert words[0].startswith("If Data readiness were scored 4 instead of 2")
+    assert words[1] == ("If launch weeks were 12 instead of 6, Fine-tune a pre-trained model would become the "
                         "primary strategy.")
 
 
@@ -288,8 +311,11 @@ def test_recurring_failures_hinge_on_the_eval_set_and_the_failure_analysis():
     result = assess(*RECURRING)
     assert result["recommendation"]["primary"] == "fine_tune"
     primary = {e["fact"]: e for e in result["fact_sensitivity"] if e["changes"] == "primary"}
-    assert set(primary) == {"has_eval_set", "failure_classes_known"}
+    # Besides the two prerequisites: a launch in 3 weeks (before fine-tuning's 4 weeks at the earliest)
+    # and failures traced to missing knowledge (retrieval work first) gate fine-tuning too.
+    assert set(primary) == {"has_eval_set", "failure_classes_known", "launch_weeks", "failure_cause"}
     assert primary["has_eval_set"]["to"] is False and primary["has_eval_set"]["new_primary"] == "pretrained"
+    assert (primary["launch_weeks"]["to"], primary["failure_cause"]["to"]) == (3, "knowledge")
     companions = [e for e in result["fact_sensitivity"] if e["changes"] == "companions"]
     assert companions == [{"fact": "confidence_used_downstream", "from": True, "to": False,
                            "new_primary": "fine_tune", "new_companions": [], "changes": "companions"}]

@@ -48,6 +48,8 @@ def summarize(a: Assessment) -> Summary:
     if keep:  # the headline says what; this says why nothing changes
         lines.append(Line("Decision", decision_sentence(a, names, keep)))
     lines.append(Line("Margin", margin_sentence(a, names)))
+    if rec.close_call_reasons:  # engine-written sentences: why a person should review this answer
+        lines.append(Line("Close call", " ".join(rec.close_call_reasons)))
     if rec.provisional:
         lines.append(Line("Provisional", "The answer stands only once the first steps below are done."))
     summary.reason = main_reason(a, names)
@@ -122,8 +124,15 @@ def margin_sentence(a: Assessment, names: dict[str, str]) -> str:
     perturbation = a.weight_perturbation
     if perturbation is not None and perturbation.primary_survival < 1:
         text += (f"; it stays first in {100 * perturbation.primary_survival:.0f}% of random changes of the rubric's "
-                 f"weights (up to {100 * perturbation.relative:.0f}%)")
+                 f"{varied(perturbation.varies)} (up to {100 * perturbation.relative:.0f}%)")
     return sentence(text)
+
+
+def varied(parts: list[str] | None) -> str:
+    """What the robustness check moved: 'weights, rule amounts and thresholds' (older assessments: weights)."""
+    if not parts:
+        return "weights"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def closeness(a: Assessment) -> str:
