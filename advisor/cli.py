@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from advisor import __version__
+from advisor.confinement import allowing
 from advisor.errors import AdvisorError, InputError, Interrupted, PredictionsError
 from advisor.output import (
     check_output,
@@ -85,6 +86,20 @@ def force_option(command):
     return wrapper
 
 
+def allow_path_option(command):
+    """``--allow-path DIR`` (repeatable): a profile may also reference files under DIR."""
+
+    @click.option("--allow-path", "allowed", multiple=True, type=click.Path(), metavar="DIR",
+                  help="Let the profile reference files under DIR too (by default only its own "
+                       "folder and the current folder; repeatable).")
+    @functools.wraps(command)
+    def wrapper(*args, allowed=(), **kwargs):
+        with allowing(allowed):
+            return command(*args, **kwargs)
+
+    return wrapper
+
+
 rubric_option = click.option(
     "--rubric", "rubric_path", type=click.Path(), default=None,
     help="Use this rubric YAML instead of the built-in default.",
@@ -109,6 +124,7 @@ def main():
 @click.option("--template", "template_path", type=click.Path(), default=None,
               help="Render the Markdown report with this Jinja2 template (sandboxed).")
 @click.option("--no-figures", is_flag=True, help="Do not write the SVG figures (nor put them in the HTML).")
+@allow_path_option
 @handle_errors
 def assess(profile, output, fmt, rubric_path, template_path, no_figures):
     """Score PROFILE and recommend a strategy."""
@@ -287,6 +303,7 @@ def progress_display():
 @main.command()
 @click.argument("profile", type=click.Path())
 @rubric_option
+@allow_path_option
 @handle_errors
 def validate(profile, rubric_path):
     """Check PROFILE (and its attached predictions); report every problem found."""
@@ -303,6 +320,7 @@ def validate(profile, rubric_path):
 @click.option("--resume", is_flag=True, help="Continue a questionnaire that was interrupted.")
 @rubric_option
 @force_option
+@allow_path_option
 @handle_errors
 def questionnaire(output, answers_path, resume, rubric_path):
     """Answer the rubric's questions and write a profile YAML.

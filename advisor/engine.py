@@ -12,7 +12,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from advisor import __version__, crosscheck, economics, profile, rule, sensitivity
+from advisor import __version__, confinement, crosscheck, economics, profile, rule, sensitivity
 from advisor import recommendation as words
 from advisor.assessment import Assessment
 from advisor.decision import DIGITS, Decision, decide, random_tuning
@@ -86,6 +86,9 @@ def load_predictions(loaded):
 
     path = loaded.predictions_path
     where = predictions_line(loaded)
+    outside = confinement.outside_problem(loaded.path, loaded.profile.baseline.predictions)
+    if outside is not None:  # load_profile refuses it too; this is where the file would be read
+        raise PredictionsError(f"{where}: {outside}")
     problem = profile.predictions_path_problem(path)
     if problem is not None:
         raise PredictionsError(f"{where}: {problem}: {loaded.profile.baseline.predictions} "

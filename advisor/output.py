@@ -46,8 +46,9 @@ _force: contextvars.ContextVar[bool] = contextvars.ContextVar("advisor_force", d
 
 @contextlib.contextmanager
 def forced(force: bool) -> Iterator[None]:
-    """Within the block, writes replace read-only targets if ``force`` (a command's --force)."""
-    token = _force.set(bool(force))
+    """Within the block, writes replace read-only targets if ``force`` (a command's --force) or
+    an enclosing block's (as when the questionnaire runs ``assess``)."""
+    token = _force.set(_force.get() or bool(force))
     try:
         yield
     finally:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from advisor import document
+from advisor import confinement, document
 from advisor.document import Lines
 from advisor.economics import Economics, volume_problems
 from advisor.errors import Problem, ProfileError, sorted_problems
@@ -192,11 +192,15 @@ def missing_predictions(data: Any, path: Path, lines: Lines) -> list[Problem]:
     target = baseline.get("predictions") if isinstance(baseline, dict) else None
     if not isinstance(target, str) or not target:
         return []
+    loc = ("baseline", "predictions")
+    outside = confinement.outside_problem(path, target)
+    if outside is not None:
+        return [Problem(str(path), lines.get(loc, 1), loc, outside)]
     problem = predictions_path_problem(path.parent / target)
     if problem is None:
         return []
-    loc = ("baseline", "predictions")
-    return [Problem(str(path), lines.get(loc, 1), loc, f"{problem}: {target} (paths are relative to the profile's folder)")]
+    return [Problem(str(path), lines.get(loc, 1), loc, f"{problem}: {target} (paths are relative to the profile's "
+                    f"folder{confinement.expansion_hint(target, '; ')})")]
 
 
 def predictions_path_problem(path: Path) -> str | None:

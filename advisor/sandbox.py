@@ -28,16 +28,19 @@ main thread, as it does in the CLI).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import os
 import re
 import signal
 import string
 import threading
 import types
-from collections.abc import Mapping, MappingView
+from collections.abc import Callable, Mapping, MappingView
 from contextlib import contextmanager
 from numbers import Integral
+from typing import Any
 
 from jinja2 import nodes, pass_environment, pass_eval_context
 from jinja2.compiler import CodeGenerator
@@ -95,6 +98,69 @@ def time_limit(seconds: float | None = None):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class ChildFailed(Exception):
+    """The isolated render's process died (a memory or CPU limit) or sent nothing back."""
+
+
+def run_isolated(render: Callable[[], str], failed: Callable[[Exception], Exception]) -> str:
+    """``render()`` in a forked child process with the address space limited to its current size
+    plus :data:`MAX_MEMORY` and the CPU time to :data:`MAX_SECONDS` (plus a second); the text it
+    returns, or ``failed(exc)`` raised here for the exception it raised (its ``message`` and
+    ``file`` kept when it has them) or for a :class:`ChildFailed`.
+
+    The limits are the child's only: the CLI's own process is never limited. Where there is no
+    ``fork`` (or no ``resource``), ``render()`` runs here under :func:`time_limit` alone.
+    """
+    if not hasattr(os, "fork") or resource is None:
+        return render()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child (measured through the parent's results)
+        status = 0
+        try:
+            os.close(read)
+            with contextlib.suppress(ValueError, OSError):
+                resource.setrlimit(resource.RLIMIT_CPU, (int(MAX_SECONDS) + 1, int(MAX_SECONDS) + 2))
+            reply: dict[str, Any]
+            try:
+                with memory_limit():
+                    reply = {"text": render()}
+            except Exception as exc:  # noqa: BLE001  (described to the parent, which decides)
+                reply = {"error": getattr(exc, "message", str(exc)), "file": getattr(exc, "file", None),
+                         "problems": [vars(problem) for problem in getattr(exc, "problems", [])],
+                         "kind": type(exc).__name__}
+            data = json.dumps(reply).encode("utf-8", "surrogatepass")
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(data)
+        except BaseException:  # noqa: BLE001  (the child must reach os._exit whatever happened)
+            status = 70
+        finally:
+            os._exit(status)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        data = pipe.read()
+    _, wait_status = os.waitpid(pid, 0)
+    try:
+        answer = json.loads(data.decode("utf-8", "surrogatepass")) if data else None
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        code = os.waitstatus_to_exitcode(wait_status)
+        raise failed(ChildFailed(f"the render process ended without a result (status {code})"))
+    if "text" in answer:
+        return str(answer["text"])
+    raise failed(Reported(str(answer.get("error")), answer.get("file"), list(answer.get("problems") or []),
+                          str(answer.get("kind"))))
+
+
+class Reported(Exception):
+    """An exception the isolated render raised, as the child described it."""
+
+    def __init__(self, message: str, file: str | None, problems: list[dict], kind: str):
+        super().__init__(message)
+        self.message, self.file, self.problems, self.kind = message, file, problems, kind
 
 
 @contextmanager
@@ -544,7 +610,7 @@ class _LimitedCodeGenerator(CodeGenerator):
 
 class LimitedSandbox(ImmutableSandboxedEnvironment):
     """Immutable sandbox (no ``list.append``/``dict.update`` on the data) with the size
-    limits of this module; render it inside :func:`memory_limit` and :func:`time_limit`."""
+    limits of this module; render it through :func:`run_isolated` and :func:`time_limit`."""
 
     intercepted_binops = frozenset(["*", "**", "%", "+"])
     code_generator_class = _LimitedCodeGenerator

@@ -272,7 +272,8 @@ TEXT_MESSAGES = {
     "value_object.jsonl": ('{"label": 0, "probs": [{"p": 1}, 0]}\n',
                            'line 1 (row 1): probs[0]: {"p": 1} is not a number'),
     "huge_label.jsonl": ('{"label": 100000000000000000000000, "prob": 0.5}\n',
-                         "line 1 (row 1): label 100000000000000000000000 is far outside the class range"),
+                         # values from files are quoted in at most 20 characters
+                         "line 1 (row 1): label 10000000000000000... is far outside the class range"),
     "label_half.csv": ("label,p0,p1\n1.5,0.5,0.5\n", "line 2 (row 1): label 1.5 is not an integer"),
     "label_text.csv": ("label,p0,p1\ncat,0.5,0.5\n", "line 2 (row 1): label 'cat' is not an integer"),
     "huge_label.csv": ("label,prob\n1e30,0.5\n", "line 2 (row 1): label 1e30 is far outside the class range"),

@@ -248,3 +248,63 @@ def test_message_quoting_a_huge_value_is_cut_short(folder):
     (folder / "evil.j2").write_text('{{ "a".encode("x" * 100000) }}')
     output = assert_refused(folder, "evil.j2", "Error: evil.j2:1: template error: LookupError: ", "xxx...")
     assert len(output) < 500
+
+
+# ---------------------------------------------------------------- the render process
+
+@needs_rlimit
+def test_the_cli_process_itself_is_never_limited(folder, monkeypatch):
+    # setrlimit is recorded here; the render's own process (a fork) records into its own copy.
+    calls = []
+    real = sandbox.resource.setrlimit
+    monkeypatch.setattr(sandbox.resource, "setrlimit", lambda *args: (calls.append(args), real(*args)))
+    monkeypatch.setattr(sandbox, "MAX_MEMORY", 64 << 20)
+    (folder / "evil.j2").write_text("\n" + BIG + '{{ ([a] * 1000)|map("upper")|list|length }}')
+    assert_refused(folder, "evil.j2", "Error: evil.j2:2: template error: the template needs more memory")
+    (folder / "ok.j2").write_text("{{ a.recommendation.primary }}\n")
+    assert run(folder, "ok.j2").exit_code == 0
+    assert calls == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="renders in a forked process only where fork exists")
+def test_a_render_process_that_dies_is_a_template_error_not_a_hang():
+    import signal
+
+    def die():
+        os.kill(os.getpid(), signal.SIGKILL)  # as the CPU limit's SIGXCPU or the kernel would
+        return "never"
+
+    with pytest.raises(RuntimeError, match="ended without a result"):
+        sandbox.run_isolated(die, lambda exc: RuntimeError(str(exc)))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="renders in a forked process only where fork exists")
+def test_an_error_of_an_included_file_comes_back_with_its_problem(folder):
+    (folder / "main.j2").write_text('{% include "part.j2" %}\n')
+    (folder / "part.j2").write_text("ok\n\x07\n")  # a control character: the document reader's problem
+    result = run(folder, "main.j2")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "part.j2:2" in result.output and "U+0007" in result.output
+    assert (folder / "report.md").read_text() == OLD_REPORT
+
+
+# ---------------------------------------------------------------- the Jinja internals it extends
+
+def test_the_jinja_internals_the_sandbox_relies_on_are_there():
+    """pyproject bounds jinja2 to the tested 3.1 series; this fails loudly if they change."""
+    import inspect
+
+    import jinja2
+    from jinja2.compiler import CodeGenerator
+    from jinja2.utils import _PassArg
+
+    assert jinja2.__version__.startswith("3.1."), jinja2.__version__
+    assert list(inspect.signature(CodeGenerator._output_child_to_const).parameters) == [
+        "self", "node", "frame", "finalize"]
+    assert callable(CodeGenerator.buffer) and callable(CodeGenerator.visit_Concat)
+    assert _PassArg.from_obj(jinja2.pass_context(lambda context: None)) is _PassArg.context
+    env = sandbox.LimitedSandbox()
+    source = env.compile('{{ a ~ b }}{% set c %}x{% endset %}', raw=True)
+    assert "environment.check_size(" in source and "environment.captured_output()" in source
+    stream = env.from_string("{% for i in x %}{{ i }}{% endfor %}").generate(x=[1, 2])
+    assert next(stream) == "1" and "__jinja_template__" in stream.gi_yieldfrom.gi_frame.f_globals

@@ -25,7 +25,9 @@ def fail(source: str, message: str, where: str | None = None) -> PredictionsForm
     return PredictionsFormatError(f"{source}: {where}: {message}" if where else f"{source}: {message}")
 
 
-SHOWN_LIMIT = 60  # characters of a bad value quoted in a message (a field can be 131072)
+# Characters of a value from a file quoted in a message: enough to recognise it, too few to
+# leak a secret the file holds (a profile may point advisor at someone else's file).
+SHOWN_LIMIT = 20
 
 
 def clipped(text: str) -> str:

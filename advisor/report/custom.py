@@ -18,24 +18,38 @@ from jinja2.loaders import split_template_path
 
 from advisor import document
 from advisor.assessment import Assessment
-from advisor.errors import TemplateError
+from advisor.errors import Problem, TemplateError
 from advisor.report import view
 from advisor.report.markup import INDEX_LABELS, configure, finalize
-from advisor.sandbox import MAX_OUTPUT, LimitedSandbox, memory_limit, time_limit
+from advisor.sandbox import MAX_OUTPUT, ChildFailed, LimitedSandbox, Reported, run_isolated, time_limit
 from advisor.text import for_document
 
 
 def render_user_template(path, assessment: Assessment, figure_links: dict | None = None,
                          report_dir: Path | None = None) -> str:
-    """Render ``--template`` for ``assessment``.
+    """Render ``--template`` for ``assessment``, in a child process with memory and CPU limits
+    (:func:`advisor.sandbox.run_isolated`): the CLI's own process is never limited.
 
     Besides ``a`` (the JSON dict) and the lookups below, the template sees the built-in
     report's view (:func:`advisor.report.view.context`: ``s``, ``rules``, ``ranking``, ...),
     so a copy of the built-in ``report.md.j2`` (and its partials) renders the same report.
     """
+    path = Path(path)
     context = {**view.context(assessment, figure_links, report_dir),
                **report_context(assessment.to_json_dict(), figure_links)}
-    return _render_user_template(Path(path), context, assessment)
+    return run_isolated(lambda: _render_user_template(path, context, assessment),
+                        lambda exc: _isolated_failure(path, exc))
+
+
+def _isolated_failure(path: Path, exc: Exception) -> Exception:
+    """Our error for what the render process reported: its TemplateError as it was, a limit in our words."""
+    if isinstance(exc, ChildFailed):
+        return TemplateError("template error: the template needs more memory or time than a report may use",
+                             file=str(path))
+    if isinstance(exc, Reported) and exc.kind == "TemplateError":
+        problems = [Problem(**{**item, "location": tuple(item.get("location") or ())}) for item in exc.problems]
+        return TemplateError(exc.message, file=exc.file, problems=problems)
+    return RuntimeError(f"the template render failed: {exc}")  # a bug of ours, not the template's
 
 
 def user_environment(folder: Path, assessment: Assessment, shown_folder: Path | None = None) -> LimitedSandbox:
@@ -126,7 +140,7 @@ def _render_user_template(path: Path, context: dict, assessment: Assessment) -> 
     try:
         # Compiling is inside the limits too: includes compile mid-render anyway, and a few
         # expressions (such as an {% autoescape %} argument) are evaluated at compile time.
-        with memory_limit(), time_limit():
+        with time_limit():  # the memory limit is the render process's (render_user_template)
             return for_document(_render_bounded(env.get_template(real.name), context, loader))
     except MemoryError as exc:
         raise TemplateError("template error: the template needs more memory than a report may use",
