@@ -83,7 +83,7 @@ def main() -> None:
     if cells:
         drawn = timings[1].value
         width = loop.value["ece"][1] - loop.value["ece"][0]
-        apart = max(abs(a - b) for a, b in zip(drawn["ece"], loop.value["ece"]))
+        apart = max(abs(a - b) for a, b in zip(drawn["ece"], loop.value["ece"], strict=True))
         print(f"   cells:   accuracy {fmt(drawn['accuracy'])}  ece {fmt(drawn['ece'])}"
               f"  (ECE ends {apart / width:.1%} of the interval's width from the loop's: Monte-Carlo error)")
 
