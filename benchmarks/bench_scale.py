@@ -22,6 +22,7 @@ from __future__ import annotations
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,13 +33,22 @@ from bench_memmap import run_cli, write_pair
 PASS = """
 import sys, time, numpy as np
 stem = sys.argv[1]
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 labels = np.load(stem + ".labels.npy")
 p = np.load(stem + ".probs.npy")
 confidence = np.maximum(p, 1.0 - p)
 correct = (p > 0.5) == (labels == 1)
 result = float(confidence.mean()), float(correct.mean())
-print(time.perf_counter() - start)
+print(time.perf_counter() - start, time.process_time() - cpu)
+"""
+# Like bench_memmap's launcher, plus the command's CPU time (user + system): on a shared
+# machine the wall time of both contenders follows the load, their CPU time much less
+LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
 """
 
 
@@ -60,10 +70,20 @@ def binary_pair(n: int, seed: int = 14) -> Path:
     return Path(f"{stem}.labels.npy")
 
 
-def read_and_reduce(stem: str) -> float:
-    """Seconds of one read-and-reduce pass, timed inside a fresh process (files in the page cache)."""
+def read_and_reduce(stem: str) -> tuple[float, float]:
+    """(wall, CPU) seconds of one read-and-reduce pass, timed inside a fresh process (files in the page cache)."""
     done = subprocess.run([sys.executable, "-c", PASS, stem], capture_output=True, text=True, check=True)
-    return float(done.stdout.strip())
+    wall, cpu = done.stdout.split()
+    return float(wall), float(cpu)
+
+
+def command_cpu(path: Path, timeout: float) -> float:
+    """CPU seconds (user + system) of ``advisor calibration`` with default options, one more run."""
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder, "rusage")
+        subprocess.run([sys.executable, "-c", LAUNCHER, str(report), sys.executable, "-m", "advisor", "calibration",
+                        str(path), "--format", "json"], timeout=timeout, check=True)
+        return float(report.read_text().split()[2])
 
 
 def scale_row(args) -> None:
@@ -73,23 +93,28 @@ def scale_row(args) -> None:
     path = binary_pair(n)
     stem = str(path)[: -len(".labels.npy")]
     read_and_reduce(stem)  # the page cache, once
-    passes, runs = [], []
+    passes, runs, cpus = [], [], []
     for _ in range(args.repeats):  # interleaved, so both see the same machine load
         passes.append(read_and_reduce(stem))
         runs.append(run_cli(path, [], args.timeout))
         passes.append(read_and_reduce(stem))
+    if not args.quick:
+        cpus = [command_cpu(path, args.timeout) for _ in range(args.repeats)]
     failed = [run for run in runs if run[2] is None]
     if failed:
         print(f"   advisor calibration failed: {failed[0][3].splitlines()[-1][:200] if failed[0][3] else '?'}")
         return
     command = statistics.median(run[0] for run in runs)
     rss = max(run[1] for run in runs)
-    base = statistics.median(passes)
-    print(f"   {'read-and-reduce pass (in-process time)':<48} {base:>9.3f} s   ({len(passes)} runs, median)")
+    base = statistics.median(wall for wall, _ in passes)
+    base_cpu = statistics.median(cpu for _, cpu in passes)
+    print(f"   {'read-and-reduce pass (in-process time)':<48} {base:>9.3f} s   ({len(passes)} runs, median)"
+          f"   CPU {base_cpu:.3f} s")
     print(f"   {'advisor calibration, default options':<48} {command:>9.3f} s   ({len(runs)} runs, median)"
-          f"   peak RSS {rss:,.0f} MB")
-    print(f"   ratio to the pass: {command / base:,.1f}x (goal 10x); peak RSS {'under' if rss < 1024 else 'OVER'} "
-          f"1 GB; draws: {runs[0][2]['intervals'].get('draws', 'rows')}")
+          f"   peak RSS {rss:,.0f} MB" + (f"   CPU {statistics.median(cpus):.2f} s" if cpus else ""))
+    print(f"   ratio to the pass: {command / base:,.1f}x wall (goal 10x)"
+          + (f", {statistics.median(cpus) / base_cpu:,.1f}x CPU" if cpus else "")
+          + f"; peak RSS {'under' if rss < 1024 else 'OVER'} 1 GB; draws: {runs[0][2]['intervals'].get('draws', 'rows')}")
 
 
 def peers_row(args) -> None:

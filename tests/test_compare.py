@@ -185,3 +185,28 @@ def test_segments_must_match_row_by_row():
     pb = with_segments(cal.from_arrays(labels, probs=b, source="b"), ["x"] * 299 + ["y"])
     with pytest.raises(cal.PredictionsFormatError, match=r"^b: row 300: segment 'y' but a has 'x'"):
         comparison.compare(pa, pb, n_bootstrap=0)
+
+
+def test_records_with_segments_from_files(tmp_path):
+    """Confidence records (no class probabilities) compare on accuracy, ECE and MCE, per segment too."""
+    rng = np.random.default_rng(12)
+    conf = rng.uniform(0.5, 1.0, 900)
+    names = np.array(["north", "south", "east"])[rng.integers(0, 3, 900)]
+    paths = []
+    for name, shift in (("a", 0.0), ("b", 0.08)):
+        correct = rng.random(900) < np.clip(conf - 0.1 + shift, 0, 1)
+        path = tmp_path / f"{name}.csv"
+        path.write_text("confidence,correct,segment\n" + "".join(
+            f"{float(c)!r},{int(k)},{s}\n" for c, k, s in zip(conf, correct, names, strict=True)))
+        paths.append(path)
+    out = json.loads(run(*paths, "--format", "json", "--bootstrap", "100").stdout)
+    alone = [json.loads(CliRunner().invoke(main, ["calibration", str(p), "--format", "json", "--bootstrap", "0",
+                                                  "--resamples", "0", "--folds", "0"]).stdout) for p in paths]
+    for key in ("accuracy", "ece", "mce"):
+        assert out["difference"][key] == pytest.approx(alone[1][key] - alone[0][key], abs=1e-12), key
+    assert out["difference"]["nll"] is None and out["intervals"]["nll"] is None and out["a"]["brier"] is None
+    assert [s["name"] for s in out["segments"]] == ["east", "north", "south"]
+    for segment, expected in zip(out["segments"], sorted(alone[1]["segments"], key=lambda s: s["name"]), strict=True):
+        assert segment["n_samples"] == expected["n_samples"]
+        assert segment["b"]["accuracy"] == pytest.approx(expected["accuracy"], abs=1e-12)
+        assert segment["difference"]["nll"] is None

@@ -28,7 +28,6 @@ import numpy as np
 from . import binning, progress
 from .accumulator import CalibrationAccumulator
 from .cell import cell_table, resample_cells
-from .predictions import BasePredictions
 from .problem import PredictionsFormatError, shown
 from .uncertainty import LEVEL, draws_for, percentile_interval, streams
 
@@ -36,7 +35,7 @@ METRICS = ("accuracy", "ece", "mce", "nll", "brier")
 CELL_LIMIT = 1 << 16  # (2B)^2 paired cells at most for the cell draws; more bins resample rows
 
 
-def compare(a: BasePredictions, b: BasePredictions, *, bins: int = 15, n_bootstrap: int = 1000, seed: int = 0,
+def compare(a, b, *, bins: int = 15, n_bootstrap: int = 1000, seed: int = 0,
             level: float = LEVEL, draws: str = "auto") -> dict:
     """Paired comparison of predictions ``a`` and ``b`` of the same rows (module doc).
 
@@ -61,19 +60,34 @@ def compare(a: BasePredictions, b: BasePredictions, *, bins: int = 15, n_bootstr
               "a": {"source": a.source, **metrics_a}, "b": {"source": b.source, **metrics_b}}
     result.update(_paired(rows_a, rows_b, edges, n_bootstrap, streams(seed)[0], level, draws))
     # the same numbers as measuring each file on its own (advisor calibration), subtracted
-    result["difference"] = {key: metrics_b[key] - metrics_a[key] for key in METRICS}
+    result["difference"] = {key: None if metrics_a[key] is None or metrics_b[key] is None
+                            else metrics_b[key] - metrics_a[key] for key in METRICS}
     result.update({"level": level, "n_resamples": int(n_bootstrap), "seed": int(seed)})
     result["segments"] = _segments(a, b, rows_a, rows_b, edges, n_bootstrap, seed, level, draws)
+    for entry in [result, *(result["segments"] or [])]:
+        _drop_missing(entry, metrics_a, metrics_b)
     return result
 
 
-def _check_same_rows(a: BasePredictions, b: BasePredictions) -> None:
+def _drop_missing(entry: dict, metrics_a: dict, metrics_b: dict) -> None:
+    """NLL and Brier need class probabilities: null for confidence records, in every part of ``entry``."""
+    for key in ("nll", "brier"):
+        if metrics_a[key] is None or metrics_b[key] is None:
+            entry["a"][key] = entry["b"][key] = entry["difference"][key] = None
+            for part in ("intervals", "distinguishable"):
+                if entry.get(part) is not None:
+                    entry[part][key] = None
+
+
+def _check_same_rows(a, b) -> None:
     if a.n_samples != b.n_samples:
         first = min(a.n_samples, b.n_samples) + 1
         raise PredictionsFormatError(
             f"{b.source}: has {b.n_samples:,} rows but {a.source} has {a.n_samples:,} (row {first} is in one only); "
             "compare needs predictions of the same rows in the same order")
-    differ = np.flatnonzero(a.labels != b.labels)
+    # confidence records have no labels: only their number of rows can be checked
+    labelled = hasattr(a, "labels") and hasattr(b, "labels")
+    differ = np.flatnonzero(a.labels != b.labels) if labelled else np.empty(0, dtype=np.intp)
     if differ.size:
         row = int(differ[0])
         raise PredictionsFormatError(
@@ -97,9 +111,22 @@ def _segment_names(preds) -> np.ndarray | None:
     return np.asarray(segments.names, dtype=object)[np.asarray(segments.codes)]
 
 
-def _rows(preds: BasePredictions, bins: int) -> tuple[dict, dict]:
-    """Per-row confidence, correctness, NLL and Brier (one fused pass), and the section-5 metrics."""
+def _rows(preds, bins: int) -> tuple[dict, dict]:
+    """Per-row confidence, correctness, NLL and Brier (one fused pass), and the section-5 metrics.
+
+    Confidence records (``kind == "confidence"``) have no class probabilities: their NLL
+    and Brier are zeros here, so the sums below stay defined, and None in the metrics.
+    """
     n = preds.n_samples
+    if preds.kind == "confidence":
+        conf, correct = np.asarray(preds.confidence, dtype=np.float64), np.asarray(preds.correct, dtype=bool)
+        edges = binning.width_edges(bins)
+        sums = _bin_sums(binning.assign(conf, edges)[None], correct[None], conf[None], bins)
+        zeros = np.zeros(1)
+        metrics: dict[str, float | None] = {
+            key: float(value[0]) for key, value in _metrics_from_sums(*sums, zeros, zeros, n).items()}
+        metrics.update(nll=None, brier=None)
+        return {"confidence": conf, "correct": correct, "nll": np.zeros(n), "brier": np.zeros(n)}, metrics
     acc = CalibrationAccumulator(bins=bins)
     rows = {"confidence": np.empty(n), "correct": np.empty(n, dtype=bool), "nll": np.empty(n), "brier": np.empty(n)}
     start = 0

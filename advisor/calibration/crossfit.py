@@ -6,12 +6,18 @@ fold a calibrator is fitted on the other k-1 folds and applied to the held-out f
 the held-out predictions of all folds are pooled and measured (ECE with section-5
 bins, NLL, Brier, accuracy). No row is ever scored by a calibrator that saw it.
 The k temperatures are fitted jointly (:func:`advisor.calibration.scaling.fit_fold_temperatures`:
-each Newton/Halley step of all folds is one read of each row block) and the held-out
-rows are then scored in one more pass, each row with its own fold's T. Platt scaling
-works on the 1-D positive-class logits (one pass); isotonic regression (K <= 50)
-gathers the probabilities of a few classes at a time (N values per class, within
-the ``isotonic_values`` setting) and scores in one pass with each row's fold maps. Every read
-of the N x K scores goes through ``preds.blocks()``: no copy of them is made.
+each Newton/Halley step of all folds is one read of each row block, or for a binary
+task of one margin per row, :mod:`advisor.calibration.margin`) and the held-out rows
+are then scored in one more pass, each row with its own fold's T. Platt scaling works
+on the 1-D positive-class logits (one pass), grouped by fold so that each fold's
+training rows are k-1 ranges of one array (no copy per fold), every fold starting from
+one shared warm start (a fit on a strided subsample) so that two or three Newton
+steps finish it. Isotonic regression (K <= 50) gathers the probabilities of a few
+classes at a time (N values per class, within the ``isotonic_values`` setting); the
+k fold maps of a class come from one sort of all its rows
+(:func:`advisor.calibration.isotonic.fit_isotonic_folds`), and scoring is one pass
+with each row's fold maps. Every read of the N x K scores goes through
+``preds.blocks()``: no copy of them is made.
 """
 
 from __future__ import annotations
