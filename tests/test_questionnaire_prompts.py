@@ -57,9 +57,9 @@ def test_an_existing_o_file_is_replaced_only_if_the_user_says_so(here):
 
 def test_dash_is_explained_before_the_first_prompt_that_shows_it(here):
     out = invoke(["-o", "p.yaml"], typed(REQUIRED) + FINISH).output
-    first_dash = out.index("[-]")
-    assert out.index("type - to leave an answer that is not required blank (unknown)") < first_dash
-    assert "project.summary [-]:" in out[first_dash - 30:first_dash + 5]
+    explained = out.index("type - when you do not know an optional answer (it is left blank, shown as [-])")
+    assert explained < out.index("project.summary [-]:")  # the first prompt that offers -
+    assert explained < min(out.index(f"{key} [-]") for key in ("project.summary", "context.launch_weeks"))
 
 
 @pytest.mark.parametrize("text, number", [("50,000", 50000), ("50k", 50000), ("50 000", 50000), ("1.5M", 1500000),
@@ -162,3 +162,11 @@ def test_amounts_are_read_as_people_type_them_too(text, amount):
     from advisor.economics import parse_typed_amount
 
     assert parse_typed_amount(text) == amount
+
+
+def test_the_summary_shows_answers_as_they_are_typed():
+    from advisor.questionnaire.question import display
+
+    assert display([40000, 80000], Question("economics.strategies.pretrained.build", "amount", "Build")) == "40000-80000"
+    assert display([], Question("context.adaptation_tried", "strategies", "Tried")) == "none"
+    assert display(None, Question("context.failure_cause", "choice", "Cause")) == "-"

@@ -378,6 +378,8 @@ def display(value: Any, q: Question | None = None) -> str:
     if isinstance(value, list):
         if not value:
             return NOTHING_TRIED if q is not None and q.kind == "strategies" else "-"
+        if q is not None and q.kind == "amount" and len(value) == 2:
+            return f"{value[0]}-{value[1]}"  # a range, as it is typed
         return ", ".join(str(v) for v in value)
     return str(value)
 
@@ -392,8 +394,7 @@ def how_to_answer(q: Question) -> str:
     if q.kind == "yesno":
         return f"{YES_NO[:1].upper()}{YES_NO[1:]}."
     if q.kind == "strategies":
-        return (f"Type the ids separated by commas ({', '.join(q.choices or prof.STRATEGIES)}), "
-                f"or {NOTHING_TRIED} if there are none.")
+        return f"Separate the ids with commas; {NOTHING_TRIED} if there are none."
     if q.kind == "choice":
         return f"Type one of {', '.join(q.choices)}; - if you do not know."
     if q.kind == "count":

@@ -246,10 +246,9 @@ class Session:
 
     def intro(self) -> None:
         say_wrapped(f"advisor questionnaire (rubric {self.rubric.name!r}, version {self.rubric.version}).", indent="")
-        say_wrapped("Type ? for help on a question; press Enter to keep the value in [brackets]; type - to "
-                    "leave an answer that is not required blank (unknown); Ctrl-C stops, and --resume "
-                    "continues later.", indent="")
-        say()
+        say_wrapped("Type ? for help on a question; press Enter to keep the value in [brackets]; type - "
+                    "when you do not know an optional answer (it is left blank, shown as [-]); Ctrl-C stops, "
+                    "and --resume continues later.", indent="")
 
     def ask_pending(self) -> None:
         # A revision can make new questions apply (baseline: yes), so this runs again after each.
@@ -269,13 +268,13 @@ class Session:
         for i, level in enumerate(q.anchors):
             say_wrapped(f"{i} = {level}", indent="  ", hang="      ")
         hint = inert(answer_hint(q))
+        label = f"  {q.key}{hint}"
+        if len(label) + 20 > terminal_width():  # no room left to type: the hint goes above the prompt
+            say_wrapped(f"Answer: {hint.strip()[1:-1]}")
+            label = f"  {q.key}"
         while True:
             current = self.answers.get(q.key, q.default)
             shown = "" if current is None and q.required else inert(display(current, q))
-            label = f"  {q.key}{hint}"
-            if len(label) + len(shown) + 12 > terminal_width():  # no room left to type: the hint goes above
-                say_wrapped(f"Answer: {hint.strip()[1:-1]}")
-                label = f"  {q.key}"
             text = click.prompt(label, default=shown, show_default=bool(shown))
             if text.strip() == "?":
                 self.show_help(q)
