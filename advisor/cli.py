@@ -130,6 +130,11 @@ def assess(profile, output, fmt, rubric_path, template_path, no_figures):
     """Score PROFILE and recommend a strategy."""
     if template_path is not None and fmt != "markdown":
         raise click.UsageError(f"--template renders the Markdown report; it cannot be used with --format {fmt}")
+    write_assessment(profile, output, fmt, rubric_path, template_path, no_figures)
+
+
+def write_assessment(profile, output, fmt, rubric_path, template_path, no_figures) -> dict:
+    """Assess ``profile`` and write the report (or JSON) ``assess`` would; return the assessment."""
     from advisor import engine, report
 
     check_output(output, [profile, rubric_path, template_path])
@@ -139,13 +144,14 @@ def assess(profile, output, fmt, rubric_path, template_path, no_figures):
     if fmt == "json":
         refuse_inputs([output] if output not in (None, "-") else [], inputs)
         write_output(dump_json(assessment), output)
-        return
+        return assessment
     if output in (None, "-"):  # standard output has nowhere to put figure files
         write_output(report.render(assessment, fmt, template_path=template_path), output)
-        return
+        return assessment
     files = report.report_files(assessment, Path(output), template_path, figures=not no_figures, fmt=fmt)
     refuse_inputs(list(files), inputs)  # the figures too: report.scores.svg may be someone's profile
     write_files_atomically(files)
+    return assessment
 
 
 def attached_files(profile: str, assessment: dict) -> list[Path]:
@@ -334,11 +340,10 @@ def questionnaire(output, answers_path, resume, rubric_path):
 
     outcome = q.run(output=output, answers_path=answers_path, resume=resume, rubric_path=rubric_path)
     if outcome.report_path is not None:
-        click.get_current_context().invoke(
-            assess, profile=str(outcome.profile_path), output=str(outcome.report_path), fmt="markdown",
-            rubric_path=outcome.rubric_path, template_path=None, no_figures=False,
-        )
+        assessment = write_assessment(str(outcome.profile_path), str(outcome.report_path), "markdown",
+                                      outcome.rubric_path, None, False)
         click.echo(for_terminal(f"Wrote {outcome.report_path}"))
+        q.show_recommendation(assessment)
 
 
 @main.command()

@@ -161,8 +161,9 @@ class Economics(_Model):
         return value
 
 
-NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d[\d_]*)(?:\.\d+)?(?:[eE][-+]?\d+)?$|^\.\d+$")
-RANGE_SEPARATOR = re.compile(r"\s*(?:\u2013|\.\.|\bto\b)\s*|(?<=[\d.])\s*-\s*(?=[\d.])")
+NUMBER = re.compile(r"^(?:(?:\d{1,3}(?:,\d{3})+|\d[\d_]*)(?:\.\d+)?(?:[eE][-+]?\d+)?|\.\d+)[kKmM]?$")
+SCALES = {"k": 1_000, "m": 1_000_000}  # 40k, 1.5M
+RANGE_SEPARATOR = re.compile(r"\s*(?:\u2013|\.\.|\bto\b)\s*|(?<=[\d.kKmM])\s*-\s*(?=[\d.])")
 
 
 def parse_typed_amount(text: str) -> Any:
@@ -187,7 +188,10 @@ def parse_typed_amount(text: str) -> Any:
 
 def _typed_number(part: str) -> int | float:
     plain = part.replace(",", "").replace("_", "")
-    return int(plain) if plain.isdigit() else float(plain)
+    scale = SCALES.get(plain[-1:].lower(), 1)
+    plain = plain[:-1] if scale != 1 else plain
+    value = int(plain) * scale if plain.isdigit() else float(plain) * scale
+    return int(value) if isinstance(value, float) and scale != 1 and value.is_integer() else value
 
 
 VOLUME_NEEDED = ("a per-request cost needs context.monthly_volume (requests per month) to become money; "

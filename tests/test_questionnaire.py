@@ -20,7 +20,7 @@ from advisor.questionnaire import progress, question, session, writer
 from advisor.rubric import load_rubric
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-TTY = {q.FORCE_INTERACTIVE_ENV: "1"}
+TTY = {q.FORCE_INTERACTIVE_ENV: "1", "COLUMNS": "250"}  # a wide terminal: lines are not wrapped
 
 # One answer per question, in the order asked (default rubric): project, six scores,
 # twelve context facts, "baseline?" and the five baseline questions.
@@ -89,7 +89,7 @@ def test_bad_answers_are_asked_again(here):
     assert "Error: scores.quality_gap: must be an integer from 0 to 5 (got 7)" in out
     assert "Error: scores.quality_gap: must be an integer from 0 to 5 (got 'x')" in out
     assert "Error: context.launch_weeks: must be a whole number of 0 or more (got -3)" in out
-    assert "Error: context.has_eval_set: must be true or false (got 'maybe')" in out
+    assert "Error: context.has_eval_set: answer y (yes), n (no) or - (unknown)" in out
     assert "Error: context.adaptation_tried[0]: must be one of pretrained" in out
     assert "Error: baseline.accuracy: must be a number from 0 to 1 (got 1.5)" in out
     assert "Error: missing.npz: no such file" in out
@@ -368,7 +368,7 @@ def test_dash_means_unknown_is_explained_and_yes_no_questions_show_how_to_answer
     assert "context.has_eval_set (y/n/-) [-]:" in out
     assert "baseline (y/n) [n]:" in out
     assert "scores.cost (0-5):" in out
-    assert "Answer y (yes) or n (no); - means unknown" in out  # the ? help on a fact
+    assert "Answer y (yes), n (no) or - (unknown); - leaves the fact blank." in out  # the ? help on a fact
 
 
 def test_yes_no_confirmation_says_what_it_accepts(here):
@@ -481,6 +481,7 @@ def test_output_and_rubric_on_the_command_line_win_over_the_saved_ones(here):
     assert (here / "victim.txt").read_bytes() == VICTIM
     assert (here / "mine.yaml").is_file()
     write_progress(here, output="victim.txt", rubric="house.yaml")
+    (here / "mine.yaml").unlink()  # an existing -o file is asked about (tested on its own)
     result = invoke(["-o", "mine.yaml", "--rubric", str(default_rubric_path())], ["y"] + [""] * 13 + FINISH)
     assert result.exit_code == 0, result.output
     assert f"with the rubric {default_rubric_path()}." in result.output
@@ -503,7 +504,7 @@ BAD_PROGRESS = {
         ":3: answers: scores.cost: must be an integer from 0 to 5 (got 9)",
     "advisor_questionnaire: 1\nanswers:\n  project.name: ''\n": ":3: answers: project.name: is required",
     "advisor_questionnaire: 1\nanswers:\n  scores.owned: 1\n": ":3: answers: scores.owned: unknown question",
-    "advisor_questionnaire: 1\nanswers:\n  baseline: maybe\n": ":3: answers: baseline: answer y or n",
+    "advisor_questionnaire: 1\nanswers:\n  baseline: maybe\n": ":3: answers: baseline: answer y (yes) or n (no)",
     "advisor_questionnaire: 1\nanswers:\n  baseline: true\n  baseline.predictions: gone.npz\n":
         ":4: answers: baseline.predictions: gone.npz: no such file",
 }

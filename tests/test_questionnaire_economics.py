@@ -14,7 +14,7 @@ from advisor.questionnaire.question import PRICED, build_questions, check_answer
 from advisor.questionnaire.writer import ECONOMICS_EXAMPLE
 from advisor.rubric import load_rubric
 
-TTY = {q.FORCE_INTERACTIVE_ENV: "1"}
+TTY = {q.FORCE_INTERACTIVE_ENV: "1", "COLUMNS": "250"}  # a wide terminal: lines are not wrapped
 QUESTIONS = build_questions(load_rubric(None))
 BY_KEY = {question.key: question for question in QUESTIONS}
 CONTRACT = {

@@ -8,7 +8,7 @@
   terminal session, and the answers taken from a file instead.
 """
 
-from advisor.questionnaire.session import FORCE_INTERACTIVE_ENV, Outcome, run
+from advisor.questionnaire.session import FORCE_INTERACTIVE_ENV, Outcome, run, show_recommendation
 from advisor.questionnaire.writer import SCHEMA_FILE, starter_profile
 
-__all__ = ["FORCE_INTERACTIVE_ENV", "SCHEMA_FILE", "Outcome", "run", "starter_profile"]
+__all__ = ["FORCE_INTERACTIVE_ENV", "SCHEMA_FILE", "Outcome", "run", "show_recommendation", "starter_profile"]

@@ -8,6 +8,8 @@ progress file is shown through :func:`inert` (the terminal policy of
 from __future__ import annotations
 
 import os
+import shutil
+import textwrap
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -16,11 +18,10 @@ import click
 from advisor.errors import InputError, Interrupted
 from advisor.output import check_output
 from advisor.questionnaire.progress import PROGRESS_FILE
+from advisor.questionnaire.question import NO_WORDS, YES_NO, YES_WORDS
 from advisor.questionnaire.writer import one_line
 from advisor.text import for_terminal, refused_character
 
-YES_WORDS = ("y", "yes")
-NO_WORDS = ("n", "no")
 DEFAULT_OUTPUT = "profile.yaml"
 PROFILE_PATH_HELP = ("The profile is a YAML file holding your answers; name the file to write "
                      "(a folder that exists, plus a file name).")
@@ -31,6 +32,22 @@ inert = for_terminal
 
 def say(text: Any = "") -> None:
     click.echo(inert(text))
+
+
+def terminal_width() -> int:
+    """Columns to fill: the terminal's (``COLUMNS`` first), less one so no line runs into the margin."""
+    return max(40, shutil.get_terminal_size((80, 24)).columns - 1)
+
+
+def wrapped(text: Any, indent: str = "  ", hang: str | None = None) -> list[str]:
+    """``text`` on one paragraph wrapped to the terminal's width, escaped (see :func:`inert`)."""
+    return textwrap.wrap(inert(one_line(text)), terminal_width(), initial_indent=indent,
+                         subsequent_indent=indent if hang is None else hang, break_on_hyphens=False) or [indent]
+
+
+def say_wrapped(text: Any, indent: str = "  ", hang: str | None = None) -> None:
+    for line in wrapped(text, indent, hang):
+        click.echo(line)
 
 
 def ask_line(text: str, help_text: str, default: str = "", show_default: bool = True) -> str:
@@ -44,21 +61,21 @@ def ask_line(text: str, help_text: str, default: str = "", show_default: bool = 
         reply = click.prompt(inert(text), default=shown_default, show_default=show_default and bool(default))
         if reply.strip() != "?":
             return default if reply == shown_default else reply  # Enter keeps the real default
-        say(f"  {one_line(help_text)}")
+        say_wrapped(help_text)
 
 
 def ask_yes_no(text: str, default: bool, help_text: str = "") -> bool:
     """A y/n question whose refusal says what is accepted (click's says only "invalid input")."""
     hint = "Y/n" if default else "y/N"
     default_word = "yes" if default else "no"
-    help_text = f"{help_text} Answer y (yes) or n (no); Enter means {default_word}.".strip()
+    help_text = f"{help_text} {YES_NO[:1].upper()}{YES_NO[1:]}; Enter means {default_word}.".strip()
     while True:
         reply = ask_line(f"{text} [{hint}]", help_text, show_default=False).strip().lower()
         if not reply:
             return default
         if reply in YES_WORDS or reply in NO_WORDS:
             return reply in YES_WORDS
-        say(f"  Error: answer y (yes) or n (no), or press Enter for {default_word}; ? shows help")
+        say(f"  Error: {YES_NO}, or press Enter for {default_word}; ? shows help")
 
 
 def ask_path(text: str, default: str, help_text: str) -> Path:
@@ -93,10 +110,10 @@ def check_profile_target(output: str, rubric_path: str | None) -> None:
         raise InputError("cannot write here: the questionnaire keeps its progress in this file", file=output)
 
 
-def confirm_saved_target(saved: str) -> Path:
-    """The file named by a progress file, replaced only if the user says so (as for a typed name):
-    whoever wrote the progress file may not be the one running the questionnaire."""
-    target = Path(saved)
+def confirm_target(named: str) -> Path:
+    """The file named by -o or by a progress file, replaced only if the user says so (as for a typed
+    name): whoever wrote the progress file may not be the one running the questionnaire."""
+    target = Path(named)
     if not target.exists() or ask_yes_no(f"{target} exists. Overwrite it?", False, "n asks for another file name."):
         return target
     return ask_new_file("Write the profile to", DEFAULT_OUTPUT, PROFILE_PATH_HELP)

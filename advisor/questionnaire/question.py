@@ -17,20 +17,30 @@ question keys are field paths of any depth (``economics.strategies.pretrained.bu
 
 from __future__ import annotations
 
+import re
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from advisor import document
 from advisor import profile as prof
 from advisor.economics import parse_typed_amount
 from advisor.errors import AnswersError, Problem
+from advisor.validation import members
 
 UNKNOWN_WORDS = {"-", "unknown", "null", "~", "none"}
 PLACEHOLDER_NAME = "placeholder"
-YES_WORDS = ("y", "yes", "true", "on")
-NO_WORDS = ("n", "no", "false", "off")
+# The words every yes/no prompt accepts, and the words its error message names.
+YES_WORDS = ("y", "yes")
+NO_WORDS = ("n", "no")
+YES_NO = "answer y (yes) or n (no)"
+YES_NO_UNKNOWN = "answer y (yes), n (no) or - (unknown)"
+NOTHING_TRIED = "none"
+# Multipliers a typed count may end with: 50k, 1.5M.
+SCALES = {"k": 1_000, "m": 1_000_000}
 
 
 @dataclass
@@ -50,6 +60,7 @@ class Question:
     when: Callable[[dict], bool] | None = None
     # False: the answer steers which questions follow and is not a field of the profile.
     stored: bool = True
+    choices: tuple[str, ...] = ()  # the allowed values of a choice (one) or strategies (any) question
 
     def applies(self, answers: dict) -> bool:
         return self.when is None or self.when(answers)
@@ -73,8 +84,20 @@ def _get(obj, name, default=None):
     return getattr(obj, name, default)
 
 
+def _literal_values(annotation) -> tuple[str, ...]:
+    """The values of the ``Literal`` inside ``annotation`` (through Optional, Annotated and list)."""
+    for member in members(annotation):
+        if typing.get_origin(member) is list:
+            return _literal_values(typing.get_args(member)[0])
+        if typing.get_origin(member) is Literal:
+            return tuple(str(value) for value in typing.get_args(member))
+    return ()
+
+
 def _fact_kind(annotation) -> str:
     text = str(annotation)
+    if "Literal" in text and "list" not in text:
+        return "choice"
     if "list" in text:
         return "strategies"
     if "bool" in text:
@@ -122,7 +145,8 @@ def fact_questions(rubric) -> list[Question]:
         help_text = _get(help_entry, "help") or description
         kind = _fact_kind(annotation)
         default: list | None = [] if kind == "strategies" else None
-        questions.append(Question(f"context.{name}", kind, question, help_text, default=default))
+        questions.append(Question(f"context.{name}", kind, question, help_text, default=default,
+                                  choices=_literal_values(annotation)))
     return questions
 
 
@@ -199,7 +223,7 @@ def economics_section(rubric) -> list[Question]:
     names = {s.id: s.name for s in rubric.strategies}
     questions.append(Question(PRICED, "strategies", "Which strategies do you want to give figures for?",
                               "Strategy ids separated by commas: " + ", ".join(prof.STRATEGIES) + ".",
-                              default=[], stored=False))
+                              default=[], stored=False, choices=prof.STRATEGIES))
     for sid in prof.STRATEGIES:
         def priced(answers: dict, sid=sid) -> bool:
             return sid in (answers.get(PRICED) or [])
@@ -256,8 +280,10 @@ def parse_answer(q: Question, text: str) -> Any:
     text = text.strip()
     if q.kind in ("text", "path"):
         return None if (text in UNKNOWN_WORDS and not q.required) else text
+    if q.kind == "choice" and text in q.choices:
+        return text  # "none" is a real answer to "what runs in production today?"
     if text.lower() in UNKNOWN_WORDS and q.kind not in ("score", "yesno"):
-        return [] if q.kind == "strategies" else None
+        return [] if q.kind == "strategies" else None  # strategies: "none" tried, never unknown
     if q.kind in ("flag", "yesno"):
         lowered = text.lower()
         if lowered in YES_WORDS:
@@ -274,7 +300,27 @@ def parse_answer(q: Question, text: str) -> Any:
             return parse_typed_amount(text)
         except ValueError:
             return text  # validation says what an amount must be
+    if q.kind == "count":
+        count = typed_count(text)
+        if count is not None:
+            return count
     return _yaml_value(text)
+
+
+def typed_count(text: str) -> int | None:
+    """A whole number as people type it: ``50,000``, ``50 000``, ``50k``, ``1.5M``; None if it is not one.
+
+    Separators must group thousands, so ``1,5`` (a decimal comma) is not read as 15.
+    """
+    found = TYPED_COUNT.match(text.strip())
+    if found is None:
+        return None
+    value = Decimal(re.sub(r"[ ,_]", "", found.group("number"))) * SCALES.get(found.group("scale").lower(), 1)
+    return int(value) if value == value.to_integral_value() else None
+
+
+TYPED_COUNT = re.compile(r"^(?P<number>\d{1,3}(?:([ ,_])\d{3})(?:\2\d{3})*(?:\.\d+)?|\d{1,24}(?:\.\d+)?)"
+                         r"\s*(?P<scale>[kKmM]?)$")
 
 
 def _yaml_value(text: str) -> Any:
@@ -288,7 +334,9 @@ def _yaml_value(text: str) -> Any:
 def check_answer(q: Question, value: Any, answers: dict, questions: list[Question]) -> list[Problem]:
     """Problems of one answer: the profile validation, plus reading an attached predictions file."""
     if q.kind == "yesno":
-        return [] if isinstance(value, bool) else [Problem(None, None, q.location, "answer y or n")]
+        return [] if isinstance(value, bool) else [Problem(None, None, q.location, YES_NO)]
+    if q.kind == "flag" and not isinstance(value, bool) and value is not None:
+        return [Problem(None, None, q.location, YES_NO_UNKNOWN)]  # the prompt's words, not the file's
     if q.required and value in (None, ""):
         return [Problem(None, None, q.location, "is required")]
     if not q.stored:
@@ -321,12 +369,43 @@ def predictions_problems(path: Path) -> list[Problem]:
     return []
 
 
-def display(value: Any) -> str:
-    """An answer as the user would type it."""
+def display(value: Any, q: Question | None = None) -> str:
+    """An answer as the user would type it (no strategy tried is "none", not unknown)."""
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "y" if value else "n"
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value) if value else "-"
+        if not value:
+            return NOTHING_TRIED if q is not None and q.kind == "strategies" else "-"
+        if q is not None and q.kind == "amount" and len(value) == 2:
+            return f"{value[0]}-{value[1]}"  # a range, as it is typed
+        return ", ".join(str(v) for v in value)
     return str(value)
+
+
+HINTS = {"score": " (0-5)", "flag": " (y/n/-)", "yesno": " (y/n)", "amount": " (number or low-high; -)"}
+
+
+def how_to_answer(q: Question) -> str:
+    """The help's last line: how to answer ``q`` and what - means there."""
+    if q.kind == "flag":
+        return f"{YES_NO_UNKNOWN[:1].upper()}{YES_NO_UNKNOWN[1:]}; - leaves the fact blank."
+    if q.kind == "yesno":
+        return f"{YES_NO[:1].upper()}{YES_NO[1:]}."
+    if q.kind == "strategies":
+        return f"Separate the ids with commas; {NOTHING_TRIED} if there are none."
+    if q.kind == "choice":
+        return f"Type one of {', '.join(q.choices)}; - if you do not know."
+    if q.kind == "count":
+        return "A whole number; 50,000 and 50k are read as 50000. - if you do not know."
+    return "" if q.required else "- if you do not know (the answer is left blank)."
+
+
+def answer_hint(q: Question) -> str:
+    """How to answer ``q``, shown in the prompt itself so nobody has to guess before typing ?."""
+    if q.kind == "strategies":
+        return f" (any of {', '.join(q.choices or prof.STRATEGIES)}; or {NOTHING_TRIED})"
+    if q.kind == "choice":
+        return f" ({', '.join(q.choices)}; - if unknown)"
+    return HINTS.get(q.kind, "")

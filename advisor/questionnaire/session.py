@@ -31,28 +31,31 @@ from advisor.questionnaire.prompt import (
     ask_new_file,
     ask_yes_no,
     check_profile_target,
-    confirm_saved_target,
+    confirm_target,
     inert,
     say,
+    say_wrapped,
     stop,
+    terminal_width,
+    wrapped,
 )
 from advisor.questionnaire.question import (
     Question,
+    answer_hint,
     build_questions,
     check_answer,
     display,
+    how_to_answer,
     parse_answer,
     predictions_problems,
     profile_data,
 )
-from advisor.questionnaire.writer import load_rubric, one_line, profile_yaml, rebased, written_header
+from advisor.questionnaire.writer import load_rubric, profile_yaml, rebased, written_header
 
 STDIN_NAME = "<stdin>"
 FORCE_INTERACTIVE_ENV = "ADVISOR_FORCE_INTERACTIVE"
 UNKNOWN_NOTE = ("A value shown as [-] is unknown: press Enter (or type -) to leave a fact blank "
                 "when you do not know it; this holds for the baseline metrics too.")
-# How to answer, shown in the prompt itself so nobody has to guess before typing ?.
-ANSWER_HINTS = {"score": " (0-5)", "flag": " (y/n/-)", "yesno": " (y/n)", "amount": " (number or low-high; -)"}
 REPORT_PATH_HELP = ("The report is a Markdown file (its figures are written next to it as .svg files); "
                     "name the file to write.")
 
@@ -100,8 +103,7 @@ def run(output: str | None = None, answers_path: str | None = None, resume: bool
     if plan.saved is not None and plan.output is not None:
         check_profile_target(plan.output, plan.rubric_path)
     answers = plan.saved.answers if plan.saved is not None else {}
-    session = Session(load_rubric(plan.rubric_path), plan.rubric_path, answers, plan.output, progress,
-                      confirm_output=plan.output_from_progress)
+    session = Session(load_rubric(plan.rubric_path), plan.rubric_path, answers, plan.output, progress)
     if plan.saved is not None:
         check_saved_answers(plan.saved, session.questions, str(progress))
     return session.run()
@@ -212,14 +214,12 @@ def read_standard_input() -> document.Document:
 class Session:
     """One interactive questionnaire: asks, saves progress, summarizes, revises, writes."""
 
-    def __init__(self, rubric, rubric_path, answers: dict, output: str | None, progress: Path,
-                 confirm_output: bool = False):
+    def __init__(self, rubric, rubric_path, answers: dict, output: str | None, progress: Path):
         self.rubric = rubric
         self.rubric_path = rubric_path
         self.questions = build_questions(rubric)
         self.answers = dict(answers)
         self.output = output
-        self.confirm_output = confirm_output  # the output was named by a progress file, not by the user
         self.progress = progress
         self.written: Path | None = None
         self.unknown_explained = False
@@ -245,30 +245,37 @@ class Session:
         return "Stopped. No answers were given, so nothing was saved."
 
     def intro(self) -> None:
-        say(f"advisor questionnaire (rubric {self.rubric.name!r}, version {self.rubric.version}).")
-        say("Type ? for help on a question; press Enter to keep the value in [brackets]; "
-                   "Ctrl-C stops, and --resume continues later.\n")
+        say_wrapped(f"advisor questionnaire (rubric {self.rubric.name!r}, version {self.rubric.version}).", indent="")
+        say_wrapped("Type ? for help on a question; press Enter to keep the value in [brackets]; type - "
+                    "when you do not know an optional answer (it is left blank, shown as [-]); Ctrl-C stops, "
+                    "and --resume continues later.", indent="")
 
     def ask_pending(self) -> None:
         # A revision can make new questions apply (baseline: yes), so this runs again after each.
         for q in self.questions:
             if q.applies(self.answers) and q.key not in self.answers:
                 if q.key.startswith("context.") and not self.unknown_explained:
-                    say(f"\n{UNKNOWN_NOTE}")
+                    say()
+                    say_wrapped(UNKNOWN_NOTE, indent="")
                     self.unknown_explained = True
                 self.ask(q)
 
     def ask(self, q: Question) -> None:
         """Ask ``q`` until the answer validates; store it and save progress."""
         say()
-        click.echo(click.style(inert(q.prompt), bold=True))
+        for line in wrapped(q.prompt, indent=""):
+            click.echo(click.style(line, bold=True))
         for i, level in enumerate(q.anchors):
-            say(f"  {i} = {one_line(level)}")
+            say_wrapped(f"{i} = {level}", indent="  ", hang="      ")
+        hint = inert(answer_hint(q))
+        label = f"  {q.key}{hint}"
+        if len(label) + 20 > terminal_width():  # no room left to type: the hint goes above the prompt
+            say_wrapped(f"Answer: {hint.strip()[1:-1]}")
+            label = f"  {q.key}"
         while True:
             current = self.answers.get(q.key, q.default)
-            shown = "" if current is None and q.required else inert(display(current))
-            text = click.prompt(f"  {q.key}{ANSWER_HINTS.get(q.kind, '')}", default=shown,
-                                show_default=bool(shown))
+            shown = "" if current is None and q.required else inert(display(current, q))
+            text = click.prompt(label, default=shown, show_default=bool(shown))
             if text.strip() == "?":
                 self.show_help(q)
                 continue
@@ -283,13 +290,8 @@ class Session:
                 return
 
     def show_help(self, q: Question) -> None:
-        say(f"  {one_line(q.help) or 'No further help for this question.'}")
-        if q.kind == "flag":
-            click.echo("  Answer y (yes) or n (no); - means unknown (the fact is left blank).")
-        elif q.kind == "yesno":
-            click.echo("  Answer y (yes) or n (no).")
-        elif not q.required:
-            click.echo("  - means unknown or none (the answer is left blank).")
+        say_wrapped(q.help or "No further help for this question.")
+        say_wrapped(how_to_answer(q))
 
     def forget_inapplicable(self) -> None:
         # Answering "no baseline" drops the baseline answers given before.
@@ -303,7 +305,7 @@ class Session:
             shown = [q for q in self.questions if q.applies(self.answers)]
             say("\nSummary of your answers:")
             for i, q in enumerate(shown, 1):
-                say(f"  {i:2}. {q.key}: {display(self.answers.get(q.key, q.default))}")
+                say(f"  {i:2}. {q.key}: {display(self.answers.get(q.key, q.default), q)}")
             choice = ask_line("Number of an answer to revise (Enter to finish)",
                               "Type the number of an answer to change it, or press Enter to write the profile.",
                               show_default=False).strip()
@@ -315,6 +317,9 @@ class Session:
             self.ask(shown[int(choice) - 1])
 
     def write(self) -> Path:
+        typed = (profile_data(self.answers, self.questions).get("baseline") or {}).get("predictions")
+        if self.output:  # refused outright, before asking whether to overwrite it
+            refuse_attached(Path(self.output), Path(typed) if typed else None)
         target = self.target()
         data = profile_data(self.answers, self.questions)
         data = rebased(data, Path.cwd(), target.parent)
@@ -330,7 +335,7 @@ class Session:
     def target(self) -> Path:
         if not self.output:
             return ask_new_file("Write the profile to", DEFAULT_OUTPUT, PROFILE_PATH_HELP)
-        return confirm_saved_target(self.output) if self.confirm_output else Path(self.output)
+        return confirm_target(self.output)  # named by -o or by a progress file: replaced only if the user says so
 
     def offer_report(self, profile_path: Path) -> Path | None:
         if not ask_yes_no("Render the report now?", True,
@@ -339,3 +344,13 @@ class Session:
             return None
         default = profile_path.with_name(profile_path.stem + "-report.md")
         return ask_new_file("Write the report to", str(default), REPORT_PATH_HELP)
+
+
+def show_recommendation(assessment: dict) -> None:
+    """The decision in a few lines, after the report is written: the answer the questions were for."""
+    recommendation = assessment["recommendation"]
+    say()
+    say_wrapped(f"Recommendation: {recommendation['summary']}", indent="")
+    steps = recommendation.get("first_steps") or []
+    if steps:
+        say_wrapped(f"First step: {steps[0]}", indent="")
