@@ -65,7 +65,7 @@ def test_new_files_follow_the_umask_and_existing_files_keep_their_mode(here):
         os.umask(old)
     assert stat.S_IMODE((here / "kept.md").stat().st_mode) == 0o640
     figures = figures_beside(here, "new")
-    assert sorted(figures) == ["reliability", "scores"]
+    assert sorted(figures) == ["reliability", "risk", "scores"]
     for name in ("new.md", *figures.values()):
         assert stat.S_IMODE((here / name).stat().st_mode) == 0o644
 

@@ -54,7 +54,7 @@ def test_cli_writes_the_same_files_as_render_all(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["assess", "profile.yaml", "-o", "report.md"])
     assert result.exit_code == 0, result.output
     figures = figures_beside(tmp_path)
-    assert sorted(figures) == ["reliability", "scores"] and figures == figures_beside(folder)
+    assert sorted(figures) == ["reliability", "risk", "scores"] and figures == figures_beside(folder)
     for name in ("report.md", *figures.values()):
         assert (tmp_path / name).read_text() == (folder / name).read_text(), name
 

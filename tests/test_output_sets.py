@@ -158,11 +158,11 @@ def test_temporary_files_of_dead_runs_are_removed_and_of_live_runs_kept(folder):
 def test_figures_are_named_after_their_content_and_stale_ones_removed(folder):
     assert assess(folder).exit_code == 0
     first = linked((folder / "report.md").read_text())
-    assert sorted(name.split(".")[1] for name in first) == ["reliability", "scores"]
+    assert sorted(name.split(".")[1] for name in first) == ["reliability", "risk", "scores"]
     change_profile(folder)
     assert assess(folder).exit_code == 0
     second = linked((folder / "report.md").read_text())
-    assert len(set(first) & set(second)) == 1  # the reliability figure is the same file
+    assert len(set(first) & set(second)) == 2  # the reliability and risk figures are the same files
     assert_clean(folder)
     assert assess(folder, "--no-figures").exit_code == 0
     assert linked((folder / "report.md").read_text()) == []

@@ -504,7 +504,7 @@ def test_outputs_are_byte_identical_across_runs_and_hash_seeds(tmp_path):
         files = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
         runs.append((files, as_json, measured))
     assert sorted(runs[0][0]) == sorted(["report.md", *figures_beside(tmp_path / "run0").values()])
-    assert sorted(figures_beside(tmp_path / "run0")) == ["reliability", "scores"]
+    assert sorted(figures_beside(tmp_path / "run0")) == ["reliability", "risk", "scores"]
     assert runs[0] == runs[1] == runs[2]
 
 

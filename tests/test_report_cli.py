@@ -43,7 +43,7 @@ def test_output_file_gets_linked_figures(calib):
     assert result.exit_code == 0, result.output
     text = (calib / "out" / "my report.md").read_text()
     figures = figures_beside(calib / "out", "my report")
-    assert sorted(figures) == ["reliability", "scores"]
+    assert sorted(figures) == ["reliability", "risk", "scores"]
     for name in figures.values():
         assert f"]({name.replace(' ', '%20')})" in text
         ET.parse(calib / "out" / name)  # well-formed XML on disk

@@ -38,7 +38,7 @@ def test_self_contained_no_scripts_nothing_external(calibrate_html):
     assert "@import" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
     assert "https://" not in html
     assert all(ref.startswith("#") for ref in re.findall(r"url\(([^)]*)\)", html))
-    assert html.count("<svg ") == 2 and "<?xml" not in html  # scores and reliability, inline
+    assert html.count("<svg ") == 3 and "<?xml" not in html  # scores, risk-coverage and reliability, inline
     assert "<style>" in html and "@media print" in html
 
 

@@ -148,7 +148,7 @@ def selective_sentence(selective: dict) -> str:
         today = f"Today no confidence threshold reaches {target} accuracy"
     else:
         today = (f"Today you can automate {pct(selective['coverage'])} of the rows at {target} accuracy "
-                 f"(accepting confidence >= {selective['threshold']:.4g})")
+                 f"(accepting confidence of at least {selective['threshold']:.4g})")
     after = selective.get("after_calibration") or {}
     if after.get("coverage") is None:
         return today + "; after calibration: not measured" + (f" ({after['notes'][0]})" if after.get("notes") else "")
@@ -163,12 +163,12 @@ def _selective_lines(result: dict) -> list[str]:
     face = selective.get("at_face_value")
     if face:
         after = (selective.get("after_calibration") or {}).get("at_face_value")
-        text = (f"Trusting the confidence as it is (accepting confidence >= {pct(selective['target_accuracy'])}) "
+        text = (f"Trusting the confidence as it is (accepting confidence of at least {pct(selective['target_accuracy'])}) "
                 f"accepts {pct(face['coverage'])} at {pct(face['accuracy'])} accuracy")
         if after:
             text += f"; after calibration {pct(after['coverage'])} at {pct(after['accuracy'])}"
         lines.append(text + ".")
-    lines.append("The threshold is the best one in hindsight on these rows (section 8); the risk-coverage curve "
+    lines.append("The threshold is the best one in hindsight on these rows; the risk-coverage curve "
                  f"is in the JSON output (area under it: {_num(selective.get('aurc'))}).")
     return lines
 

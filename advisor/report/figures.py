@@ -13,14 +13,16 @@ from advisor import cost_figure
 from advisor.assessment import Assessment
 from advisor.calibration.interval import THIN_COUNT
 from advisor.report.markup import STRATEGY_LABELS
+from advisor.report.selective_figure import risk_geometry
 from advisor.resource import template_dir
 from advisor.text import for_document
 
 FIGURE_TEMPLATES = {"reliability": "reliability.svg.j2", "scores": "scores.svg.j2",
-                    "costs": cost_figure.COST_TEMPLATE}
-FIGURE_SUFFIXES = {"reliability": ".reliability.svg", "scores": ".scores.svg", "costs": cost_figure.COST_SUFFIX}
+                    "costs": cost_figure.COST_TEMPLATE, "risk": "risk.svg.j2"}
+FIGURE_SUFFIXES = {"reliability": ".reliability.svg", "scores": ".scores.svg", "costs": cost_figure.COST_SUFFIX,
+                   "risk": ".risk.svg"}
 # Figures in the order the report shows them.
-ORDER = ("scores", "reliability", "costs")
+ORDER = ("scores", "risk", "reliability", "costs")
 
 
 def _svg_finalize(value):
@@ -43,12 +45,14 @@ def render_figures(assessment: Assessment | dict) -> dict[str, tuple[str, str]]:
     """SVG figures keyed by kind: ``{kind: (file suffix, svg text)}``.
 
     The score chart always exists; the reliability diagram only with measured bins; the
-    cost chart only with an ``economics`` section.
+    cost chart only with an ``economics`` section; the selective-prediction (risk-coverage)
+    figure only with a measured ``selective`` (a target accuracy and attached predictions).
     """
     a = Assessment.coerce(assessment)
     env = svg_environment()
     geometries = {"scores": scores_geometry(a), "reliability": reliability_geometry(a),
-                  "costs": cost_figure.cost_geometry(a.to_json_dict()) if a.economics is not None else None}
+                  "costs": cost_figure.cost_geometry(a.to_json_dict()) if a.economics is not None else None,
+                  "risk": risk_geometry(a)}
     return {kind: (FIGURE_SUFFIXES[kind], env.get_template(FIGURE_TEMPLATES[kind]).render(geometries[kind]))
             for kind in ORDER if geometries[kind] is not None}
 
