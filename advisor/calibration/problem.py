@@ -3,6 +3,12 @@
 Every message is one line naming the file, then where (a row, a line, a zip member),
 then what is wrong. Values from the file are clipped and their control characters
 escaped before they are quoted: they could drive a terminal.
+
+This package imports nothing from the rest of advisor, so it does not use
+``advisor.text`` (the one policy for untrusted text): :func:`escaped` and :func:`spelled`
+escape through ``repr``, which escapes exactly the characters that are not printable
+(controls and bidirectional controls), as ``advisor.text.for_terminal`` does; the CLI
+passes every message through that policy again before printing it.
 """
 
 from __future__ import annotations
