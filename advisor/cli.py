@@ -409,10 +409,11 @@ def rubric_show(rubric_path, fmt):
 @handle_errors
 def rubric_lint(path):
     """Validate a rubric and find rules that can never fire (exit 1 on problems)."""
+    from advisor import lint
     from advisor import rubric as rub
 
     loaded = rub.load_rubric(path)
-    problems = rub.lint_rubric(loaded)
+    problems = lint.lint_rubric(loaded)
     if problems:
         raise InputError("lint found problems", file=str(path or rub.default_rubric_name()), problems=problems)
     click.echo(f"{path or rub.default_rubric_name()}: OK ({len(loaded.rules)} rules)")

@@ -148,7 +148,7 @@ def build_assessment(loaded, rub, decision, self_scores, facts, metrics, measure
             "primary": primary,
             "companions": decision.companions,
             "summary": words.summary(rub, decision, margin, ready, metrics, [item["name"] for item in tracked]),
-            "reason": words.main_reason(decision),
+            "reason": words.main_reason(rub, decision),
             "provisional": ready.provisional,
             "margin": margin,
             "first_steps": words.first_steps(rub, decision, ready),

@@ -54,8 +54,11 @@ def margin_of(decision: Decision) -> float:
     return round(decision.scores[decision.primary] - decision.scores[decision.ranking[1]], DIGITS)
 
 
-def main_reason(decision: Decision) -> str | None:
-    """The rationale of the rule that raised the primary's score the most, if any did."""
+def main_reason(rub: Rubric, decision: Decision) -> str | None:
+    """Why the primary: the keep summary when nothing changes, else the rationale of the rule
+    that raised the primary's score the most, if any did."""
+    if not decision.change_needed and rub.keep is not None:
+        return " ".join(rub.keep.summary.split())
     boosts = [row for row in decision.contributions[decision.primary] if row["source"] == "rule" and row["value"] > 0]
     if not boosts:
         return None
@@ -76,7 +79,7 @@ def summary(rub: Rubric, decision: Decision, margin: float, ready: Readiness, me
                  f"{decision.status[runner.id]} by {rules} until its prerequisites are met).")
     else:
         text += f"; margin {margin:+.2f} over {runner.name.lower()})." if runner else ")."
-    reason = main_reason(decision)
+    reason = main_reason(rub, decision)
     if reason:
         text += f" Main reason: {reason}"
     if decision.status[primary.id] != "eligible":
@@ -113,14 +116,22 @@ def close_call(rub: Rubric, decision: Decision, margin: float, flips: list[dict]
     if limits is not None and decision.change_needed and 0 <= margin < limits.margin and len(decision.ranking) > 1:
         reasons.append(f"{name[decision.primary]} leads {name[decision.ranking[1]].lower()} by only "
                        f"{margin:.2f} points (a lead under {limits.margin:g} is a close call).")
+    notches: dict[str, list[str]] = {}  # new primary -> the one-notch changes that make it
     for row in flips:
         flip = row["flip"]
         if flip and abs(flip["change"]) == 1:
-            reasons.append(f"One notch of {dimension_names[row['dimension']]} ({row['score']} to {flip['to']}) "
-                           f"would make {name[flip['new_primary']].lower()} the primary.")
+            notches.setdefault(flip["new_primary"], []).append(
+                f"{dimension_names[row['dimension']]} ({row['score']} to {flip['to']})")
+    for new_primary, changes in notches.items():
+        reasons.append(f"One notch of {listed(changes, 'or')} would make {name[new_primary].lower()} the primary.")
     survival = robustness["primary_survival"]
     if limits is not None and survival < limits.survival:
-        reasons.append(f"With the rubric's {', '.join(robustness['varies'])} varied by up to "
+        reasons.append(f"With the rubric's {listed(robustness['varies'], 'and')} varied by up to "
                        f"{robustness['relative']:.0%}, the primary holds in only {survival:.0%} of "
                        f"{robustness['trials']} trials.")
     return reasons
+
+
+def listed(items: list[str], word: str) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]

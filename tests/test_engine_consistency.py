@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import loaded_profile
 
-from advisor import engine, profile, rubric
+from advisor import engine, lint, profile, rubric
 from advisor.resource import default_rubric_path
 
 RUBRIC = rubric.load_rubric()
@@ -85,9 +85,9 @@ def test_lint_reports_a_strategy_step_that_restates_a_readiness_step(tmp_path):
     path = tmp_path / "rubric.yaml"
     path.write_text(text.replace(f"      - {first}\n", f"      - {first}\n      - \"{copy}\"\n", 1))
     custom = rubric.load_rubric(path)
-    problems = rubric.lint_rubric(custom)
+    problems = lint.lint_rubric(custom)
     assert any(f"strategy 'pretrained' repeats the readiness step {readiness_step!r}" in p.message for p in problems)
-    assert rubric.lint_rubric(RUBRIC) == []
+    assert lint.lint_rubric(RUBRIC) == []
     # The engine renders what the rubric says; it does not second-guess the author's text.
     urgent = loaded_profile([2, 1, 2, 2, 1, 1], {"launch_weeks": 6, "has_eval_set": False})
     assert copy in engine.assess(urgent, custom, measured=None)["recommendation"]["first_steps"]

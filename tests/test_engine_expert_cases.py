@@ -148,6 +148,9 @@ def test_fraud_model_meeting_its_accuracy_and_ece_targets_is_kept():
     assert "monitor" in rec["summary"].lower()
     assert rec["companions"] == []
     assert result["strategies"][0]["id"] == "fine_tune" and result["strategies"][0]["rank"] == 1
+    assert rec["reason"].startswith("Keep the current approach")     # not a rule that favoured fine-tuning once
+    assert rec["first_steps"] == list(RUBRIC.keep.first_steps)       # monitoring, not a pilot
+    assert [stage["strategy"] for stage in result["roadmap"]] == ["fine_tune"]
 
 
 def test_keeping_when_nothing_runs_yet_means_the_pretrained_model():
@@ -228,7 +231,8 @@ def test_a_from_scratch_programme_one_notch_of_cost_flips_is_a_close_call():
     assert primary(result) == "from_scratch"
     assert "cost" in one_notch_flips(result)
     assert rec["close_call"] is True
-    assert any(reason.startswith("One notch of Unit economics (4 to 5)") for reason in rec["close_call_reasons"])
+    assert any(reason.startswith("One notch of ") and "Unit economics (4 to 5)" in reason
+               for reason in rec["close_call_reasons"])
 
 
 def test_perturbing_amounts_and_thresholds_exposes_an_answer_one_notch_of_control_flips():
@@ -252,6 +256,16 @@ def test_perturbing_amounts_and_thresholds_exposes_an_answer_one_notch_of_contro
         return decision.decide(RUBRIC, scores, facts, result["metrics"], tuning).primary
 
     assert sensitivity.perturbation(weights_moved, "from_scratch")["primary_survival"] == 1.0
+
+
+def test_the_report_says_why_it_is_a_close_call():
+    from advisor import report
+
+    result = run([3, 5, 2, 4, 3, 5], SOVEREIGN)
+    text = report.render_markdown(result)
+    line = next(line for line in text.splitlines() if line.startswith("- **Close call:**"))
+    assert "Unit economics (4 to 5)" in line and "only 0.30 points" in line
+    assert "a close call; review it with the people who own the decision" in text
 
 
 def test_a_wide_stable_lead_is_not_a_close_call():

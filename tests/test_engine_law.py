@@ -107,3 +107,17 @@ def test_the_law_holds_by_hand_on_the_sovereign_example():
     # Control 5 (own the weights, sovereign) is a hard constraint of its own: lower it as well.
     assert primary([5, 5, 3, 2, 5, 4], {**context, "sovereignty_required": False, "proprietary_data_moat": False},
                    None, None) != "from_scratch"
+
+
+@settings(max_examples=300, deadline=None)
+@given(scores, contexts, baselines, measurements())
+def test_whatever_blocks_fine_tuning_blocks_training_from_scratch(score_list, context, baseline, measured):
+    # From scratch inherits every prerequisite of fine-tuning, so blocking fine-tuning can never
+    # leave the heaviest option as the one open path.
+    facts = profile.Context(**context).model_dump()
+    claimed = crosscheck.claims_of(profile.Baseline(**baseline) if baseline else None)
+    self_scores = dict(zip(profile.DIMENSIONS, score_list, strict=True))
+    result = decision.decide(RUBRIC, self_scores, facts,
+                             crosscheck.compute_metrics(measured, claimed, self_scores["quality_gap"]))
+    if result.status["fine_tune"] != "eligible":
+        assert result.status["from_scratch"] != "eligible", result.blocked_by

@@ -17,8 +17,9 @@ from click.testing import CliRunner
 from advisor import calibration, engine
 from advisor.cli import main
 from advisor.errors import AdvisorError
+from advisor.lint import lint_rubric
 from advisor.profile import load_profile
-from advisor.rubric import lint_rubric, load_rubric
+from advisor.rubric import load_rubric
 
 FINDINGS = Path(__file__).resolve().parent / "fuzz" / "findings"
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "recurring-failures" / "profile.yaml"

@@ -10,6 +10,7 @@ import yaml
 
 from advisor import profile, rubric
 from advisor.errors import RubricError
+from advisor.lint import lint_rubric
 from advisor.resource import default_rubric_path
 
 
@@ -56,7 +57,7 @@ def test_default_rubric_indices_follow_the_guide_figures():
 
 
 def test_default_rubric_lints_clean():
-    assert rubric.lint_rubric(rubric.load_rubric()) == []
+    assert lint_rubric(rubric.load_rubric()) == []
 
 
 def test_weight_signs_guarantee_the_monotonicity_properties():
@@ -177,7 +178,7 @@ def test_missing_rubric_file(tmp_path):
 
 
 def lint(tmp_path, data) -> list[str]:
-    return [problem.render() for problem in rubric.lint_rubric(rubric.load_rubric(write(tmp_path, data)))]
+    return [problem.render() for problem in lint_rubric(rubric.load_rubric(write(tmp_path, data)))]
 
 
 def add_rule(data: dict, when, effects=None, rule_id="test-rule") -> dict:

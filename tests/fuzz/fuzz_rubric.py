@@ -33,7 +33,8 @@ sys.path.insert(0, str(HERE))
 with atheris.instrument_imports(include=["advisor"]):
     from advisor import crosscheck, engine, profile, rule
     from advisor.errors import AdvisorError
-    from advisor.rubric import describe, lint_rubric, load_rubric
+    from advisor.lint import lint_rubric
+    from advisor.rubric import describe, load_rubric
 
 from _common import expect, fuzz, work_dir
 from _yaml_mutator import HOSTILE_SCALARS, YamlMutator
