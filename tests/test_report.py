@@ -129,7 +129,7 @@ def test_summary_states_the_decision_margin_and_next_step(calibrated, plain):
     assert "- **Next step (week 1):** Fit temperature scaling on a held-out validation split.\n" in text
     assert "Provisional" not in text
     text = report.render_markdown(plain)
-    assert "- **Provisional:** The answer stands only once the first steps below are done.\n" in text
+    assert "- **Provisional:** The answer stands only once the first steps (under Plan) are done.\n" in text
     assert "- **Margin:** 0.10 points ahead of fine-tune a pre-trained model: a narrow lead;" in text
     assert "First steps:\n\n1. Build an eval set.\n2. Measure the baseline.\n" in text
 
@@ -179,7 +179,7 @@ def test_not_significant_wording(calibrated):
 def test_sensitivity_and_perturbation(calibrated, plain):
     text = report.render_markdown(calibrated)
     assert "| Quality gap | 1 | +3 (to 4): Fine-tune a pre-trained model |" in text
-    assert "it stays first in 96% of random changes of the rubric's weights (up to 20%)." in text
+    assert "it stays first in 96.5% of random changes of the rubric's weights (up to 20%)." in text
     assert "Stages:" not in report.render_markdown(plain)
 
 

@@ -153,3 +153,12 @@ def test_typed_and_plain_assessments_render_the_same():
     from advisor.assessment import Assessment
 
     assert report.render_markdown(Assessment.model_validate(copy.deepcopy(data))) == report.render_markdown(data)
+
+
+def test_a_lead_over_blocked_rivals_is_not_called_a_margin():
+    text = summary_of(example("urgent-launch"))
+    a = engine.assess_file(EXAMPLES / "urgent-launch" / "profile.yaml")
+    assert all(s["status"] != "eligible" for s in a["strategies"][1:])
+    assert ("- **Margin:** It is the only strategy open now: every other one is gated or vetoed by a rule of the "
+            "rubric (see the ranking)") in text
+    assert "points ahead of" not in text

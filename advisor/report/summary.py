@@ -51,7 +51,7 @@ def summarize(a: Assessment) -> Summary:
     if rec.close_call_reasons:  # engine-written sentences: why a person should review this answer
         lines.append(Line("Close call", " ".join(rec.close_call_reasons)))
     if rec.provisional:
-        lines.append(Line("Provisional", "The answer stands only once the first steps below are done."))
+        lines.append(Line("Provisional", "The answer stands only once the first steps (under Plan) are done."))
     summary.reason = main_reason(a, names)
     lines.append(Line("Main reason", summary.reason))
     cost = cost_sentence(a, names)
@@ -116,14 +116,16 @@ def margin_sentence(a: Assessment, names: dict[str, str]) -> str:
         if rival is not None and primary is not None:
             text += f"; among the strategies open now it leads {lower_first(rival.name)} by {primary.score - rival.score:.2f}"
         return sentence(text)
-    text = f"{rec.margin:.2f} points ahead of {lower_first(runner.name)}"
-    if runner.status != "eligible":
-        text += f" (which is {runner.status} anyway)"
-    verdict = closeness(a)
-    text += f": {verdict}"
+    primary = a.strategy(rec.primary)
+    if runner.status != "eligible" and primary is not None and primary.status == "eligible":
+        # No score contest: every rival waits on a rule, so a score lead says nothing.
+        text = ("It is the only strategy open now: every other one is gated or vetoed by a rule of the rubric "
+                "(see the ranking)")
+    else:
+        text = f"{rec.margin:.2f} points ahead of {lower_first(runner.name)}: {closeness(a)}"
     perturbation = a.weight_perturbation
     if perturbation is not None and perturbation.primary_survival < 1:
-        text += (f"; it stays first in {100 * perturbation.primary_survival:.0f}% of random changes of the rubric's "
+        text += (f"; it stays first in {100 * perturbation.primary_survival:.1f}% of random changes of the rubric's "
                  f"{varied(perturbation.varies)} (up to {100 * perturbation.relative:.0f}%)")
     return sentence(text)
 
