@@ -219,7 +219,10 @@ def finish(decision: Decision, rub: Rubric, kept: str | None) -> None:
     decision.ranking = sorted(order, key=lambda s: (TIERS[decision.status[s]], -decision.scores[s], order[s]))
     if kept is not None and kept in order:
         # Keeping what runs is the answer whatever the scores say: the evidence shows it works.
+        # Gates and vetoes are about starting a strategy, so none holds back the one that runs.
         decision.change_needed = False
+        decision.blocked_by[kept] = []
+        decision.status[kept] = "eligible"
         decision.ranking = [kept] + [sid for sid in decision.ranking if sid != kept]
     rank = {sid: index for index, sid in enumerate(decision.ranking)}
     wanted = set() if not decision.change_needed else {
@@ -228,10 +231,12 @@ def finish(decision: Decision, rub: Rubric, kept: str | None) -> None:
     in_play = {decision.primary, *decision.companions, *outscoring(decision)}
     shown = [(text, at) for text, about, at in decision.pending if not about or in_play.intersection(about)]
     hidden = {at for _, about, at in decision.pending if about and not in_play.intersection(about)}
-    # A companion effect aimed at the primary (or at a vetoed strategy), or a warning about a
-    # strategy nobody proposes, changes nothing; listing it would explain what did not happen.
+    # A companion effect aimed at the primary (or at a vetoed strategy), a gate on what is kept,
+    # or a warning about a strategy nobody proposes changes nothing; listing it would explain
+    # what did not happen.
     decision.fired = [f for at, f in enumerate(decision.fired)
-                      if at not in hidden and (f["effect"] != "companion" or f["target"] in wanted)]
+                      if at not in hidden and (f["effect"] != "companion" or f["target"] in wanted)
+                      and not (f["effect"] in ("gate", "veto") and f["target"] == kept)]
     risky = [text for sid, text in decision.at_risk if sid == decision.primary and decision.change_needed]
     decision.warnings = list(dict.fromkeys([text for text, _ in shown] + risky))
 

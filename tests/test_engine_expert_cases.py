@@ -153,6 +153,20 @@ def test_fraud_model_meeting_its_accuracy_and_ece_targets_is_kept():
     assert [stage["strategy"] for stage in result["roadmap"]] == ["fine_tune"]
 
 
+def test_what_is_kept_ranks_first_as_an_eligible_strategy_even_if_a_gate_would_hold_back_starting_it():
+    # A fine-tuned model runs and meets its targets, but the profile says no eval set and no failure
+    # analysis: those gates are about starting a fine-tune, not about keeping one (interface section 3:
+    # a gated strategy never ranks above an eligible one).
+    result = run([2, 4, 2, 2, 2, 1], dict(has_eval_set=False, failure_classes_known=False, current_approach="fine_tune",
+                                          monthly_volume=100_000),
+                 dict(target_accuracy=0.9), measured=measurement(0.93, 0.02))
+    first = result["strategies"][0]
+    assert (first["id"], first["rank"], first["status"], first["blocked_by"]) == ("fine_tune", 1, "eligible", [])
+    assert not any(r["target"] == "fine_tune" and r["effect"] in ("gate", "veto") for r in result["rules"])
+    tiers = [s["status"] != "eligible" for s in result["strategies"]]
+    assert tiers == sorted(tiers)
+
+
 def test_keeping_when_nothing_runs_yet_means_the_pretrained_model():
     result = run([1, 3, 2, 2, 2, 1], dict(has_eval_set=True, current_approach="none"),
                  dict(target_accuracy=0.80), measured=measurement(0.85, 0.02))

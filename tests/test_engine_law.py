@@ -113,11 +113,26 @@ def test_the_law_holds_by_hand_on_the_sovereign_example():
 @given(scores, contexts, baselines, measurements())
 def test_whatever_blocks_fine_tuning_blocks_training_from_scratch(score_list, context, baseline, measured):
     # From scratch inherits every prerequisite of fine-tuning, so blocking fine-tuning can never
-    # leave the heaviest option as the one open path.
+    # leave the heaviest option as the one open path. (A model trained from scratch that already
+    # runs and meets its targets is kept, whatever starting one would need.)
     facts = profile.Context(**context).model_dump()
     claimed = crosscheck.claims_of(profile.Baseline(**baseline) if baseline else None)
     self_scores = dict(zip(profile.DIMENSIONS, score_list, strict=True))
     result = decision.decide(RUBRIC, self_scores, facts,
                              crosscheck.compute_metrics(measured, claimed, self_scores["quality_gap"]))
-    if result.status["fine_tune"] != "eligible":
+    if result.change_needed and result.status["fine_tune"] != "eligible":
         assert result.status["from_scratch"] != "eligible", result.blocked_by
+
+
+@settings(max_examples=300, deadline=None)
+@given(scores, contexts, baselines, measurements())
+def test_no_blocked_strategy_ever_ranks_above_an_eligible_one(score_list, context, baseline, measured):
+    # Interface section 3, including when the current approach is kept.
+    facts = profile.Context(**context).model_dump()
+    claimed = crosscheck.claims_of(profile.Baseline(**baseline) if baseline else None)
+    self_scores = dict(zip(profile.DIMENSIONS, score_list, strict=True))
+    result = decision.decide(RUBRIC, self_scores, facts,
+                             crosscheck.compute_metrics(measured, claimed, self_scores["quality_gap"]))
+    tiers = [decision.TIERS[result.status[sid]] for sid in result.ranking]
+    assert tiers == sorted(tiers)
+    assert result.primary not in result.companions
