@@ -24,6 +24,8 @@ class FiredRule:
     rationale: str                # the rubric's rationale, or a pointer to the summary's main reason
     source: str
     main_reason: bool = False
+    # touches the recommended strategies (or only warns); the others fold away in the report
+    shapes_plan: bool = False
 
 
 @dataclass
@@ -83,6 +85,10 @@ def fired_rules(a: Assessment) -> list[FiredRule]:
         if r.target:
             words += f" {names.get(r.target, r.target)}"
         parts[r.id].append(words)
+    planned = {a.recommendation.primary, *a.recommendation.companions}
+    for r in a.rules:
+        if r.target is None or r.target in planned:
+            grouped[r.id].shapes_plan = True
     for rule_id, item in grouped.items():
         item.effects = "; ".join(parts[rule_id])
     return list(grouped.values())
