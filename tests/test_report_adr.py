@@ -70,3 +70,12 @@ def test_hostile_names_are_escaped(recurring):
     adr = report.render_adr(hostile)
     assert "<b>" not in adr and "\n# y" not in adr
     assert "# Fine-tune a pre-trained model for x &lt;b&gt;\\|&lt;/b&gt; \\# y\n" in adr
+
+
+def test_keep_the_current_approach_is_recorded_as_keeping_an_option(recurring):
+    a, _ = recurring
+    kept = dict(a, recommendation=dict(a["recommendation"], change_needed=False, companions=[]))
+    adr = report.render_adr(kept)
+    assert "\n# Keep the current approach for Claims intake extraction\n" in adr
+    assert ('Chosen option: "Fine-tune a pre-trained model", kept as it runs today, because the measured evidence '
+            "meets the targets and nothing in the profile calls for a change.") in adr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -82,12 +83,19 @@ def test_score_breakdown_has_one_row_per_item_not_per_strategy_and_item():
     assert len(rows) == 1 + 1 + 6 + len(adjusting) + 1
 
 
-def test_keep_the_current_approach_when_no_change_is_needed():
-    data = fixture("calibrated")
-    data["recommendation"]["change_needed"] = False
-    text = summary_of(report.render_markdown(data))
-    assert text.startswith("## Summary\n\n**Decision: Keep the current approach**\n")
-    assert "- **Decision:** Keep the current approach" in text
+def test_keep_the_current_approach_when_no_change_is_needed(tmp_path):
+    shutil.copy(EXAMPLES / "calibrate" / "predictions.npz", tmp_path)
+    profile = (EXAMPLES / "calibrate" / "profile.yaml").read_text()
+    profile = profile.replace("confidence_used_downstream: true", "confidence_used_downstream: false")
+    profile = profile.replace("  adaptation_tried: []", "  adaptation_tried: []\n  current_approach: pretrained")
+    (tmp_path / "profile.yaml").write_text(profile)
+    a = engine.assess_file(tmp_path / "profile.yaml")
+    assert a["recommendation"]["change_needed"] is False
+    text = summary_of(report.render_markdown(a))
+    assert text.startswith("## Summary\n\n**Decision: Keep the current approach: pre-trained model with "
+                           "prompting and retrieval**\n")
+    assert "- **Decision:**" not in text and "Production is expected" not in text
+    assert "- **Next step (week 1):** Keep measuring accuracy, ECE and task success on live traffic" in text
 
 
 def test_close_call_and_provisional_are_said():

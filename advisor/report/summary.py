@@ -45,8 +45,6 @@ def summarize(a: Assessment) -> Summary:
     keep = rec.change_needed is False
     summary = Summary(headline=headline(a, names, keep), primary=rec.primary, keep=keep)
     lines = summary.lines
-    if keep:  # the headline says what; this says why nothing changes
-        lines.append(Line("Decision", decision_sentence(a, names, keep)))
     lines.append(Line("Margin", margin_sentence(a, names)))
     if rec.close_call_reasons:  # engine-written sentences: why a person should review this answer
         lines.append(Line("Close call", " ".join(rec.close_call_reasons)))
@@ -69,24 +67,12 @@ def summarize(a: Assessment) -> Summary:
 def headline(a: Assessment, names: dict[str, str], keep: bool) -> str:
     rec = a.recommendation
     if keep:
-        return "Keep the current approach"
+        current = current_approach(a)
+        return "Keep the current approach" + (f": {lower_first(names.get(current, current))}" if current else "")
     text = names.get(rec.primary, rec.primary)
     if rec.companions:
         text += ", then " + ", ".join(lower_first(names.get(c, c)) for c in rec.companions)
     return text
-
-
-def decision_sentence(a: Assessment, names: dict[str, str], keep: bool) -> str:
-    rec = a.recommendation
-    if keep:
-        current = current_approach(a)
-        what = f"{lower_first(names.get(current, current))} " if current else ""
-        return sentence(f"Keep the current approach ({what}as it runs today): the measured evidence meets the "
-                        f"targets and nothing in the profile calls for a change")
-    text = f"{names.get(rec.primary, rec.primary)}, starting now"
-    if rec.companions:
-        text += "; after it: " + "; ".join(lower_first(names.get(c, c)) for c in rec.companions)
-    return sentence(text)
 
 
 def current_approach(a: Assessment) -> str | None:
@@ -244,7 +230,7 @@ def next_step(a: Assessment) -> tuple[str, str] | None:
         return None
     text = sentence(steps[0])
     launch = a.launch
-    if launch is not None and launch.production is not None:
+    if launch is not None and launch.production is not None and a.recommendation.change_needed is not False:
         text += f" Production is expected in {weeks_text(launch.production.low, launch.production.high)}"
         text += f" (launch needed by week {launch.launch_weeks})." if launch.launch_weeks is not None else "."
     return "Next step (week 1)", text
