@@ -153,3 +153,13 @@ def test_a_real_browser_renders_the_report(tmp_path, calibrate_html):
     assert inked and inked[-1] - inked[0] > height // 2
     # the summary's green frame is drawn: the accent colour appears
     assert any(b"\x2e\x7d\x32" in row for row in rows[::4])
+    # and it prints: folded tables open on paper, so the PDF has as many pages as with every one opened
+    opened = tmp_path / "opened.html"
+    opened.write_text(calibrate_html.replace("<details>", "<details open>"), encoding="utf-8")
+    pages = []
+    for source in (page, opened):
+        pdf = tmp_path / f"{source.stem}.pdf"
+        printed = chromium(tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", source.as_uri())
+        assert printed.returncode == 0 and pdf.read_bytes().startswith(b"%PDF"), printed.stderr[-2000:]
+        pages.append(len(re.findall(rb"/Type\s*/Page\b", pdf.read_bytes())))
+    assert pages[0] == pages[1] >= 3
