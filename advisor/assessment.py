@@ -371,6 +371,24 @@ class Metrics(Model):
     clearly_costlier: list[StrategyId] | None = described(
         "Economics: strategies whose low-end total is above an alternative's high end (null without economics).",
         None)
+    worst_segment_accuracy: float | None = described(
+        "Measured: accuracy of the worst segment with enough rows to rank.", None)
+    worst_segment_below_target: bool | None = described("Measured: the worst segment is below the target accuracy.",
+                                                        None)
+    worst_segment_clearly_below: bool | None = described(
+        "Measured: the worst segment's whole 95% accuracy interval is below the target.", None)
+    error_share_top_classes: float | None = described(
+        "Measured class predictions: share of the errors in the top fifth of the classes.", None)
+    errors_concentrated: bool | None = described(
+        "Measured class predictions: the errors concentrate in a few classes (recurring failure classes).", None)
+    coverage_at_target: float | None = described(
+        "Measured, with a target accuracy: share of rows a confidence threshold can accept at the target.", None)
+    coverage_after_calibration: float | None = described("The same after cross-fitted temperature scaling.", None)
+    coverage_gain_after_calibration: float | None = described(
+        "coverage_after_calibration minus coverage_at_target.", None)
+    face_value_coverage_gain: float | None = described(
+        "Rows accepted by trusting the confidence (at least the target) that reach the target: after "
+        "calibration minus today.", None)
 
 
 # --- sensitivity --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor import economics
+from advisor import economics, measurement
 from advisor.profile import DEFAULT_TARGET_ECE, STRATEGIES
 from advisor.rule import Subject
 
@@ -46,6 +46,8 @@ METRICS: dict[str, tuple[dict, str]] = {
     "cheapest_over_horizon": (dict(type="text", choices=STRATEGIES), economics.METRICS["cheapest_over_horizon"]),
     "cheapest_meeting_target": (dict(type="text", choices=STRATEGIES), economics.METRICS["cheapest_meeting_target"]),
     "clearly_costlier": (dict(type="list", choices=STRATEGIES), economics.METRICS["clearly_costlier"]),
+    # From the measurement beyond section 5 (advisor.measurement): segments, error concentration, routing.
+    **measurement.METRICS,
 }
 
 
@@ -91,6 +93,7 @@ def compute_metrics(measured: dict | None, claimed: dict, quality_gap: int,
         "quality_gap_contradicted": None,
         "quality_gap_overstated": None,
         **economics.metrics_of(money),
+        **measurement.metrics_of(measured),
     }
     if measured is not None:
         metrics.update(measured_metrics(measured, claimed, metrics, quality_gap))
@@ -177,6 +180,7 @@ def findings(measured: dict | None, claimed: dict, metrics: dict, quality_gap: i
             f"caps quality_gap at {MET_TARGET_GAP} (the aggregate meets the target; check the segments)."
         )
     notes.extend(calibration_findings(measured, metrics))
+    notes.extend(measurement.findings(measured, metrics))
     notes.append("Measured values replace the claimed ones wherever both exist: evidence outweighs self-assessment.")
     return notes
 
