@@ -72,3 +72,15 @@ def test_agrees_with_a_counter_loop(data):
     ranked_pairs = sorted(pairs, key=lambda pair: (-pairs[pair], pair))
     assert result["top_pairs"]["error_share"] == pytest.approx(sum(pairs[p] for p in ranked_pairs[:count]) / total)
     assert [(p["label"], p["predicted"]) for p in result["top_pairs"]["pairs"]] == ranked_pairs[:5]
+
+
+@pytest.mark.parametrize("kind", ["probs", "logits"])
+def test_measure_takes_the_predictions_from_its_own_pass(kind):
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 6, 500)
+    scores = rng.normal(size=(500, 6)) if kind == "logits" else rng.dirichlet(np.ones(6), size=500)
+    preds = cal.from_arrays(labels, **{kind: scores})
+    measured = cal.measure(preds, n_bootstrap=0, n_consistency=0, folds=0)
+    expected = concentration.error_concentration(labels, concentration.predicted_classes(preds), 6)
+    assert measured["error_concentration"] == expected
+    assert concentration.predicted_classes(preds).tolist() == np.argmax(scores, axis=1).tolist()

@@ -121,7 +121,7 @@ def test_bad_records_exit_1_naming_the_row(tmp_path, name):
     ({"confidence": np.array([0.5, 0.2]), "correct": np.array([1, 0]), "segment": np.array(["a", ""])},
      "row 2: the segment name is empty"),
     ({"confidence": np.array([0.5, 0.2]), "correct": np.array([1, 0]), "segment": np.array([0.5, 1.5])},
-     "segment must be text or integers; got an array of float64"),
+     "member 'segment': holds floating-point numbers (dtype float64), not text or integers"),
     ({"confidence": np.array([0.5, 0.2])}, "has no 'correct' array"),
     ({"confidence": np.array([0.5, 0.2]), "correct": np.array([1, 0, 1])}, "length mismatch: 2 confidences but 3"),
     ({"labels": np.array([0, 1]), "probs": np.array([0.4, 0.7]), "segment": np.array(["a"])},
@@ -170,3 +170,20 @@ def test_without_segments_the_keys_are_null(tmp_path):
     path.write_text("confidence,correct\n0.7,1\n0.6,0\n")
     data = measured(path)
     assert data["segments"] is None and data["segment_summary"] is None and data["selective"] is None
+
+
+def test_npy_pair_with_a_segment_file(tmp_path):
+    np.save(tmp_path / "m.labels.npy", np.array(LABELS))
+    np.save(tmp_path / "m.probs.npy", np.array(PROBS))
+    np.save(tmp_path / "m.segment.npy", np.array(CLASS_SEGMENTS))
+    for given in ("m.labels.npy", "m.probs.npy", "m.segment.npy"):
+        data = measured(tmp_path / given)
+        assert [s["name"] for s in data["segments"]] == ["10", "2", "3"]
+    assert sorted({p.name for p in cal.input_files(tmp_path / "m.probs.npy")}) == [
+        "m.labels.npy", "m.probs.npy", "m.segment.npy"]
+    np.save(tmp_path / "m.segment.npy", np.array(["a", "b", "", "a", "b", "a"]))
+    result = run(tmp_path / "m.labels.npy")
+    assert result.exit_code == 1 and "row 3: the segment name is empty" in result.stderr
+    np.save(tmp_path / "m.segment.npy", np.array([0.5] * 6))
+    result = run(tmp_path / "m.labels.npy")
+    assert result.exit_code == 1 and "m.segment.npy" in result.stderr and "segment must be text or integers" in result.stderr, result.stderr

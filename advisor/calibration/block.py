@@ -62,6 +62,7 @@ class Rows(NamedTuple):
     correct: np.ndarray  # bool
     nll: np.ndarray  # float64
     brier: np.ndarray  # float64
+    prediction: np.ndarray | None = None  # int, the argmax (error concentration reads it from the same pass)
 
 
 class ClassSums(NamedTuple):
@@ -157,7 +158,7 @@ def _scan_probs(labels, block, check, rows, want_probs, edges) -> Block:
     p = as_float64(block)
     p_y = p[idx, labels]
     brier = np.einsum("ij,ij->i", p, p) - 2.0 * p_y + 1.0
-    result = Rows(conf, pred == labels, -np.log(np.maximum(p_y, EPS)), brier)
+    result = Rows(conf, pred == labels, -np.log(np.maximum(p_y, EPS)), brier, pred)
     stats = class_sums(p, labels, edges) if edges is not None else None
     return Block(result, True, np.array(p) if want_probs else None, stats)
 
@@ -204,7 +205,7 @@ def _scan_logits(labels, block, beta, check, rows, want_probs, edges) -> Block:
     p_y = p[idx, labels]
     brier = np.einsum("ij,ij->i", p, p) - 2.0 * p_y + 1.0
     nll = -np.maximum(shifted_y - np.log(total), LOG_EPS)
-    result = Rows(p[idx, pred], pred == labels, nll, brier)
+    result = Rows(p[idx, pred], pred == labels, nll, brier, pred)
     stats = class_sums(p, labels, edges) if edges is not None else None
     return Block(result, True, np.array(p) if want_probs else None, stats)
 

@@ -6,7 +6,6 @@ import numpy as np
 
 from . import binning, progress
 from .accumulator import CalibrationAccumulator, classwise_problem
-from .concentration import predicted_classes
 from .crossfit import SUMMARY_KEYS, cross_fit_with_temperature
 from .evidence import measure_evidence
 from .heldout import cross_fit_records, temperature_confidences
@@ -86,11 +85,14 @@ def measure(preds: BasePredictions | Records, *, bins: int = 15, scheme: str = "
     progress.phase("measuring")
     conf = np.empty(preds.n_samples)
     correct = np.empty(preds.n_samples, dtype=bool)
+    # the predicted class of every row, kept from the same pass for the error concentration
+    predicted = np.empty(preds.n_samples, dtype=np.int32)
     start = 0
     for labels, block in acc.scan(preds):
         acc.add_block(labels, block)
         stop = start + labels.shape[0]
         conf[start:stop], correct[start:stop] = block.rows.confidence, block.rows.correct
+        predicted[start:stop] = block.rows.prediction
         start = stop
     base = acc.result()
     progress.phase("resampling")
@@ -102,8 +104,8 @@ def measure(preds: BasePredictions | Records, *, bins: int = 15, scheme: str = "
     evidence = measure_evidence(conf, correct, tables={"bins": base["bins"], "mass_bins": uncertainty.pop("mass_bins", None)},
                                 bins=bins, seed=seed, n_resamples=n_bootstrap, target_accuracy=target_accuracy,
                                 segments=preds.segments, calibrate=calibrate, folds=folds, labels=preds.labels,
-                                predicted=predicted_classes(preds), n_classes=preds.n_classes)
-    del conf, correct  # 9 bytes a row: cross-fitting, the memory peak, does not need them
+                                predicted=predicted, n_classes=preds.n_classes)
+    del conf, correct, predicted  # 13 bytes a row: cross-fitting, the memory peak, does not need them
     # the main pass already measured the uncalibrated predictions, and the joint fold fit
     # finds the all-rows temperature on its way: neither needs passes of its own
     before = {key: base[key] for key in SUMMARY_KEYS}

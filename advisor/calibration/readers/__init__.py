@@ -8,7 +8,7 @@ File layouts
     ((N, K) unnormalized scores, or (N,) the positive-class logit of a binary task).
 ``.npy``
     Two sibling files ``NAME.labels.npy`` plus ``NAME.probs.npy`` or
-    ``NAME.logits.npy``; pass any of them.
+    ``NAME.logits.npy`` (and optionally ``NAME.segment.npy``); pass any of them.
 ``.csv``
     A header line, then one prediction per line. The header is
     ``label,p0,p1,...,p{K-1}`` (probabilities), ``label,logit0,...,logit{K-1}``
@@ -189,5 +189,5 @@ def input_files(path) -> list[Path]:
     match = NPY_NAME.match(path.name)
     if path.suffix.lower() != ".npy" or not match:
         return [path]
-    siblings = [path.with_name(f"{match.group('stem')}.{part}.npy") for part in ("labels", "probs", "logits")]
+    siblings = [path.with_name(f"{match.group('stem')}.{part}.npy") for part in ("labels", "probs", "logits", "segment")]
     return [path, *(sibling for sibling in siblings if sibling.exists())]

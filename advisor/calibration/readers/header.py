@@ -130,9 +130,10 @@ def check_npy_header(header: NpyHeader, stored_bytes: int, role: str, source: st
     if dtype.hasobject:
         raise fail(source, "holds Python objects (dtype object); advisor never unpickles data "
                            "(allow_pickle=False)", where)
-    if dtype.kind not in ("biufU" if role == "segment" else "biuf"):
+    if dtype.kind not in ("iuU" if role == "segment" else "biuf"):
         wanted = _ROLE_VALUES.get(role, "numbers")
-        raise fail(source, f"holds {_DTYPE_KINDS.get(dtype.kind, 'values')} (dtype {clipped(str(dtype))}), "
+        kind = {"f": "floating-point numbers", "b": "booleans"}.get(dtype.kind) or _DTYPE_KINDS.get(dtype.kind, "values")
+        raise fail(source, f"holds {kind} (dtype {clipped(str(dtype))}), "
                            f"not {'text or integers' if role == 'segment' else 'plain numbers'}; {role} must be "
                            f"{wanted}", where)
     if role in ONE_DIMENSIONAL and len(header.shape) != 1:

@@ -1,5 +1,6 @@
 """.npy pairs: sibling files ``NAME.labels.npy`` plus ``NAME.probs.npy`` or ``NAME.logits.npy``.
 
+An optional ``NAME.segment.npy`` (text or integers, one per row) gives each row's segment.
 Any of them may be given; errors name the file given, then the sibling at fault.
 Both headers are checked (:mod:`.header`) before any data is read; a large 2-D scores
 file becomes a :class:`~advisor.calibration.rowfile.RowFile`.
@@ -20,12 +21,13 @@ from .header import (
     NpyHeader,
     check_memory,
     check_npy_header,
+    check_rows_memory,
     read_npy_header,
     read_whole,
     streamable,
 )
 
-NPY_NAME = re.compile(r"^(?P<stem>.*)\.(?P<part>labels|probs|logits)\.npy$", re.IGNORECASE)
+NPY_NAME = re.compile(r"^(?P<stem>.*)\.(?P<part>labels|probs|logits|segment)\.npy$", re.IGNORECASE)
 
 
 def load_npy(path: Path, source: str) -> BasePredictions:
@@ -34,7 +36,7 @@ def load_npy(path: Path, source: str) -> BasePredictions:
         raise fail(source, "a .npy input is a set of sibling files NAME.labels.npy and "
                            "NAME.probs.npy or NAME.logits.npy; name the files that way")
     stem = match.group("stem")
-    siblings = {part: path.with_name(f"{stem}.{part}.npy") for part in ("labels", "probs", "logits")}
+    siblings = {part: path.with_name(f"{stem}.{part}.npy") for part in ("labels", "probs", "logits", "segment")}
     if not siblings["labels"].exists():
         raise fail(source, f"the labels file {siblings['labels'].name} is missing")
     present = [part for part in ("probs", "logits") if siblings[part].exists()]
@@ -43,15 +45,18 @@ def load_npy(path: Path, source: str) -> BasePredictions:
         raise fail(source, f"{problem} of {siblings['probs'].name} and {siblings['logits'].name} exist; "
                            "give exactly one")
     kind = present[0]
+    roles = ["labels", kind, *(["segment"] if siblings["segment"].exists() else [])]
     files = {role: _NpyFile(siblings[role], source, None if siblings[role] == path else siblings[role].name)
-             for role in ("labels", kind)}
+             for role in roles}
     for npy in files.values():
         npy.check_regular()
     # every header is checked before any data is read
     headers = {role: npy.header(role) for role, npy in files.items()}
     check_memory(source, headers["labels"], headers[kind], kind)
-    labels, scores = (files[role].array(headers[role]) for role in ("labels", kind))
-    return from_arrays(labels, source=source, **{kind: scores})
+    if "segment" in headers:
+        check_rows_memory(source, {role: headers[role] for role in ("labels", "segment")})
+    arrays = {role: files[role].array(headers[role]) for role in roles}
+    return from_arrays(arrays["labels"], source=source, segments=arrays.get("segment"), **{kind: arrays[kind]})
 
 
 @dataclass(frozen=True)
