@@ -8,7 +8,7 @@ from helpers import overconfident
 from sklearn.isotonic import IsotonicRegression
 
 from advisor import calibration as cal
-from advisor.calibration import heldout, record, selective
+from advisor.calibration import crossfit, heldout, record, selective
 
 
 def records(n=600, seed=0):
@@ -74,21 +74,25 @@ def test_too_few_rows_for_folds():
 
 
 @pytest.mark.parametrize("kind", ["logits", "probs"])
-def test_temperature_confidences_of_class_predictions(kind):
+def test_cross_fitting_records_the_held_out_temperature_confidences(kind):
     labels, logits, probs = overconfident(900, 4, seed=2, scale=2.5)
     preds = cal.from_arrays(labels, **{kind: logits if kind == "logits" else probs})
-    conf, notes = heldout.temperature_confidences(preds, folds=5, seed=0)
-    assert notes == []
+    conf = np.full(900, np.nan)
+    result, _ = crossfit.cross_fit_with_temperature(preds, folds=5, seed=0, held_out=conf)
     ids = cal.fold_ids(900, 5, 0)
     z = logits if kind == "logits" else np.log(np.maximum(probs, np.finfo(float).eps))
     for fold in range(5):
         temperature = cal.fit_temperature(preds, weights=(ids != fold).astype(float))
         scaled = np.exp(z[ids == fold] / temperature)
         assert conf[ids == fold] == pytest.approx(scaled.max(axis=1) / scaled.sum(axis=1), abs=1e-9)
-    # the argmax, hence every correct flag, is the unscaled one
+    # the argmax, hence every correct flag, is the unscaled one; the recorded confidences are the scored ones
     before, correct = cal.top_label(preds)
+    assert record.record_metrics(conf, correct)["ece"] == pytest.approx(result["temperature"]["ece"], abs=1e-15)
     assert record.record_metrics(conf, correct)["ece"] < record.record_metrics(before, correct)["ece"] / 2
     # at face value the overconfident model accepts more rows than it should; calibration fixes that
     unscaled = selective.at_face_value(before, correct, 0.9)
     scaled_result = selective.at_face_value(conf, correct, 0.9)
     assert unscaled["accuracy"] < 0.9 and scaled_result["coverage"] < unscaled["coverage"]
+    untouched = np.full(900, np.nan)
+    crossfit.cross_fit_with_temperature(preds, folds=1, held_out=untouched)
+    assert np.isnan(untouched).all()

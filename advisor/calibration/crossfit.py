@@ -22,6 +22,7 @@ with each row's fold maps. Every read of the N x K scores goes through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -55,10 +56,13 @@ def _summary(acc: CalibrationAccumulator) -> dict:
     return {key: result[key] for key in SUMMARY_KEYS}
 
 
-def _temperature_folds(preds: BasePredictions, ids: np.ndarray, k: int, acc: CalibrationAccumulator) -> float:
+def _temperature_folds(preds: BasePredictions, ids: np.ndarray, k: int, acc: CalibrationAccumulator,
+                       held_out: np.ndarray | None = None) -> float:
     """Fit all k fold temperatures in shared passes, then score every row with its fold's T in one pass.
 
-    Returns the temperature fitted on all rows (a by-product of the joint fit).
+    Returns the temperature fitted on all rows (a by-product of the joint fit). ``held_out``
+    (N,), when given, receives every row's scaled top-label confidence (selective prediction
+    after calibration reads them).
     """
     overall, temperatures = scaling.fit_fold_temperatures(preds, ids, k)
     betas = 1.0 / temperatures
@@ -74,10 +78,12 @@ def _temperature_folds(preds: BasePredictions, ids: np.ndarray, k: int, acc: Cal
         z *= beta[:, None]
         probs = np.exp(z, out=z)
         probs /= probs.sum(axis=1, keepdims=True)
-        return labels, _rows_keeping_prediction(labels, probs, pred)
+        return start, labels, _rows_keeping_prediction(labels, probs, pred)
 
-    for labels, rows in ordered_map(work, preds.blocks()):
+    for start, labels, rows in ordered_map(work, preds.blocks()):
         acc.add_rows(labels, rows)
+        if held_out is not None:
+            held_out[start:start + labels.shape[0]] = rows.confidence
     return overall
 
 
@@ -184,7 +190,8 @@ def _isotonic_folds(preds: BasePredictions, ids: np.ndarray, k: int, acc: Calibr
         acc.add_rows(labels, rows)
 
 
-METHODS = {"temperature": _temperature_folds, "platt": _platt_folds, "isotonic": _isotonic_folds}
+METHODS: dict[str, Callable[..., float | None]] = {
+    "temperature": _temperature_folds, "platt": _platt_folds, "isotonic": _isotonic_folds}
 
 
 def cross_fit(preds: BasePredictions, folds: int = 5, seed: int = 0, n_bins: int = 15,
@@ -213,8 +220,13 @@ def cross_fit(preds: BasePredictions, folds: int = 5, seed: int = 0, n_bins: int
 
 
 def cross_fit_with_temperature(preds: BasePredictions, folds: int = 5, seed: int = 0, n_bins: int = 15,
-                               before: dict | None = None) -> tuple[dict, float | None]:
-    """:func:`cross_fit` plus the all-rows temperature its joint fit found (None below 2 folds)."""
+                               before: dict | None = None,
+                               held_out: np.ndarray | None = None) -> tuple[dict, float | None]:
+    """:func:`cross_fit` plus the all-rows temperature its joint fit found (None below 2 folds).
+
+    ``held_out`` (N,) float64, when given, receives each row's top-label confidence after
+    temperature scaling by its fold's T (left untouched below 2 folds).
+    """
     if before is None:
         before = _summary(CalibrationAccumulator(bins=n_bins).add(preds))
     k = min(int(folds), preds.n_samples)
@@ -234,8 +246,10 @@ def cross_fit_with_temperature(preds: BasePredictions, folds: int = 5, seed: int
         acc = CalibrationAccumulator(bins=n_bins)
         acc.set_classes(preds.n_classes)
         progress.phase(f"cross-fitting {method}")
-        fitted = METHODS[method](preds, ids, k, acc)
-        overall = fitted if method == "temperature" else overall
+        if method == "temperature":
+            overall = _temperature_folds(preds, ids, k, acc, held_out)
+        else:
+            METHODS[method](preds, ids, k, acc)
         result[method] = _summary(acc)
     return result, overall
 

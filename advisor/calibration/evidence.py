@@ -62,13 +62,18 @@ def after_calibration(calibrated, correct, target_accuracy: float, folds: int, n
 
 
 def selective_evidence(confidences, correct, target_accuracy: float | None,
-                       calibrate: Callable[[], tuple[np.ndarray | None, list[str]]], folds: int) -> dict | None:
-    """``selective`` of the result; ``calibrate`` returns the held-out calibrated confidences and notes."""
+                       calibrate: Callable[[], tuple[np.ndarray | None, list[str]]] | None, folds: int) -> dict | None:
+    """``selective`` of the result; ``calibrate`` returns the held-out calibrated confidences and notes.
+
+    Without ``calibrate`` the caller adds ``after_calibration`` itself (class predictions: the
+    cross-fitting that follows fills in the held-out confidences).
+    """
     if target_accuracy is None:
         return None
     result = selective_summary(confidences, correct, target_accuracy)
-    calibrated, notes = calibrate()
-    result["after_calibration"] = after_calibration(calibrated, correct, target_accuracy, folds, notes)
+    if calibrate is not None:
+        calibrated, notes = calibrate()
+        result["after_calibration"] = after_calibration(calibrated, correct, target_accuracy, folds, notes)
     return result
 
 
@@ -85,9 +90,10 @@ def measure_evidence(confidences, correct, *, tables: dict, bins: int, seed: int
         The result's reliability tables (``bins``, and ``mass_bins`` when present):
         returned with each bin's interval and thinness.
     segments : Segments, array of shape (N,), or None
-    calibrate : callable
+    calibrate : callable or None
         () -> (held-out temperature-scaled confidences (N,) or None, notes); called
-        only with a target accuracy.
+        only with a target accuracy. None: ``selective`` has no ``after_calibration``
+        yet (the caller adds it with :func:`after_calibration`).
     labels, predicted : ndarrays of int, shape (N,), optional
         Class predictions only: true and predicted classes of the K = ``n_classes``.
     """

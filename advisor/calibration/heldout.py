@@ -14,9 +14,10 @@ Records (confidence, correct)
     (:func:`advisor.calibration.scaling.fit_platt`, targets smoothed as Platt does),
     and the isotonic map of c for isotonic regression.
 Class predictions
-    Temperature scaling: the top-label confidence of softmax(z / T_fold), z the logits
-    or ln(max(p, eps)). Scaling cannot change the argmax, which is taken from the
-    unscaled scores, so the correct flags are those of the uncalibrated model.
+    Temperature scaling: the cross-fitting of the post-calibration results records each
+    row's top-label confidence of softmax(z / T_fold) as it scores it
+    (:func:`advisor.calibration.crossfit.cross_fit_with_temperature`, ``held_out``); the
+    argmax, hence every correct flag, is the unscaled one.
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import binning, scaling
-from .block import ordered_map
 from .crossfit import fold_ids
-from .predictions import BasePredictions, from_arrays
+from .predictions import from_arrays
 from .record import confidence_logit, sigmoid, top_label_brier
 from .statistic import bin_statistics, ece_from_statistics
 
@@ -112,34 +112,3 @@ def cross_fit_records(confidences, correct, folds: int = 5, seed: int = 0, n_bin
     for method in METHODS:
         result[method] = _summary(calibrated[method], ok, n_bins) if method in calibrated else None
     return result, calibrated
-
-
-def temperature_confidences(preds: BasePredictions, folds: int = 5, seed: int = 0) -> tuple[np.ndarray | None, list[str]]:
-    """Held-out top-label confidences (N,) of class predictions after temperature scaling.
-
-    Each row is scaled by the temperature fitted on the folds without it. Returns
-    (None, notes) when fewer than 2 folds are possible.
-    """
-    notes: list[str] = []
-    k = _fold_count(preds.n_samples, folds, notes)
-    if not k:
-        return None, notes
-    ids = fold_ids(preds.n_samples, k, seed)
-    _, temperatures = scaling.fit_fold_temperatures(preds, ids, k)
-    betas = 1.0 / temperatures
-
-    def work(item):
-        start, _, chunk = item
-        z = scaling.log_scores(chunk, preds.kind)
-        rows = np.arange(z.shape[0])
-        with np.errstate(over="ignore"):  # z - max z of +-1e308 logits is -inf: clipped below
-            z -= z[rows, np.argmax(z, axis=1)][:, None]
-        np.maximum(z, scaling.SHIFT_FLOOR, out=z)
-        z *= betas[ids[start:start + z.shape[0]]][:, None]
-        # the top score is 0 after the shift, so its softmax is 1 / sum exp(z)
-        return start, 1.0 / np.exp(z, out=z).sum(axis=1)
-
-    out = np.empty(preds.n_samples)
-    for start, conf in ordered_map(work, preds.blocks()):
-        out[start:start + conf.size] = conf
-    return out, notes

@@ -7,8 +7,8 @@ import numpy as np
 from . import binning, progress
 from .accumulator import CalibrationAccumulator, classwise_problem
 from .crossfit import SUMMARY_KEYS, cross_fit_with_temperature
-from .evidence import measure_evidence
-from .heldout import cross_fit_records, temperature_confidences
+from .evidence import after_calibration, measure_evidence
+from .heldout import cross_fit_records
 from .metric import debiased_l2_error
 from .predictions import BasePredictions
 from .record import Records, record_metrics
@@ -97,21 +97,32 @@ def measure(preds: BasePredictions | Records, *, bins: int = 15, scheme: str = "
     base = acc.result()
     progress.phase("resampling")
     uncertainty = _binned_uncertainty(conf, correct, bins, scheme, n_bootstrap, n_consistency, seed)
-
-    def calibrate():
-        return temperature_confidences(preds, folds, seed)
-
     evidence = measure_evidence(conf, correct, tables={"bins": base["bins"], "mass_bins": uncertainty.pop("mass_bins", None)},
                                 bins=bins, seed=seed, n_resamples=n_bootstrap, target_accuracy=target_accuracy,
-                                segments=preds.segments, calibrate=calibrate, folds=folds, labels=preds.labels,
+                                segments=preds.segments, calibrate=None, folds=folds, labels=preds.labels,
                                 predicted=predicted, n_classes=preds.n_classes)
-    del conf, correct, predicted  # 13 bytes a row: cross-fitting, the memory peak, does not need them
+    # 12 bytes a row: cross-fitting, the memory peak, does not need them; with a target
+    # accuracy the correct flags stay (1 byte a row) and the cross-fitting records each
+    # row's held-out temperature-scaled confidence (8 more) for the routing after calibration
+    del conf, predicted
+    held_out = None
+    if target_accuracy is not None:
+        held_out = np.empty(preds.n_samples)
+    else:
+        del correct
     # the main pass already measured the uncalibrated predictions, and the joint fold fit
     # finds the all-rows temperature on its way: neither needs passes of its own
     before = {key: base[key] for key in SUMMARY_KEYS}
-    post, temperature = cross_fit_with_temperature(preds, folds=folds, seed=seed, n_bins=bins, before=before)
+    post, temperature = cross_fit_with_temperature(preds, folds=folds, seed=seed, n_bins=bins, before=before,
+                                                   held_out=held_out)
     if temperature is None:
         temperature = fit_temperature(preds)
+    if evidence["selective"] is not None:
+        scaled = held_out if post["temperature"] is not None else None
+        evidence["selective"]["after_calibration"] = after_calibration(
+            scaled, correct, evidence["selective"]["target_accuracy"], post["folds"],
+            [] if scaled is not None else list(post["notes"]))
+        del correct, held_out
     post["notes"] += nll_rise_note(post)
     result = {
         "source": preds.source,
