@@ -54,6 +54,10 @@ error. Settings:
     block's sums takes a third more. K x B can reach 2**18 classes x 10,000 bins (63 GB):
     over the budget, ``measure`` skips the class-wise ECE with a note, and an accumulator
     asked for it raises ValueError.
+``cell_fit_rows``
+    Rows of a binary task from which the cross-fitted calibrators are fitted and
+    scored on cells of the logit (:mod:`advisor.calibration.cellfit`; 1,048,576)
+    instead of row by row.
 """
 
 from __future__ import annotations
@@ -88,6 +92,7 @@ DEFAULTS: dict[str, int] = {
     "line_limit": 1 << 26,
     "parquet_batch_values": 1 << 22,
     "classwise_bytes": 128 << 20,
+    "cell_fit_rows": 1 << 20,
 }
 
 _settings = dict(DEFAULTS)

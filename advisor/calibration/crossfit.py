@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from . import config, isotonic, platt, progress, scaling
+from . import cellfit, config, isotonic, platt, progress, scaling
 from .accumulator import CalibrationAccumulator
 from .block import ordered_map, row_chunks
 from .predictions import BasePredictions, Predictions
@@ -241,6 +241,13 @@ def cross_fit_with_temperature(preds: BasePredictions, folds: int = 5, seed: int
     if k < 2:
         return result, None
     ids = fold_ids(preds.n_samples, k, seed)
+    if preds.n_classes == 2 and preds.n_samples >= config.get("cell_fit_rows"):
+        progress.phase("cross-fitting on cells")
+        fitted, overall = cellfit.cross_fit_cells(_positive_logits(preds), preds.labels, ids, k, n_bins, held_out)
+        result.update(fitted)
+        result["notes"].append(f"calibrators fitted and scored on cells of the logit ({preds.n_samples:,} rows; "
+                               f"cells 2^-{cellfit.CELL_BITS} of |logit| wide)")
+        return result, overall
     overall = None
     for method in _methods(preds.n_classes, result["notes"]):
         acc = CalibrationAccumulator(bins=n_bins)
