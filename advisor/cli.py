@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from advisor import __version__
+from advisor.allocator import tune_allocator
 from advisor.confinement import allowing
 from advisor.errors import AdvisorError, InputError, Interrupted, PredictionsError
 from advisor.output import (
@@ -111,6 +112,7 @@ rubric_option = click.option(
 def main():
     """Recommend a model strategy (pre-trained, fine-tune, calibrate, from scratch)
     for an ML project, with its calibration evidence measured, not claimed."""
+    tune_allocator()
 
 
 @main.command()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from advisor import calibration as cal
+from advisor.calibration.metric import debiased_l2_error
 
 # Four binary predictions; bins of width 0.2. Row 3 is a tie -> prediction 0.
 PROBS = np.array([[0.2, 0.8], [0.6, 0.4], [0.5, 0.5], [0.1, 0.9]])
@@ -197,3 +198,34 @@ def test_debiased_l2_error_matches_the_reference_algorithm(seed):
     conf = rng.uniform(0.3, 1.0, size=257)
     correct = rng.random(257) < conf ** 2
     assert cal.debiased_l2_error(conf, correct, 15) == pytest.approx(_kumar_reference(conf, correct, 15), abs=1e-12)
+
+
+@pytest.mark.parametrize("n, ties", [(3, False), (15, False), (1000, False), (1000, True), (20_000, True)])
+def test_debiased_l2_from_mass_bin_sums_equals_the_direct_estimate(n, ties):
+    # measure() takes the debiased L2 error from the equal-mass bin sums it already has
+    from advisor.calibration import binning
+    from advisor.calibration.metric import debiased_l2_from_statistics
+    from advisor.calibration.statistic import bin_statistics
+
+    rng = np.random.default_rng(n)
+    conf = rng.uniform(0.3, 1.0, n)
+    if ties:
+        conf = np.round(conf, 2)
+    correct = rng.random(n) < conf * 0.9
+    stats = bin_statistics(conf, correct, binning.mass_edges(conf, 15))
+    assert debiased_l2_from_statistics(*stats) == debiased_l2_error(conf, correct, 15)
+
+
+@pytest.mark.parametrize("n_bins", [1, 2, 7, 15, 100, 10_000])
+def test_equal_width_bins_by_arithmetic_match_the_binary_search(n_bins):
+    from advisor.calibration import binning
+
+    edges = binning.width_edges(n_bins)
+    rng = np.random.default_rng(n_bins)
+    around = np.concatenate([edges, np.nextafter(edges, 2.0), np.nextafter(edges, -1.0),
+                             np.nextafter(np.nextafter(edges, 2.0), 2.0), [0.0, 1.0, -0.0, 5e-324]])
+    values = np.clip(np.concatenate([rng.random(20_000), around, rng.random(5000).astype(np.float32)]), 0.0, 1.0)
+    expected = np.clip(np.searchsorted(edges, values, side="left") - 1, 0, n_bins - 1)
+    np.testing.assert_array_equal(binning.assign(values, edges), expected)
+    np.testing.assert_array_equal(binning.assign(values.reshape(-1, 2)[:, ::-1], edges),
+                                  expected.reshape(-1, 2)[:, ::-1])

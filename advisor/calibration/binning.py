@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
+_ARITHMETIC_FROM = 4096  # values from which equal-width bins are found by arithmetic
+_EDGE_MARGIN = 1e-6  # |v B - round(v B)| below this: v may sit on an edge, so it is searched
+
 
 def width_edges(n_bins: int) -> np.ndarray:
     """Equal-width edges, shape (B+1,), float64."""
@@ -77,5 +80,18 @@ def assign(values, edges: np.ndarray) -> np.ndarray:
     equals an edge in float32 is still placed by its exact value.
     """
     values = np.asarray(values, dtype=np.float64)
-    index = np.searchsorted(edges, values, side="left") - 1
-    return np.clip(index, 0, len(edges) - 2)
+    n_bins = len(edges) - 1
+    if values.size < _ARITHMETIC_FROM or not np.array_equal(edges, width_edges(n_bins)):
+        return np.clip(np.searchsorted(edges, values, side="left") - 1, 0, n_bins - 1)
+    # equal-width bins by arithmetic, three times faster than a binary search: away from
+    # an edge, ceil(v B) - 1 is the bin; within 1e-6 of one (and NaN) the search decides
+    flat = values.ravel()
+    scaled = flat * n_bins
+    index = np.ceil(scaled).astype(np.intp)
+    index -= 1
+    scaled -= np.rint(scaled)
+    np.abs(scaled, out=scaled)
+    near = np.flatnonzero(~(scaled >= _EDGE_MARGIN))
+    index[near] = np.searchsorted(edges, flat[near], side="left") - 1
+    np.clip(index, 0, n_bins - 1, out=index)
+    return index.reshape(values.shape)

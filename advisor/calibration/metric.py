@@ -146,13 +146,26 @@ def debiased_l2_error(confidences, correct, n_bins: int = 15) -> float:
     upper = kumar_equal_bins(conf, n_bins)
     index = np.searchsorted(upper, conf, side="left")
     size = len(upper)
-    counts = np.bincount(index, minlength=size).astype(np.float64)
+    counts = np.bincount(index, minlength=size)
     sum_conf = np.bincount(index, weights=conf, minlength=size)
     sum_correct = np.bincount(index, weights=correct, minlength=size)
+    return debiased_l2_from_statistics(counts, sum_conf, sum_correct)
+
+
+def debiased_l2_from_statistics(counts, sum_conf, sum_correct) -> float:
+    """:func:`debiased_l2_error` from the per-bin (count, sum of c, sum of correct) of its bins, shape (B,) each.
+
+    The sums of :func:`advisor.calibration.statistic.bin_statistics` over
+    :func:`advisor.calibration.binning.mass_edges` give the same value as the sums over
+    :func:`kumar_equal_bins`: the two assign every value to the same group, and the
+    empty bins that repeated mass edges add contribute nothing.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    sum_conf, sum_correct = np.asarray(sum_conf, dtype=np.float64), np.asarray(sum_correct, dtype=np.float64)
     full = counts >= 2
     n_b = counts[full]
     mean_correct = sum_correct[full] / n_b
     biased = (sum_conf[full] / n_b - mean_correct) ** 2
     variance = mean_correct * (1.0 - mean_correct) / (n_b - 1.0)
-    estimate = float(np.dot(n_b / conf.size, biased - variance))
+    estimate = float(np.dot(n_b / counts.sum(), biased - variance))
     return max(estimate, 0.0) ** 0.5
