@@ -171,6 +171,9 @@ class Closest(Model):
         "At that score: the primary's lead when it holds; minus the new primary's lead when it does not.")
     alternative: StrategyId = described("The runner-up (primary holds) or the new primary (it does not).")
     primary_holds: bool = described("The current primary stays first at that score.")
+    rivals_blocked: bool = described(
+        "The primary holds and every other strategy is gated or vetoed at that score: no score change alone "
+        "can hand one of them the lead, only meeting its rule's condition can.", default=False)
 
 
 class DimensionSensitivity(Model):

@@ -191,8 +191,8 @@ def sensitivity_sections(rub, decision, self_scores, facts, metrics, measured, c
 
     primary = decision.primary
     flips = sensitivity.dimension_flips(lambda scores: rerun(scores).primary, self_scores, primary)
-    closest = sensitivity.closest_values(lambda scores: (rerun(scores).ranking, rerun(scores).scores),
-                                         self_scores, primary)
+    closest = sensitivity.closest_values(
+        lambda scores: (rerun(scores).ranking, rerun(scores).scores, rerun(scores).status), self_scores, primary)
     for row in flips:
         row["closest"] = closest[row["dimension"]]
     found = sensitivity.fact_sensitivity(outcome, decisive_conditions(rub), vocabulary()["fact"], facts, measured,

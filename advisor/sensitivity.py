@@ -97,21 +97,27 @@ def closest_values(standing_for: Standing, scores: dict[str, int], primary: str)
 
 
 def standing_row(standing: tuple, primary: str, value: int, current: int) -> dict:
-    ranking, totals = standing
+    """One row of :func:`closest_values`; ``standing`` is (ranking, scores) or (ranking, scores, status)."""
+    ranking, totals = standing[0], standing[1]
+    status = standing[2] if len(standing) > 2 else {}
     holds = ranking[0] == primary
     lead = round(totals[ranking[0]] - totals[ranking[1]], DIGITS)
     # 0.0 - abs(...) rather than -abs(...): a tie must read 0.0, not -0.0, in the JSON.
     margin = lead if holds else 0.0 - abs(lead)
+    # blocked strategies rank after every eligible one, so a blocked runner-up means all are
+    blocked = holds and status.get(ranking[1], "eligible") != "eligible"
     return {"to": value, "change": value - current, "margin": margin,
-            "alternative": ranking[1] if holds else ranking[0], "primary_holds": holds}
+            "alternative": ranking[1] if holds else ranking[0], "primary_holds": holds,
+            "rivals_blocked": blocked}
 
 
 def closeness(row: dict) -> tuple:
     if row["primary_holds"]:
-        # A negative margin means a gated or vetoed rival outscores the primary: no score can
-        # hand it the lead (only its rule can), so such a row is never the closest call.
+        # Every rival gated or vetoed (a negative margin says one of them even outscores the
+        # primary): no score can hand one the lead, only its rule can, so such a row is never
+        # the closest call.
         margin = row["margin"]
-        return (1, margin < 0, abs(margin), abs(row["change"]), row["to"])
+        return (1, margin < 0 or row.get("rivals_blocked", False), abs(margin), abs(row["change"]), row["to"])
     return (0, False, 0.0, abs(row["change"]), row["to"])
 
 
@@ -297,7 +303,7 @@ def closest_sentence(closest: dict[str, dict], primary: str, name, dimension_nam
     order = {dimension: index for index, dimension in enumerate(closest)}
     dimension, row = min(closest.items(), key=lambda item: (closeness(item[1]), order[item[0]]))
     opening = "No single change of one score or one context fact changes the primary strategy"
-    if row["margin"] < 0:
+    if row["margin"] < 0 or row.get("rivals_blocked", False):
         return (f"{opening}: every other strategy is blocked by a rule, so only meeting that rule's "
                 f"condition could change it.")
     return (f"{opening}; the closest call is {dimension_names[dimension]} at {row['to']} "

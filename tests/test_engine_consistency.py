@@ -38,10 +38,10 @@ def test_sovereign_moat_closest_margins_are_the_rerun_margins_signed_by_outcome(
     # data_readiness 3 vetoes from_scratch: fine_tune 5.5 - 2 (already failed) = 3.5 leads pretrained
     # -2.9 by 6.4, so the primary loses by 6.4 (not by from_scratch's vetoed raw lead).
     assert rows["data_readiness"]["closest"] == {"to": 3, "change": -2, "margin": -6.4, "alternative": "fine_tune",
-                                                 "primary_holds": False}
+                                                 "primary_holds": False, "rivals_blocked": False}
     # quality_gap 2 gates from_scratch (the gap is small enough for adaptation): fine_tune 3.3 against -1.8.
     assert rows["quality_gap"]["closest"] == {"to": 2, "change": -3, "margin": -5.1, "alternative": "fine_tune",
-                                              "primary_holds": False}
+                                              "primary_holds": False, "rivals_blocked": False}
     # governance 4 keeps from_scratch, by more: governance weighs against owning a model (9.1 against 4.4).
     assert rows["governance"]["closest"]["margin"] == 4.7 and rows["governance"]["closest"]["primary_holds"]
     assert result["recommendation"]["close_call"] is False

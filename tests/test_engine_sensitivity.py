@@ -98,12 +98,12 @@ def test_closest_value_on_the_near_tie():
     # governance 5: pretrained 7 - (1 + 0.4 + 0.6 + 0.4 + 0.5 + 0.8) = 3.3, fine_tune 0.8+1+0.4+0.4+0.5+0.2 = 3.3;
     # the tie goes to pretrained (rubric order), so no flip but a zero margin.
     assert closest["governance"] == {"to": 5, "change": 3, "margin": 0.0, "alternative": "fine_tune",
-                                     "primary_holds": True}
+                                     "primary_holds": True, "rivals_blocked": False}
     assert next(r for r in result["sensitivity"] if r["dimension"] == "governance")["flip"] is None
     # The primary is lost from quality_gap 3 on; the closest value is that flip. There pretrained 3.1,
     # fine_tune 3.4: fine_tune's re-run margin 0.3, signed negative because the primary changed.
     assert closest["quality_gap"] == {"to": 3, "change": 1, "margin": -0.3, "alternative": "fine_tune",
-                                      "primary_holds": False}
+                                      "primary_holds": False, "rivals_blocked": False}
 
 
 def test_closest_values_prefers_lost_primary_then_smallest_margin_then_smallest_change():
@@ -116,7 +116,7 @@ def test_closest_values_prefers_lost_primary_then_smallest_margin_then_smallest_
     # "other" wins at 5 by the gate although it scores 3 less: the re-run margin 2 - 5 = -3 stays
     # negative (the primary is lost), never the +3 of the primary's raw lead.
     assert sensitivity.closest_values(standing_for, {"a": 2}, "same") == {
-        "a": {"to": 5, "change": 3, "margin": -3.0, "alternative": "other", "primary_holds": False}}
+        "a": {"to": 5, "change": 3, "margin": -3.0, "alternative": "other", "primary_holds": False, "rivals_blocked": False}}
 
     def overtaken(scores):
         a = scores["a"]
@@ -125,14 +125,14 @@ def test_closest_values_prefers_lost_primary_then_smallest_margin_then_smallest_
 
     # Lost at 3, 4 and 5; the closest is the flip (3, margin -1), not the widest loss (5, margin -3).
     assert sensitivity.closest_values(overtaken, {"a": 2}, "same")["a"] == {
-        "to": 3, "change": 1, "margin": -1.0, "alternative": "other", "primary_holds": False}
+        "to": 3, "change": 1, "margin": -1.0, "alternative": "other", "primary_holds": False, "rivals_blocked": False}
 
     def no_gate(scores):
         _ranking, totals = standing_for(scores)
         return ["same", "other"], totals
 
     assert sensitivity.closest_values(no_gate, {"a": 2}, "same")["a"] == {
-        "to": 1, "change": -1, "margin": 0.5, "alternative": "other", "primary_holds": True}
+        "to": 1, "change": -1, "margin": 0.5, "alternative": "other", "primary_holds": True, "rivals_blocked": False}
 
 
 # --- fact changes --------------------------------------------------------------------------
@@ -328,3 +328,17 @@ def test_new_keys_are_deterministic():
     data = json.loads(first)
     assert {"fact_sensitivity", "what_would_change"} <= set(data)
     assert all(set(row) == {"dimension", "score", "flip", "closest"} for row in data["sensitivity"])
+
+
+def test_a_primary_whose_rivals_are_all_blocked_never_has_a_closest_call_against_one():
+    # the urgent launch: fine_tune is gated at every score, so "would lead Fine-tune by 4.00"
+    # would name a rival no score can promote
+    def standing_for(scores):
+        return ["pretrained", "fine_tune"], {"pretrained": 4.0, "fine_tune": 2.0 + scores["a"] / 10}, \
+            {"pretrained": "eligible", "fine_tune": "gated"}
+
+    row = sensitivity.closest_values(standing_for, {"a": 2}, "pretrained")["a"]
+    assert row["rivals_blocked"] is True and row["primary_holds"] is True
+    sentence = sensitivity.closest_sentence({"a": row}, "pretrained", str, {"a": "A"})
+    assert sentence == ("No single change of one score or one context fact changes the primary strategy: every "
+                        "other strategy is blocked by a rule, so only meeting that rule's condition could change it.")

@@ -161,6 +161,8 @@ def closest_words(row: DimensionSensitivity, primary: str, names: dict[str, str]
                 else f"at {c.to}: {rival} takes the lead on a tie")
     if c.margin < 0:
         return f"at {c.to}: {rival} would score {-c.margin:.2f} higher but stays blocked by a rule"
+    if c.rivals_blocked:
+        return f"at {c.to}: leads {lower_first(rival)} by {c.margin:.2f}, and every rival stays blocked by a rule"
     if c.margin == 0:
         return f"at {c.to}: ties with {lower_first(rival)} and keeps the lead on the rubric's order"
     return f"at {c.to}: leads {lower_first(rival)} by {c.margin:.2f}"
