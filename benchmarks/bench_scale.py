@@ -7,7 +7,9 @@
    ``np.load`` of both files, the top-label confidence and correctness, their means.
    Both run as fresh processes; the pass is timed inside its process (import costs
    excluded), the command as a whole, and its peak RSS is its own (``os.wait4``).
-   Goal (issue 14): within 10x the pass, peak memory under 1 GB.
+   Goal (issue 14): within 10x the pass, peak memory under 1 GB. The command and the
+   pass are also run on a fifth of the rows: the difference is the CPU per additional
+   row, where fixed costs (interpreter start, imports, resampling on cells) cancel.
 2. The same default analysis of 50,000 x 1,000 float32 probabilities (an ``.npy``
    pair), timed as a whole command, next to what the peers compute on the same data
    in this process: torchmetrics' multiclass ECE, scikit-learn's log loss and
@@ -115,6 +117,23 @@ def scale_row(args) -> None:
     print(f"   ratio to the pass: {command / base:,.1f}x wall (goal 10x)"
           + (f", {statistics.median(cpus) / base_cpu:,.1f}x CPU" if cpus else "")
           + f"; peak RSS {'under' if rss < 1024 else 'OVER'} 1 GB; draws: {runs[0][2]['intervals'].get('draws', 'rows')}")
+    if cpus:
+        marginal_row(args, n, statistics.median(cpus), base_cpu)
+
+
+def marginal_row(args, n: int, command_cpu_n: float, pass_cpu_n: float) -> None:
+    """CPU per additional row: the command and the pass at n / 5 rows against n rows (fixed costs cancel)."""
+    small = binary_pair(n // 5)
+    stem = str(small)[: -len(".labels.npy")]
+    read_and_reduce(stem)  # the page cache, once
+    pass_small = statistics.median(read_and_reduce(stem)[1] for _ in range(2 * args.repeats))
+    command_small = statistics.median(command_cpu(small, args.timeout) for _ in range(args.repeats))
+    rows = n - n // 5
+    per_command = (command_cpu_n - command_small) / rows * 1e9
+    per_pass = (pass_cpu_n - pass_small) / rows * 1e9
+    print(f"   per additional row ({n // 5:,} -> {n:,} rows, CPU): command {per_command:.0f} ns, pass "
+          f"{per_pass:.1f} ns ({per_command / per_pass:,.0f}x); fixed cost of the command "
+          f"{command_small - per_command * 1e-9 * (n // 5):.2f} s")
 
 
 def peers_row(args) -> None:
