@@ -407,7 +407,9 @@ class Assessment(Model):
         "Money per strategy over the horizon; null when the profile has no `economics` section.", None)
     metrics_to_track: list[Tracked] = described("What to measure in production.", [])
     rollout_gates: list[str] = described("Rollout gates and rollback thresholds.", [])
-    warnings: list[str] = described("Warnings raised by the rubric's rules.", [])
+    warnings: list[str] = described(
+        "Warnings raised by the rubric's rules, then those about the measurement itself "
+        "(such as the NLL rising after temperature scaling).", [])
     inputs: Inputs = described("What the assessment was made from, with checksums.")
 
     @classmethod

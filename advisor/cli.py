@@ -218,7 +218,7 @@ def diff(old, new, fmt, output, rubric_path):
 @handle_errors
 def calibration(predictions, bins, scheme, fmt, n_bootstrap, n_consistency, folds, seed, target_accuracy, output,
                 **limits):
-    """Measure the accuracy and calibration of a PREDICTIONS file (.npz, .npy pair, .csv, .jsonl).
+    """Measure the accuracy and calibration of a PREDICTIONS file (.npz, .npy pair, .csv, .jsonl, .parquet).
 
     With gates (--max-ece, --min-accuracy, ...) the output is written as usual, each
     failed gate is named on standard error and the exit status is 3.

@@ -212,3 +212,16 @@ def calibration_findings(measured: dict, metrics: dict) -> list[str]:
             f"{target:.3f}: this is how much calibration would fix (it does not change accuracy)."
         )
     return notes
+
+
+def measurement_warnings(measured: dict | None) -> list[str]:
+    """Warnings about the measurement itself, beside the rubric's: the reported NLL rising after
+    temperature scaling, which is fitted to lower it (the calibration source's caveat on the eps clip)."""
+    post = (measured or {}).get("post_calibration") or {}
+    before, scaled = (post.get("before") or {}).get("nll"), (post.get("temperature") or {}).get("nll")
+    if before is None or scaled is None or scaled <= before:
+        return []
+    return [f"Cross-fitted temperature scaling raises the measured NLL from {before:.4f} to {scaled:.4f}: the "
+            "temperature minimizes the NLL without the eps clip of the reported one, so a few rows wrong by "
+            "enormous margins pull it where the reported NLL is worse (or the folds disagree). Look at those "
+            "rows before relying on temperature scaling, and compare the other calibrators."]

@@ -168,7 +168,7 @@ def build_assessment(loaded, rub, decision, self_scores, facts, metrics, measure
         "economics": money,
         "metrics_to_track": tracked,
         "rollout_gates": list(rub.rollout_gates),
-        "warnings": decision.warnings,
+        "warnings": decision.warnings + crosscheck.measurement_warnings(measured),
         "inputs": inputs(loaded, rub),
     })
 

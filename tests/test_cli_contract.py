@@ -17,6 +17,11 @@ def test_help_lists_every_contract_command():
         assert command in result.output
 
 
+def test_calibration_help_names_every_accepted_file():
+    result = CliRunner().invoke(cli.main, ["calibration", "--help"])
+    assert "a PREDICTIONS file (.npz, .npy pair, .csv, .jsonl, .parquet)." in " ".join(result.output.split())
+
+
 def test_python_dash_m_advisor_works():
     done = subprocess.run([sys.executable, "-m", "advisor", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and "advisor" in done.stdout

@@ -156,7 +156,11 @@ def test_score_breakdown_is_one_folded_matrix(calibrated):
 def test_calibration_section(calibrated):
     text = report.render_markdown(calibrated)
     assert "| Accuracy | 0.8200 | [0.7700, 0.8700] | 0.8200 | 0.8000 |" in text
-    assert "| ECE (15 equal-width bins) | 0.1234 | [0.0900, 0.1600] | 0.0300 | 0.0500 |" in text
+    assert ("| ECE (15 equal-width bins) | 0.1234 | [0.0900, 0.1600]; perfectly calibrated: 0.0310 | 0.0300 "
+            "| 0.0500 |") in text
+    assert ("Intervals from 200 bootstrap resamples (seed 0). The ECE interval is that of\nthe binned ECE at this "
+            "sample size, which noise pushes above the true calibration error: it does not\ncontain 0 even for a "
+            "perfectly calibrated model (what such a model would measure here is shown beside it).") in text
     assert "p = 0.0050 (consistency resampling, 200 resamples): the miscalibration is real." in text
     assert "an ECE of 0.0310 on average (the noise floor;" in text
     assert "| Temperature scaling | 0.0410 | 0.6100 | 0.2700 | 0.8200 |" in text

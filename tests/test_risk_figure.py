@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 
 from advisor import engine
 from advisor.cli import main
+from advisor.report.figures import render_figures
 from advisor.report.selective_figure import risk_geometry
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "evaluation-records"
@@ -65,3 +67,23 @@ def test_geometry_follows_the_curve(tmp_path, monkeypatch):
     assert floor == 0.9 and all(56.0 <= y <= 316.0 for _, y in points)
     assert float(geometry["target_y"]) == round(56 + 260 * (1 - (0.95 - floor) / (1 - floor)), 1)
     assert re.search(r"today: 100% accepted at confidence of at least 0\.3206", geometry["desc"])
+
+
+def test_both_best_thresholds_stay_visible_where_they_coincide():
+    # today and after calibration at the same point: an open diamond (drawn first) frames today's dot
+    data = json.loads((Path(__file__).parent / "fixtures" / "assessment_calibrated.json").read_text())
+    curve = [{"threshold": 0.9, "coverage": 0.5, "accuracy": 0.96}, {"threshold": 0.5, "coverage": 1.0,
+                                                                      "accuracy": 0.82}]
+    data["calibration"]["measured"]["selective"] = {
+        "target_accuracy": 0.95, "threshold": 0.9, "coverage": 0.5, "accuracy": 0.96, "curve": curve,
+        "after_calibration": {"method": "temperature", "threshold": 0.88, "coverage": 0.5, "accuracy": 0.96}}
+    geometry = risk_geometry(data)
+    today, after = geometry["marks"]
+    # x = 64 + 400 * 0.5; y = 56 + 260 * (1 - (0.96 - 0.75) / 0.25) on an axis from 0.75 (below 0.82)
+    assert (today["x"], today["y"]) == (after["x"], after["y"]) == ("264.0", "97.6")
+    assert after["path"] == "M 264.0 88.6 L 273.0 97.6 L 264.0 106.6 L 255.0 97.6 Z"
+    svg = render_figures(data)["risk"][1]
+    diamond = svg.index('<path d="M 264.0 88.6 L 273.0 97.6 L 264.0 106.6 L 255.0 97.6 Z" fill="none"')
+    dot = svg.index('<circle cx="264.0" cy="97.6" r="4.5" fill="#3b6ea5"')
+    assert diamond < dot  # the dot is drawn on top, inside the unfilled diamond
+    assert ">best threshold today</text>" in svg and ">best threshold after calibration</text>" in svg

@@ -19,6 +19,7 @@ class BinRow:
     accuracy: float
     gap: float
     thin: bool
+    interval: str   # the 95% Wilson interval of the bin's accuracy, "n/a" when not measured
 
 
 def reliability_rows(a: Assessment) -> list[BinRow]:
@@ -30,7 +31,8 @@ def reliability_rows(a: Assessment) -> list[BinRow]:
         if not b.count or b.confidence is None or b.accuracy is None:
             continue
         thin = b.thin if b.thin is not None else b.count < THIN_COUNT
-        rows.append(BinRow(b.lower, b.upper, b.count, b.confidence, b.accuracy, b.accuracy - b.confidence, thin))
+        rows.append(BinRow(b.lower, b.upper, b.count, b.confidence, b.accuracy, b.accuracy - b.confidence, thin,
+                           span(b.accuracy_interval)))
     return rows
 
 
@@ -40,7 +42,7 @@ def more_measures(a: Assessment) -> list[tuple[str, float | None, int]]:
         return []
     m = a.calibration.measured
     rows = [("MCE (largest bin gap)", m.mce, 4), ("NLL", m.nll, 4), ("Brier score", m.brier, 4),
-            ("Fitted temperature", m.temperature, 3), ("ECE, equal-mass bins", m.ece_mass, 4),
+            ("Fitted temperature (minimizes the NLL before its eps clip)", m.temperature, 3), ("ECE, equal-mass bins", m.ece_mass, 4),
             ("Class-wise ECE", m.classwise_ece, 4), ("Positive-class ECE (binary)", m.binary_positive_ece, 4),
             ("Debiased L2 calibration error", m.debiased_l2_error, 4)]
     return [row for row in rows if row[1] is not None]
@@ -74,6 +76,8 @@ class SegmentRow:
     accuracy: float
     interval: str
     ece: float
+    ece_interval: str
+    noise_floor: float | None   # the ECE a perfectly calibrated model of the segment's size shows
     note: str
 
 
@@ -84,7 +88,8 @@ def segment_rows(a: Assessment) -> list[SegmentRow]:
     rows = []
     for s in m.segments:
         note = "too few rows to rank" if s.small else ("below the target" if s.below_target else "")
-        rows.append(SegmentRow(s.name, s.n_samples, s.accuracy, span(s.accuracy_interval), s.ece, note))
+        rows.append(SegmentRow(s.name, s.n_samples, s.accuracy, span(s.accuracy_interval), s.ece,
+                               span(s.ece_interval), s.ece_if_calibrated, note))
     return rows
 
 
@@ -137,14 +142,27 @@ def selective_sentence(a: Assessment) -> str | None:
         text = (f"At the target accuracy {sel.target_accuracy:.3f}, accepting predictions with confidence of at "
                 f"least {sel.threshold:.3f} keeps {100 * sel.coverage:.1f}% of them at accuracy "
                 f"{sel.accuracy:.3f}; the rest go to review")
+    after = sel.after_calibration
+    if after is not None and after.coverage is not None and after.accuracy is not None and after.coverage < 1:
+        text += (f". After {after.method} scaling (cross-fitted) the best threshold keeps "
+                 f"{100 * after.coverage:.1f}% at accuracy {after.accuracy:.3f}")
+    elif after is not None and after.threshold is None and after.coverage is not None:
+        text += f". After {after.method} scaling (cross-fitted) no threshold reaches the target either"
     face = sel.at_face_value
     if face is not None:
         text += (f". Taking the confidences at face value (accepting confidence of at least "
-                 f"{sel.target_accuracy:.3f}) would keep {100 * face.coverage:.1f}%")
-    after = sel.after_calibration
-    if after is not None and after.at_face_value is not None:
-        text += (f"; after {after.method} scaling, {100 * after.at_face_value.coverage:.1f}% at face value")
+                 f"{sel.target_accuracy:.3f}) would keep {_kept(face, sel.target_accuracy)}")
+        if after is not None and after.at_face_value is not None:
+            text += f"; after {after.method} scaling, {_kept(after.at_face_value, sel.target_accuracy)}"
     return sentence(text)
+
+
+def _kept(share, target: float) -> str:
+    """"80.7% at accuracy 0.888, below the target": a coverage with the accuracy it reaches."""
+    if share.accuracy is None:
+        return f"{100 * share.coverage:.1f}% (no rows accepted)"
+    verdict = "meeting the target" if share.accuracy >= target else "below the target"
+    return f"{100 * share.coverage:.1f}% at accuracy {share.accuracy:.3f}, {verdict}"
 
 
 def concentration_sentence(a: Assessment) -> str | None:
@@ -162,3 +180,18 @@ def concentration_sentence(a: Assessment) -> str | None:
         text += (f"; the most frequent confusion is {top.label} read as {top.predicted} "
                  f"({100 * top.share:.0f}% of the errors)")
     return sentence(text)
+
+
+def measurement_notes(a: Assessment) -> list[str]:
+    """What the measurement skipped or could not count (rows without a confidence, fewer folds,
+    a calibrator left out), each once, as sentences; the templates escape them like any file text."""
+    m = measured_of(a)
+    if m is None:
+        return []
+    found = list(m.notes)
+    if m.post_calibration is not None:
+        found += m.post_calibration.notes
+    after = m.selective.after_calibration if m.selective is not None else None
+    if after is not None:
+        found += after.notes  # often the post-calibration notes again: said once below
+    return [sentence(note) for note in dict.fromkeys(found)]

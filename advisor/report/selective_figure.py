@@ -28,6 +28,12 @@ def _short(selective) -> str:
     return f"{today}; {pct(after.coverage)} after calibration"
 
 
+def _diamond(cx: float, cy: float, half: float = 9.0) -> str:
+    """An open diamond around (cx, cy): it frames today's dot (r 4.5) where the two points coincide."""
+    return (f"M {_r(cx)} {_r(cy - half)} L {_r(cx + half)} {_r(cy)} L {_r(cx)} {_r(cy + half)} "
+            f"L {_r(cx - half)} {_r(cy)} Z")
+
+
 def risk_geometry(assessment: Assessment | dict) -> dict | None:
     """Pixel geometry of the selective-prediction figure, or None without ``selective``.
 
@@ -54,6 +60,7 @@ def risk_geometry(assessment: Assessment | dict) -> dict | None:
     after = selective.after_calibration
     if after is not None and after.threshold is not None and after.coverage is not None and after.accuracy is not None:
         marks.append({"x": _r(x(after.coverage)), "y": _r(y(after.accuracy)), "after": True,
+                      "path": _diamond(x(after.coverage), y(after.accuracy)),
                       "label": f"after calibration: {pct(after.coverage)} accepted"})
     steps = round((1.0 - floor) / 0.05)
     every = max(1, round(steps / 5))
@@ -63,6 +70,7 @@ def risk_geometry(assessment: Assessment | dict) -> dict | None:
     return {
         "width": 520, "height": 380, "left": _r(left), "top": _r(top), "right": _r(left + width),
         "bottom": _r(top + height), "points": points, "marks": marks, "y_ticks": y_ticks, "x_ticks": x_ticks,
+        "legend_diamond": _diamond(left + 176, top + height + 52),
         "target_y": _r(y(target)), "target_label": f"target {pct(target)}",
         "title": f"Selective prediction: {a.inputs.profile.name}",
         "subtitle": _short(selective),

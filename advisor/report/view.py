@@ -37,6 +37,7 @@ def context(a: Assessment, figures: dict | None = None, report_dir: Path | None 
         "segment_sentence": measured.segment_sentence(a),
         "selective": measured.selective_sentence(a),
         "concentration": measured.concentration_sentence(a),
+        "measurement_notes": measured.measurement_notes(a),
         "index_keys": [k for k in INDEX_ORDER if any(k in s.indices for s in a.strategies)],
     }
 
