@@ -11,7 +11,7 @@ import pytest
 from helpers import loaded_profile
 
 from advisor import calibration as cal
-from advisor import engine, measurement
+from advisor import crosscheck, decision, engine, measurement, rule
 from advisor.rubric import load_rubric
 
 RUBRIC = load_rubric(None)
@@ -142,6 +142,43 @@ def test_errors_concentrated_in_few_classes_support_fine_tuning():
     spread = dict(measured, error_concentration={**measured["error_concentration"],
                                                  "top_classes": {**top, "error_share": 0.3}})
     assert "fine-tune-needs-failure-analysis" in fired(engine.assess(profile, RUBRIC, measured=spread))
+
+
+def test_measured_concentration_answers_every_question_about_failure_classes():
+    # The team has not named the failure classes, but the measurement shows them: every rule,
+    # prerequisite and warning that asks whether they are known must read the same answer.
+    measured = cal.measure(concentrated_predictions(), **QUICK)
+    context = {"has_eval_set": True, "failure_classes_known": False, "labeled_examples": 20_000,
+               "launch_weeks": 20, "monthly_volume": 100_000}
+    profile = loaded_profile([3, 4, 1, 2, 2, 1], context, {"target_accuracy": 0.95, "target_ece": 0.05})
+    assessment = engine.assess(profile, RUBRIC, measured=measured)
+    rec = assessment["recommendation"]
+    assert assessment["metrics"]["errors_concentrated"] is True
+    assert rec["primary"] == "fine_tune" and rec["provisional"] is False
+    assert "failure classes have not been named" not in rec["summary"]
+    assert not any(w.startswith("Fine-tuning before failure analysis") for w in assessment["warnings"])
+    rules = fired(assessment)
+    assert {"errors-concentrated-in-few-classes", "recurring-failures-at-volume"} <= rules
+    assert not rules & {"mistake-fine-tune-before-failure-analysis", "fine-tune-needs-failure-analysis",
+                        "from-scratch-needs-failure-analysis"}
+    assert failure_analysis_missing(profile, measured) is False  # fine-tuning's prerequisite is met
+    # the same profile without the measured concentration: all four ask for the failure analysis
+    spread = dict(measured, error_concentration={**measured["error_concentration"], "top_classes": {
+        **measured["error_concentration"]["top_classes"], "error_share": 0.3}})
+    unmeasured = engine.assess(profile, RUBRIC, measured=spread)
+    assert failure_analysis_missing(profile, spread) is True
+    assert any(w.startswith("Fine-tuning before failure analysis") for w in unmeasured["warnings"])
+    assert {"mistake-fine-tune-before-failure-analysis", "fine-tune-needs-failure-analysis",
+            "from-scratch-needs-failure-analysis"} <= fired(unmeasured)
+
+
+def failure_analysis_missing(loaded, measured) -> bool:
+    """Whether fine-tuning's failure-analysis prerequisite counts as missing for this profile and measurement."""
+    facts, scores = loaded.profile.context.model_dump(), loaded.profile.scores.model_dump()
+    metrics = crosscheck.compute_metrics(measured, crosscheck.claims_of(loaded.profile.baseline), scores["quality_gap"])
+    env = decision.environment(decision.decide(RUBRIC, scores, facts, metrics).dimensions, facts, metrics)
+    needed = next(p for p in RUBRIC.strategy("fine_tune").prerequisites if p.id == "failure-analysis")
+    return rule.evaluate(needed.condition, env)
 
 
 def underconfident_records(n=3000, seed=2):
