@@ -149,10 +149,17 @@ class Metrics(Model):
         "Measured, with a target accuracy: share of rows a confidence threshold can accept at the target.", None)
     coverage_after_calibration: float | None = described("The same after cross-fitted temperature scaling.", None)
     coverage_gain_after_calibration: float | None = described(
-        "coverage_after_calibration minus coverage_at_target.", None)
+        "coverage_after_calibration minus coverage_at_target (both best thresholds in hindsight; temperature "
+        "scaling keeps the order of the confidences within a fold, so this is mostly fold noise).", None)
     face_value_coverage_gain: float | None = described(
-        "Rows accepted by trusting the confidence (at least the target) that reach the target: after "
-        "calibration minus today.", None)
+        "Share of rows a router trusting the confidence (accepting confidence >= target) automates at the target: "
+        "after cross-fitted temperature scaling minus today. Today's share counts unless its accepted rows are "
+        "clearly below the target (upper end of their 95% Wilson interval below it); after calibration the "
+        "accepted rows must reach the target.", None)
+    face_value_gain_beyond_noise: bool | None = described(
+        "face_value_coverage_gain is positive and shown by the data: today's accepted rows are clearly below "
+        "the target, or the rows calibration newly accepts have a 95% Wilson lower end at or above the target.",
+        None)
 
 
 # --- sensitivity --------------------------------------------------------------------------

@@ -154,6 +154,25 @@ class CurvePoint(Model):
     accuracy: float = described("Their accuracy.")
 
 
+class FaceValueGain(Model):
+    """What cross-fitted calibration buys a router that accepts confidence >= the target
+    (README, "Evaluation records, segments and routing")."""
+
+    usable_today: float = described(
+        "Share accepted today at face value; 0 when those rows are clearly below the target.")
+    usable_after: float = described(
+        "Share accepted at face value after calibration; 0 when those rows miss the target.")
+    gain: float = described("usable_after minus usable_today.")
+    today_clearly_below: bool = described(
+        "Today's accepted rows have a 95% Wilson interval entirely below the target.")
+    n_added: int = described("Rows accepted only after calibration.")
+    added_accuracy: float | None = described("Their accuracy; null when there are none.", None)
+    added_interval: Interval | None = described("Its 95% Wilson interval; null when there are none.", None)
+    beyond_noise: bool = described(
+        "The gain is positive and today's rows are clearly below the target or the added rows' interval "
+        "starts at or above it.")
+
+
 class AfterCalibration(Model):
     method: str = described("The calibration applied (cross-fitted temperature scaling).")
     folds: int | None = described("Cross-fitting folds.", None)
@@ -161,6 +180,8 @@ class AfterCalibration(Model):
     coverage: float | None = described("Coverage at the target after calibration; null when not run.", None)
     accuracy: float | None = described("Accuracy of the accepted rows.", None)
     at_face_value: Coverage | None = described("Accepting calibrated confidence >= target.", None)
+    face_value_gain: FaceValueGain | None = described(
+        "What calibration buys a router trusting the confidence, and whether beyond noise; null when not run.", None)
     notes: list[str] = described("Why it was not run, if so.", [])
 
 

@@ -8,7 +8,8 @@ values rubric rules may test (``metric:`` leaves), null where the measurement do
 - how the errors of class predictions concentrate (``error_concentration``): the measured
   form of "recurring failure classes are known";
 - routing at the target accuracy (``selective``): what cross-fitted temperature scaling
-  changes in the share of rows that can be automated.
+  changes in the share of rows that can be automated by trusting the confidence, and
+  whether that change is beyond sampling noise (:func:`advisor.calibration.selective.face_value_gain`).
 
 :func:`findings` words the same evidence for the cross-check's findings.
 """
@@ -42,10 +43,16 @@ METRICS: dict[str, tuple[dict, str]] = {
     "coverage_at_target": (FRACTION, "measured, with a target accuracy: share of rows a confidence threshold can "
                                      "accept at the target accuracy (the best threshold in hindsight)"),
     "coverage_after_calibration": (FRACTION, "the same after cross-fitted temperature scaling"),
-    "coverage_gain_after_calibration": (CHANGE, "coverage_after_calibration minus coverage_at_target"),
-    "face_value_coverage_gain": (CHANGE, "share of rows accepted by trusting the confidence (accept when it is at "
-                                         "least the target), counted only when those rows reach the target: after "
-                                         "calibration minus today"),
+    "coverage_gain_after_calibration": (CHANGE, "coverage_after_calibration minus coverage_at_target: temperature "
+                                                "scaling keeps the order of the confidences within a fold, so this "
+                                                "is mostly fold noise, no reason to calibrate on its own"),
+    "face_value_coverage_gain": (CHANGE, "share of rows a router trusting the confidence (accepting it when at least "
+                                         "the target) automates at the target: after cross-fitted calibration minus "
+                                         "today; today's counts unless its accepted rows are clearly (95% Wilson) "
+                                         "below the target, after calibration they must reach it"),
+    "face_value_gain_beyond_noise": (FLAG, "face_value_coverage_gain is positive and shown by the data: today's "
+                                           "accepted rows are clearly below the target, or the rows calibration "
+                                           "newly accepts are clearly (95% Wilson lower end) at the target"),
 }
 
 
@@ -78,14 +85,6 @@ def _concentration_metrics(found: dict | None, n_classes: int | None) -> dict[st
     return {"error_share_top_classes": top["error_share"], "errors_concentrated": concentrated if enough else None}
 
 
-def usable_at_face_value(face: dict | None, target: float) -> float | None:
-    """Rows a router trusting the confidence accepts, when they reach the target; else 0 (None: unknown)."""
-    if face is None:
-        return None
-    reaches = face["accuracy"] is not None and face["accuracy"] >= target
-    return face["coverage"] if reaches else 0.0
-
-
 def _routing_metrics(selective: dict | None) -> dict[str, Any]:
     if not selective:
         return {}
@@ -94,11 +93,10 @@ def _routing_metrics(selective: dict | None) -> dict[str, Any]:
     if after.get("coverage") is not None:
         values["coverage_after_calibration"] = after["coverage"]
         values["coverage_gain_after_calibration"] = after["coverage"] - float(selective["coverage"])
-    target = selective["target_accuracy"]
-    today = usable_at_face_value(selective.get("at_face_value"), target)
-    calibrated = usable_at_face_value(after.get("at_face_value"), target)
-    if today is not None and calibrated is not None:
-        values["face_value_coverage_gain"] = calibrated - today
+    gain = after.get("face_value_gain")
+    if gain is not None:
+        values["face_value_coverage_gain"] = gain["gain"]
+        values["face_value_gain_beyond_noise"] = gain["beyond_noise"]
     return values
 
 
@@ -119,11 +117,20 @@ def findings(measured: dict | None, metrics: dict) -> list[str]:
         notes.append(f"The top {top['count']} class(es) by errors hold {top['error_share']:.0%} of the errors but "
                      f"{top['row_share']:.0%} of the rows: the errors form recurring, measurable classes.")
     if metrics.get("face_value_coverage_gain") is not None:
-        selective = measured["selective"]
-        target = selective["target_accuracy"]
-        today = usable_at_face_value(selective.get("at_face_value"), target)
-        after = usable_at_face_value((selective.get("after_calibration") or {}).get("at_face_value"), target)
-        notes.append(f"Trusting the confidences as they are (accepting a row when its confidence is at least the "
-                     f"target {target:.3f}) automates {today:.0%} of the rows at the target accuracy; after "
-                     f"cross-fitted temperature scaling, {after:.0%}.")
+        notes.append(_face_value_note(measured["selective"]))
     return notes
+
+
+def _face_value_note(selective: dict) -> str:
+    target = selective["target_accuracy"]
+    gain = selective["after_calibration"]["face_value_gain"]
+    text = (f"Trusting the confidences as they are (accepting a row when its confidence is at least the target "
+            f"{target:.3f}) automates {gain['usable_today']:.0%} of the rows at the target accuracy"
+            f"{' (its accepted rows are clearly below the target)' if gain['today_clearly_below'] else ''}; after "
+            f"cross-fitted temperature scaling, {gain['usable_after']:.0%}")
+    if gain["gain"] <= 0:
+        return text + "."
+    if gain["beyond_noise"]:
+        return text + ": a gain the data shows, beyond sampling noise."
+    return text + (": within sampling noise, since the rows calibration would add are not clearly at the "
+                   "target, so it is no reason to calibrate.")

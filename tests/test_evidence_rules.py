@@ -59,19 +59,22 @@ def test_concentration_metric_limits(n_errors, k, share, rows, expected):
     assert values["errors_concentrated"] is expected
 
 
-def test_routing_metrics_count_face_value_only_when_it_reaches_the_target():
+def test_routing_metrics_read_the_face_value_gain():
+    gain = {"usable_today": 0.0, "usable_after": 0.3, "gain": 0.3, "today_clearly_below": True, "n_added": 0,
+            "added_accuracy": None, "added_interval": None, "beyond_noise": True}
     selective = {"target_accuracy": 0.9, "threshold": 0.7, "coverage": 0.6, "accuracy": 0.91,
-                 "at_face_value": {"coverage": 0.5, "accuracy": 0.88},       # misses 0.9: counts as 0
-                 "after_calibration": {"coverage": 0.65, "at_face_value": {"coverage": 0.3, "accuracy": 0.92}}}
+                 "at_face_value": {"coverage": 0.5, "accuracy": 0.8},
+                 "after_calibration": {"coverage": 0.65, "at_face_value": {"coverage": 0.3, "accuracy": 0.92},
+                                       "face_value_gain": gain}}
     values = measurement.metrics_of({"selective": selective})
     assert values["coverage_at_target"] == 0.6 and values["coverage_after_calibration"] == 0.65
     assert values["coverage_gain_after_calibration"] == pytest.approx(0.05)
-    assert values["face_value_coverage_gain"] == pytest.approx(0.3)  # 0.3 - 0
-    selective["at_face_value"]["accuracy"] = 0.95                    # now today's 0.5 counts
-    assert measurement.metrics_of({"selective": selective})["face_value_coverage_gain"] == pytest.approx(-0.2)
-    selective["after_calibration"] = {"coverage": None, "at_face_value": None, "notes": ["not run"]}
+    assert values["face_value_coverage_gain"] == 0.3 and values["face_value_gain_beyond_noise"] is True
+    selective["after_calibration"] = {"coverage": None, "at_face_value": None, "face_value_gain": None,
+                                      "notes": ["not run"]}
     values = measurement.metrics_of({"selective": selective})
     assert values["coverage_after_calibration"] is None and values["face_value_coverage_gain"] is None
+    assert values["face_value_gain_beyond_noise"] is None
 
 
 # ---------------------------------------------------------------- the rules, on real measurements

@@ -21,7 +21,8 @@ the confidences of records, the result gains (interface section 8 where it fixes
     accuracy}``, plus ``at_face_value`` (accept c >= T), ``aurc``, the thinned risk-coverage
     ``curve``, and ``after_calibration``: the same measures of the held-out confidences
     after cross-fitted temperature scaling (:mod:`.heldout`), which is what calibrating
-    would change. None without a target.
+    would change, and ``face_value_gain``: what it buys a router that trusts the
+    confidence, and whether that is beyond noise (:mod:`.selective`). None without a target.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from .concentration import error_concentration
 from .interval import LEVEL, with_bin_intervals
 from .record import top_label_brier
 from .segment import MIN_SEGMENT_SAMPLES, segment_table, worst_segment, worst_share
-from .selective import at_face_value, selective_prediction, selective_summary
+from .selective import at_face_value, face_value_gain, selective_prediction, selective_summary
 
 
 def segment_evidence(confidences, correct, segments, *, bins: int, target_accuracy: float | None,
@@ -50,14 +51,20 @@ def segment_evidence(confidences, correct, segments, *, bins: int, target_accura
     return table, summary
 
 
-def after_calibration(calibrated, correct, target_accuracy: float, folds: int, notes: list[str]) -> dict:
-    """Section 8's measures of held-out temperature-scaled confidences (None confidences: not run)."""
+def after_calibration(calibrated, correct, target_accuracy: float, folds: int, notes: list[str],
+                      accepted_today) -> dict:
+    """Section 8's measures of held-out temperature-scaled confidences (None confidences: not run).
+
+    ``accepted_today`` (N,) marks the rows whose reported confidence is at least the target:
+    ``face_value_gain`` compares them with the calibrated ones (:func:`.selective.face_value_gain`).
+    """
     result = {"method": "temperature", "folds": folds, "threshold": None, "coverage": None, "accuracy": None,
-              "at_face_value": None, "notes": notes}
+              "at_face_value": None, "face_value_gain": None, "notes": notes}
     if calibrated is not None:
         chosen = selective_prediction(calibrated, correct, target_accuracy)
         result.update({key: chosen[key] for key in ("threshold", "coverage", "accuracy")})
         result["at_face_value"] = at_face_value(calibrated, correct, target_accuracy)
+        result["face_value_gain"] = face_value_gain(accepted_today, calibrated, correct, target_accuracy)
     return result
 
 
@@ -73,7 +80,8 @@ def selective_evidence(confidences, correct, target_accuracy: float | None,
     result = selective_summary(confidences, correct, target_accuracy)
     if calibrate is not None:
         calibrated, notes = calibrate()
-        result["after_calibration"] = after_calibration(calibrated, correct, target_accuracy, folds, notes)
+        result["after_calibration"] = after_calibration(calibrated, correct, target_accuracy, folds, notes,
+                                                        np.asarray(confidences, dtype=np.float64) >= target_accuracy)
     return result
 
 

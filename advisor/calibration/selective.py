@@ -18,6 +18,24 @@ confidences can separate, not what a threshold chosen in advance will achieve on
 rows. :func:`at_face_value` adds what a router that trusts the confidence as a
 probability (tau = T) gets, which is where miscalibration costs coverage or accuracy.
 
+What calibrating buys a router (:func:`face_value_gain`)
+    Temperature scaling keeps the order of the confidences within a fold, so the best
+    threshold in hindsight accepts nearly the same rows before and after it: that
+    difference is fold noise. What calibration changes is whether the confidence can be
+    taken at face value, with the threshold set to the target T itself. The usable share
+    at face value is the share of rows accepted (c >= T) when they reach the target, else 0:
+
+    - today's counts unless its accepted rows are *clearly* below the target (the upper
+      end of their 95% Wilson interval is below T: overconfidence shown by the data);
+    - after cross-fitted calibration, the accepted rows must reach T.
+
+    The gain is usable after minus usable today. It is *beyond noise* when it is positive
+    and either today's routing is clearly below the target, or the rows calibration newly
+    accepts (calibrated c' >= T, reported c < T) are clearly at the target (the lower end
+    of their 95% Wilson interval is at least T: underconfidence shown by the data). For a
+    calibrated model those rows sit just under T, so a fold's noisy temperature that
+    lets a few in does not count.
+
 The risk-coverage curve (Geifman and El-Yaniv 2017) is (coverage(tau), 1 - accuracy(tau))
 over the distinct taus from the highest down; its area (``aurc``) is the mean risk
 over coverage, taken as the step function of those points.
@@ -26,6 +44,8 @@ over coverage, taken as the step function of those points.
 from __future__ import annotations
 
 import numpy as np
+
+from .interval import LEVEL, wilson_interval
 
 CURVE_POINTS = 101  # points of the risk-coverage curve kept for JSON and the figure
 
@@ -91,6 +111,43 @@ def at_face_value(confidences, correct, target_accuracy: float) -> dict:
     count = int(np.count_nonzero(accepted))
     hits = int(np.count_nonzero(np.asarray(correct, dtype=bool)[accepted]))
     return {"coverage": count / conf.size if conf.size else 0.0, "accuracy": hits / count if count else None}
+
+
+def face_value_gain(accepted_today, calibrated, correct, target_accuracy: float, level: float = LEVEL) -> dict:
+    """What cross-fitted calibration buys a router that accepts confidence >= T (module doc).
+
+    Parameters
+    ----------
+    accepted_today : array_like of bool, shape (N,)
+        Reported confidence >= T.
+    calibrated : array_like of float, shape (N,)
+        The held-out calibrated confidences of the same rows.
+    correct : array_like of bool, shape (N,)
+
+    Returns
+    -------
+    dict
+        ``usable_today``, ``usable_after``, ``gain`` (shares of N); ``today_clearly_below``;
+        ``n_added`` (rows accepted only after calibration), their ``added_accuracy`` and
+        ``added_interval`` (95% Wilson; None when there are none); ``beyond_noise``.
+    """
+    today = np.asarray(accepted_today, dtype=bool)
+    after = np.asarray(calibrated, dtype=np.float64) >= target_accuracy
+    ok = np.asarray(correct, dtype=bool)
+    n = max(today.size, 1)
+    counts = [int(np.count_nonzero(mask)) for mask in (today, after, after & ~today)]
+    hits = [int(np.count_nonzero(ok[mask])) for mask in (today, after, after & ~today)]
+    lower, upper = wilson_interval(hits, counts, level)
+    clearly_below = bool(counts[0] > 0 and upper[0] < target_accuracy)
+    usable_today = 0.0 if clearly_below else counts[0] / n
+    usable_after = counts[1] / n if counts[1] and hits[1] / counts[1] >= target_accuracy else 0.0
+    gain = usable_after - usable_today
+    added_clearly_at_target = bool(counts[2] > 0 and lower[2] >= target_accuracy)
+    return {"usable_today": usable_today, "usable_after": usable_after, "gain": gain,
+            "today_clearly_below": clearly_below, "n_added": counts[2],
+            "added_accuracy": hits[2] / counts[2] if counts[2] else None,
+            "added_interval": [float(lower[2]), float(upper[2])] if counts[2] else None,
+            "beyond_noise": bool(gain > 0 and (clearly_below or added_clearly_at_target))}
 
 
 def area_under_risk_coverage(confidences, correct) -> float | None:

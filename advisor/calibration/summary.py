@@ -102,8 +102,10 @@ def measure(preds: BasePredictions | Records, *, bins: int = 15, scheme: str = "
                                 segments=preds.segments, calibrate=None, folds=folds, labels=preds.labels,
                                 predicted=predicted, n_classes=preds.n_classes)
     # 12 bytes a row: cross-fitting, the memory peak, does not need them; with a target
-    # accuracy the correct flags stay (1 byte a row) and the cross-fitting records each
-    # row's held-out temperature-scaled confidence (8 more) for the routing after calibration
+    # accuracy the correct flags stay (1 byte a row), so does whether each row's confidence
+    # reaches the target (1 more), and the cross-fitting records each row's held-out
+    # temperature-scaled confidence (8 more) for the routing after calibration
+    accepted_today = conf >= target_accuracy if target_accuracy is not None else None
     del conf, predicted
     held_out = None
     if target_accuracy is not None:
@@ -121,8 +123,8 @@ def measure(preds: BasePredictions | Records, *, bins: int = 15, scheme: str = "
         scaled = held_out if post["temperature"] is not None else None
         evidence["selective"]["after_calibration"] = after_calibration(
             scaled, correct, evidence["selective"]["target_accuracy"], post["folds"],
-            [] if scaled is not None else list(post["notes"]))
-        del correct, held_out
+            [] if scaled is not None else list(post["notes"]), accepted_today)
+        del correct, held_out, accepted_today
     post["notes"] += nll_rise_note(post)
     result = {
         "source": preds.source,
