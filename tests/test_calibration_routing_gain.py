@@ -146,9 +146,9 @@ def test_clearly_overconfident_routing_supports_calibrating():
     assert any("a gain the data shows, beyond sampling noise" in f for f in assessment["calibration"]["findings"])
 
 
-# seeds 9, 44, 51: the best threshold in hindsight gained >= 0.05; 1, 3, 14, 46, 55: today's
-# face-value routing narrowly missed 0.9 and counted as 0, so calibration seemed to gain 0.17-0.25
-NOISY_SEEDS = [1, 3, 9, 14, 44, 46, 51, 55]
+# seeds where today's face-value routing narrowly missed 0.9 and, counted as 0, made
+# calibration seem to gain 0.11-0.26 of the rows under the previous definition
+NOISY_SEEDS = [1, 3, 9, 14, 24, 44, 46, 53, 55]
 
 
 @pytest.mark.parametrize("seed", NOISY_SEEDS)
