@@ -172,3 +172,18 @@ def test_calibrated_samples_rarely_look_beyond_noise_and_never_fire():
         shown += measured["selective"]["after_calibration"]["face_value_gain"]["beyond_noise"]
         rule += "calibration-raises-coverage" in fired(engine.assess(routing_profile(), RUBRIC, measured=measured))
     assert shown <= 2 and rule == 0
+
+
+def test_the_text_output_states_the_face_value_gain_and_its_verdict():
+    from advisor.calibration.render import face_value_gain_sentence
+
+    gain = {"usable_today": 0.637, "usable_after": 0.85, "gain": 0.213, "today_clearly_below": False, "n_added": 191,
+            "added_accuracy": 0.984, "added_interval": [0.955, 0.995], "beyond_noise": True}
+    assert face_value_gain_sentence(gain) == (
+        "Usable at face value (accepted rows reaching the target): 63.7% today, 85% after calibration; the 191 "
+        "row(s) only calibration accepts are 98.4% accurate (95% [0.955, 0.995]): a gain of +21.3 points, beyond "
+        "sampling noise.")
+    quiet = {**gain, "n_added": 0, "added_accuracy": None, "added_interval": None, "gain": 0.0, "usable_after": 0.637,
+             "beyond_noise": False}
+    assert face_value_gain_sentence(quiet).endswith("63.7% after calibration: a gain of +0.0 points, within sampling "
+                                                    "noise.")

@@ -155,6 +155,17 @@ def selective_sentence(selective: dict) -> str:
     return today + f"; after calibration {pct(after['coverage'])}."
 
 
+def face_value_gain_sentence(gain: dict) -> str:
+    """What calibration buys a router that trusts the confidence, and whether it is beyond noise."""
+    text = (f"Usable at face value (accepted rows reaching the target): {pct(gain['usable_today'])} today, "
+            f"{pct(gain['usable_after'])} after calibration")
+    if gain["n_added"]:
+        text += (f"; the {gain['n_added']:,} row(s) only calibration accepts are {pct(gain['added_accuracy'])} "
+                 f"accurate{' (95% ' + _interval(gain['added_interval'], 3) + ')' if gain.get('added_interval') else ''}")
+    verdict = "beyond sampling noise" if gain["beyond_noise"] else "within sampling noise"
+    return text + f": a gain of {gain['gain'] * 100:+.1f} points, {verdict}."
+
+
 def _selective_lines(result: dict) -> list[str]:
     selective = result.get("selective")
     if not selective:
@@ -168,6 +179,9 @@ def _selective_lines(result: dict) -> list[str]:
         if after:
             text += f"; after calibration {pct(after['coverage'])} at {pct(after['accuracy'])}"
         lines.append(text + ".")
+    gain = (selective.get("after_calibration") or {}).get("face_value_gain")
+    if gain:
+        lines.append(face_value_gain_sentence(gain))
     lines.append("The threshold is the best one in hindsight on these rows; the risk-coverage curve "
                  f"is in the JSON output (area under it: {_num(selective.get('aurc'))}).")
     return lines
