@@ -171,6 +171,7 @@ def attached_files(profile: str, assessment: dict) -> list[Path]:
 @output_option
 @force_option
 @rubric_option
+@allow_path_option
 @handle_errors
 def diff(old, new, fmt, output, rubric_path):
     """What changed from OLD to NEW: inputs, scores, measured evidence and the decision.

@@ -68,6 +68,10 @@ def test_allow_path_lets_the_profile_read_there(places):
     result = run("assess", profile, "--format", "json", "--allow-path", secret.parent)
     assert result.exit_code == 0, result.output
     assert run("validate", profile, "--allow-path", secret).exit_code == 0
+    # diff assesses profiles too: the same confinement, the same way out
+    assert run("diff", profile, profile).exit_code == 1
+    result = run("diff", profile, profile, "--allow-path", secret)
+    assert result.exit_code == 0, result.output
 
 
 def test_the_current_folders_tree_is_allowed(places, monkeypatch):

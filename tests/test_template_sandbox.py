@@ -308,3 +308,12 @@ def test_the_jinja_internals_the_sandbox_relies_on_are_there():
     assert "environment.check_size(" in source and "environment.captured_output()" in source
     stream = env.from_string("{% for i in x %}{{ i }}{% endfor %}").generate(x=[1, 2])
     assert next(stream) == "1" and "__jinja_template__" in stream.gi_yieldfrom.gi_frame.f_globals
+
+
+def test_include_of_a_loop_of_links_is_named_as_such(folder):
+    (folder / "a.j2").symlink_to(folder / "b.j2")
+    (folder / "b.j2").symlink_to(folder / "a.j2")
+    (folder / "main.j2").write_text("line1\n{% include 'a.j2' %}\n")
+    output = assert_refused(folder, "main.j2", "main.j2:2: template error: 'a.j2' is a loop of symbolic links, "
+                                               "which never reaches a file")
+    assert "no template" not in output

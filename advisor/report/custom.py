@@ -8,6 +8,7 @@ changes to the assessment, bounded value sizes and output, strict undefined name
 
 from __future__ import annotations
 
+import errno
 import inspect
 import os
 from pathlib import Path
@@ -87,6 +88,11 @@ class DocumentLoader(jinja2.FileSystemLoader):
         if os.path.commonpath([filename, self.folder]) != self.folder:
             raise SecurityError(f"{template!r} points outside the template's folder")
         if not os.path.isfile(filename):
+            try:
+                os.stat(os.path.join(self.folder, *parts))
+            except OSError as exc:  # a loop of links is not a missing template: say which
+                if exc.errno == errno.ELOOP:
+                    raise jinja2.TemplateError(f"{template!r} {document.os_problem(exc, filename)}") from None
             raise jinja2.TemplateNotFound(template)
         self.shown_names[filename] = str(self.shown_folder.joinpath(*parts))
         # Up to date for the whole render: one render reads each file once.
