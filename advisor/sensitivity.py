@@ -104,8 +104,10 @@ def standing_row(standing: tuple, primary: str, value: int, current: int) -> dic
     lead = round(totals[ranking[0]] - totals[ranking[1]], DIGITS)
     # 0.0 - abs(...) rather than -abs(...): a tie must read 0.0, not -0.0, in the JSON.
     margin = lead if holds else 0.0 - abs(lead)
-    # blocked strategies rank after every eligible one, so a blocked runner-up means all are
-    blocked = holds and status.get(ranking[1], "eligible") != "eligible"
+    # strategies rank by tier (eligible, gated, vetoed) before score: a runner-up in a worse tier
+    # than the primary means every rival is, and no score alone can promote one
+    tier = decision.TIERS
+    blocked = holds and tier[status.get(ranking[1], "eligible")] > tier[status.get(primary, "eligible")]
     return {"to": value, "change": value - current, "margin": margin,
             "alternative": ranking[1] if holds else ranking[0], "primary_holds": holds,
             "rivals_blocked": blocked}

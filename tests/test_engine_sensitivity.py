@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from helpers import loaded_profile
 
 from advisor import crosscheck, decision, engine, profile, rubric, rule, sensitivity
@@ -342,3 +343,13 @@ def test_a_primary_whose_rivals_are_all_blocked_never_has_a_closest_call_against
     sentence = sensitivity.closest_sentence({"a": row}, "pretrained", str, {"a": "A"})
     assert sentence == ("No single change of one score or one context fact changes the primary strategy: every "
                         "other strategy is blocked by a rule, so only meeting that rule's condition could change it.")
+
+
+def test_rivals_in_the_primarys_own_tier_are_still_a_contest():
+    # everything gated (a launch next week): scores still decide between gated strategies
+    def standing_for(scores):
+        return ["pretrained", "fine_tune"], {"pretrained": 4.0, "fine_tune": 3.8 + scores["a"] / 100}, \
+            {"pretrained": "gated", "fine_tune": "gated"}
+
+    row = sensitivity.closest_values(standing_for, {"a": 2}, "pretrained")["a"]
+    assert row["rivals_blocked"] is False and row["margin"] == pytest.approx(0.15)

@@ -87,11 +87,13 @@ def assign(values, edges: np.ndarray) -> np.ndarray:
     # an edge, ceil(v B) - 1 is the bin; within 1e-6 of one (and NaN) the search decides
     flat = values.ravel()
     scaled = flat * n_bins
-    index = np.ceil(scaled).astype(np.intp)
+    with np.errstate(invalid="ignore"):  # NaN or inf: cast to garbage here, searched below
+        index = np.ceil(scaled).astype(np.intp)
     index -= 1
-    scaled -= np.rint(scaled)
-    np.abs(scaled, out=scaled)
-    near = np.flatnonzero(~(scaled >= _EDGE_MARGIN))
+    with np.errstate(invalid="ignore"):
+        scaled -= np.rint(scaled)
+        np.abs(scaled, out=scaled)
+        near = np.flatnonzero(~(scaled >= _EDGE_MARGIN))
     index[near] = np.searchsorted(edges, flat[near], side="left") - 1
     np.clip(index, 0, n_bins - 1, out=index)
     return index.reshape(values.shape)

@@ -1,38 +1,46 @@
-"""Cross-fitted calibrators of a large binary task, fitted and scored on cells of the logit.
+"""Cross-fitted calibrators of a large binary task, fitted and scored on cells.
 
-Above the ``cell_fit_rows`` setting (:mod:`advisor.calibration.config`), the
-post-calibration results of a two-class task no longer fit and score each calibrator
-row by row (:mod:`advisor.calibration.crossfit`): every row's positive-class logit x
-(:func:`advisor.calibration.platt.positive_logit`) falls in a *cell*, the interval of
-x values whose float32 value shares its sign, exponent and top :data:`CELL_BITS`
-mantissa bits (x = 0 has a cell of its own, so no cell straddles the decision
-boundary of the unscaled prediction). A cell is at most 2**-12 of |x| wide. One pass
-counts each cell's rows per fold and label and sums their x; everything else works on
-those counts, O(cells) instead of O(rows):
+From the ``cell_fit_rows`` setting on (:mod:`advisor.calibration.config`), the
+post-calibration results of a two-class task are no longer fitted and scored row by
+row (:mod:`advisor.calibration.crossfit`). Every row falls in a *cell*, an interval of
+the value a calibrator maps, and one pass counts each cell's rows per fold and label
+and sums their values; everything after it works on those counts, O(cells) instead
+of O(rows):
 
-- each fold's calibrator is fitted on the training cells (all folds' counts minus the
-  fold's own), every row of a cell standing at the cell's mean x: temperature scaling
-  by the safeguarded Halley search of :mod:`advisor.calibration.scaling` on weighted
-  margins, Platt scaling by Newton's method with Platt's smoothed targets (the same
-  loss and stopping rules as :func:`advisor.calibration.platt.fit_platt`), isotonic
-  regression by pool-adjacent-violators over the cells in x order (the cells of a
-  fold's training rows are the tied groups of the row-level fit, one step finer than
-  its knots);
-- each fold's held-out rows are scored the same way, two weighted representative rows
-  per cell (one per label, at the cell's held-out mean x), through the per-row
-  definitions of section 5 (:func:`advisor.calibration.scan.chunk_rows`).
+- temperature and Platt scaling map the positive-class logit x
+  (:func:`advisor.calibration.platt.positive_logit`). Its cells hold the x whose
+  float32 value shares sign, exponent and top :data:`CELL_BITS` mantissa bits (at
+  most 2**-12 of |x| wide; x = 0 is a cell of its own, so no cell straddles the
+  unscaled decision). Each fold's map is fitted on the other folds' cells, every row
+  of a cell standing at the cell's mean x: temperature by the safeguarded Halley
+  search of :mod:`advisor.calibration.scaling` on weighted margins, Platt by Newton's
+  method with :func:`advisor.calibration.platt.fit_platt`'s targets, start and stopping
+  rules. The cells are then checked against the fitted maps (:func:`fine_enough`): a
+  map whose logit a x + b varies by more than :data:`MAX_SPREAD` across an unsaturated
+  cell (a steep slope over a narrow band of x) sends the whole task back to the
+  row-level path.
+- isotonic regression maps the positive-class probability p, as the row-level fit
+  does (saturated logits give equal probabilities, which it ties). Its cells are
+  narrow relative to the distance to the nearer end (:func:`probability_keys`);
+  pool-adjacent-violators runs over them in p order, and held-out cells are
+  interpolated at their mean p. A step of the fit falls on a cell edge instead of
+  between two rows.
+- each fold's held-out rows are scored as two weighted representative rows per cell
+  (one per label, at the cell's held-out mean), through the per-row definitions of
+  section 5 (:func:`advisor.calibration.scan.chunk_rows`).
 
-The within-cell spread of x enters the fitted parameters and the scored NLL only at
-second order (a relative spread of 2**-12 is a variance below 1e-8 x**2); the binned
-ECE can differ where a cell straddles a bin edge. ``tests/test_cellfit.py`` holds the
-two paths to agree at the crossover. The all-rows temperature reported as
-``temperature`` stays exact: the row-level search on every row's margin starts from
-the cells' optimum and finishes in one or two passes.
+Within the checked spread, a cell's rows differ from their mean's map only at second
+order: below 1e-5 in each row's NLL. The binned ECE can move where a cell straddles a
+bin edge. ``tests/test_cellfit.py`` holds the two paths together at the switch and
+checks the fallback. The all-rows temperature reported as ``temperature`` stays exact:
+the row-level search on every row's margin starts from the cells' optimum and
+finishes in one or two passes.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -50,7 +58,7 @@ ZERO_KEY = _KEYS  # x == 0 (either sign): a cell of its own
 
 
 def cell_keys(x: np.ndarray) -> np.ndarray:
-    """Cell key (N,) int32 in [0, 2**(32 - SHIFT)] of each logit x (N,) float64."""
+    """Cell key (N,) int32 in [0, KEYS] of each logit x (N,) float64: sign, exponent, top mantissa bits."""
     narrow = np.clip(x, -_FLOAT32_SAFE, _FLOAT32_SAFE).astype(np.float32)
     key = narrow.view(np.int32) >> _SHIFT  # arithmetic shift: the sign stays apart
     del narrow
@@ -59,13 +67,43 @@ def cell_keys(x: np.ndarray) -> np.ndarray:
     return key
 
 
+def cell_bounds(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The x interval (lower, upper), shape (cells,) each, of logit cells given by their keys."""
+    signed = keys.astype(np.int64) - _KEYS // 2
+    with np.errstate(over="ignore"):
+        ends = [((signed + step) << _SHIFT).astype(np.int32).view(np.float32).astype(np.float64) for step in (0, 1)]
+    lower, upper = np.minimum(*ends), np.maximum(*ends)
+    zero = keys == ZERO_KEY
+    lower[zero] = upper[zero] = 0.0
+    return lower, upper
+
+
+def probability_keys(p: np.ndarray) -> np.ndarray:
+    """Cell key (N,) of each positive-class probability p (N,): its side of 1/2 and the cell of min(p, 1 - p).
+
+    Cells are narrow relative to the distance to the nearer end, so 0.9999 and 0.99999 stay
+    apart, and p = 0, 1/2 and 1 are values of their own (the row-level isotonic fit ties
+    equal probabilities, as saturated logits give, and only those).
+    """
+    high = p > 0.5
+    distance = np.where(high, 1.0 - p, p)
+    key = distance.astype(np.float32).view(np.int32) >> _SHIFT
+    key[distance == 0] = _KEYS // 2  # beyond any float32 in [0, 1/2]: the exact ends
+    key[p == 0.5] = _KEYS // 2 + 1
+    key += high * (_KEYS // 2 + 2)
+    return key
+
+
 class CellTable:
-    """Rows per (cell, fold, label) and their sum of x per (cell, fold).
+    """Rows per (cell, fold, label) and their sum of a value per (cell, fold).
 
     Parameters
     ----------
-    x : ndarray of float64, shape (N,)
-        Positive-class logits.
+    values : ndarray of float64, shape (N,)
+        What the calibrator maps: the positive-class logit, or its probability.
+    keys : ndarray of int, shape (N,)
+        Each row's cell (:func:`cell_keys`, :func:`probability_keys`): cells are intervals of
+        the values.
     labels : ndarray of {0, 1}, shape (N,)
     folds : ndarray of int, shape (N,)
         Fold of every row, in ``0..n_folds-1``.
@@ -76,32 +114,34 @@ class CellTable:
     counts : ndarray of int64, shape (cells, n_folds, 2)
     sums : ndarray of float64, shape (cells, n_folds)
     order : ndarray of int, shape (cells,)
-        The cells in increasing x.
+        The cells in increasing value.
+    keys : ndarray of int, shape (cells,)
+        Each cell's key.
     """
 
-    def __init__(self, x: np.ndarray, labels: np.ndarray, folds: np.ndarray, n_folds: int):
-        key = cell_keys(x)
-        present = np.flatnonzero(np.bincount(key, minlength=_KEYS + 1))
-        dense = np.zeros(_KEYS + 1, dtype=np.int32)
+    def __init__(self, values: np.ndarray, keys: np.ndarray, labels: np.ndarray, folds: np.ndarray, n_folds: int):
+        present = np.flatnonzero(np.bincount(keys))
+        dense = np.zeros(int(present[-1]) + 1, dtype=np.int32)
         dense[present] = np.arange(present.size, dtype=np.int32)
-        cell = dense[key]
-        del key, dense
+        cell = dense[keys]
+        del dense
         m, k = present.size, int(n_folds)
         small = np.int32 if m * 2 * k < 2**31 else np.int64
         cell = cell.astype(small, copy=False)
         cell *= k
         cell += folds
-        self.sums = np.bincount(cell, weights=x, minlength=m * k).reshape(m, k)
+        self.sums = np.bincount(cell, weights=values, minlength=m * k).reshape(m, k)
         cell *= 2
         cell += labels.astype(small, copy=False)
         self.counts = np.bincount(cell, minlength=m * k * 2).reshape(m, k, 2)
         del cell
         rows = self.counts.sum(axis=(1, 2))
         self.order = np.argsort(self.sums.sum(axis=1) / rows, kind="stable")
+        self.keys = present
         self.n_folds = k
 
     def training(self, fold: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(mean x, negatives, positives) of the cells holding rows outside ``fold``, in x order."""
+        """(mean value, negatives, positives) of the cells holding rows outside ``fold``, in value order."""
         counts = self.counts.sum(axis=1) - self.counts[:, fold]
         sums = self.sums.sum(axis=1) - self.sums[:, fold]
         counts, sums = counts[self.order], sums[self.order]
@@ -110,7 +150,7 @@ class CellTable:
         return sums / counts.sum(axis=1), counts[:, 0], counts[:, 1]
 
     def held_out(self, fold: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(mean x, negatives, positives) of the cells holding rows of ``fold``."""
+        """(mean value, negatives, positives) of the cells holding rows of ``fold``."""
         counts = self.counts[:, fold]
         kept = counts.sum(axis=1) > 0
         counts = counts[kept]
@@ -216,14 +256,47 @@ def _summary(labels, probs, weights, n_bins: int, prediction=None) -> dict:
             "brier": float(weights @ rows.brier) / total, "accuracy": float(hits.sum()) / total}
 
 
-def cross_fit_cells(x: np.ndarray, labels: np.ndarray, folds: np.ndarray, n_folds: int, n_bins: int = 15,
-                    held_out: np.ndarray | None = None) -> tuple[dict, float]:
+MAX_SPREAD = 0.01  # the most a fitted map's logit a x + b may vary across one cell
+SATURATED = 40.0  # |a x + b| beyond this across a whole cell: its probabilities are 0 or 1 in float64
+
+
+def fine_enough(bounds: tuple[np.ndarray, np.ndarray], slope: float, intercept: float = 0.0) -> bool:
+    """Whether every cell is narrow for the map sigmoid(slope x + intercept): its logit varies by at
+    most :data:`MAX_SPREAD` across the cell, or the map is saturated across all of it."""
+    lower, upper = bounds
+    if slope == 0:
+        return True
+    with np.errstate(over="ignore", invalid="ignore"):
+        low, high = slope * lower + intercept, slope * upper + intercept
+        spread = np.abs(high - low)
+        saturated = (np.minimum(np.abs(low), np.abs(high)) >= SATURATED) & (np.sign(low) == np.sign(high))
+    return bool(np.all((spread <= MAX_SPREAD) | saturated))
+
+
+def _representatives(table: CellTable) -> tuple[np.ndarray, ...]:
+    """Weighted representative rows of every fold's held-out cells: (value, label, weight, fold)."""
+    parts = []
+    for fold in range(table.n_folds):
+        mean, negatives, positives = table.held_out(fold)
+        for label, count in ((0, negatives), (1, positives)):
+            kept = count > 0
+            parts.append((mean[kept], np.full(int(kept.sum()), label), count[kept].astype(np.float64),
+                          np.full(int(kept.sum()), fold)))
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
+
+
+def cross_fit_cells(x_of: Callable[[], np.ndarray], p_of: Callable[[], np.ndarray], labels: np.ndarray,
+                    folds: np.ndarray, n_folds: int, n_bins: int = 15,
+                    held_out: np.ndarray | None = None) -> tuple[dict, float] | None:
     """Cross-fitted temperature, Platt and isotonic results of a binary task, on cells.
 
     Parameters
     ----------
-    x : ndarray of float64, shape (N,)
+    x_of : callable returning ndarray of float64, shape (N,)
         Positive-class logits (clipped to +-1e100 as :func:`platt.positive_logit` does).
+    p_of : callable returning ndarray of float64, shape (N,)
+        Positive-class probabilities, as the row-level isotonic fit reads them. Called
+        first, and its array dropped before ``x_of`` is called: one of the two at a time.
     labels : ndarray of {0, 1}, shape (N,)
     folds : ndarray of int, shape (N,)
     n_folds : int
@@ -234,43 +307,47 @@ def cross_fit_cells(x: np.ndarray, labels: np.ndarray, folds: np.ndarray, n_fold
 
     Returns
     -------
-    (results, temperature)
+    (results, temperature), or None
         ``{"temperature", "platt", "isotonic"}`` -> {ece, nll, brier, accuracy}, and the
-        exact all-rows temperature.
+        exact all-rows temperature. None when the logit cells are too coarse for a fitted
+        temperature or Platt map (:func:`fine_enough`): the caller then fits row by row.
     """
-    table = CellTable(x, labels, folds, n_folds)
-    everything = table.counts.sum(axis=1)
-    all_x = table.sums.sum(axis=1) / everything.sum(axis=1)
-    start = fit_temperature_cells(all_x, everything[:, 0], everything[:, 1])
-    temperatures, platts, maps = [], [], []
-    for fold in range(n_folds):
-        train = table.training(fold)
-        temperatures.append(fit_temperature_cells(*train, start=start))
-        platts.append(fit_platt_cells(*train))
-        maps.append(fit_isotonic_cells(*train))
-    parts = []  # representative rows: (x, label, weight, fold)
-    for fold in range(n_folds):
-        mean, negatives, positives = table.held_out(fold)
-        for label, count in ((0, negatives), (1, positives)):
-            kept = count > 0
-            parts.append((mean[kept], np.full(int(kept.sum()), label), count[kept].astype(np.float64),
-                          np.full(int(kept.sum()), fold)))
-    rep_x, rep_y, rep_w, rep_fold = (np.concatenate(column) for column in zip(*parts, strict=True))
-    q = {"temperature": _sigmoid(rep_x / np.array(temperatures)[rep_fold]),
-         "platt": _sigmoid(np.array([a for a, _ in platts])[rep_fold] * rep_x
-                           + np.array([b for _, b in platts])[rep_fold]),
-         "isotonic": np.empty_like(rep_x)}
-    for fold, (knots, values) in enumerate(maps):
-        mine = rep_fold == fold
-        q["isotonic"][mine] = np.interp(rep_x[mine], knots, values)
-    unscaled = (rep_x > 0).astype(np.int64)
+    p = p_of()
+    probabilities = CellTable(p, probability_keys(p), labels, folds, n_folds)
+    del p
+    x = x_of()
+    logits = CellTable(x, cell_keys(x), labels, folds, n_folds)
+    everything = logits.counts.sum(axis=1)
+    start = fit_temperature_cells(logits.sums.sum(axis=1) / everything.sum(axis=1), everything[:, 0], everything[:, 1])
+    trainings = [logits.training(fold) for fold in range(n_folds)]
+    temperatures = np.array([fit_temperature_cells(*train, start=start) for train in trainings])
+    platts = np.array([fit_platt_cells(*train) for train in trainings])
+    bounds = cell_bounds(logits.keys)
+    if not (all(fine_enough(bounds, 1.0 / t) for t in temperatures)
+            and all(fine_enough(bounds, a, b) for a, b in platts)):
+        return None
+    rep_x, rep_y, rep_w, rep_fold = _representatives(logits)
+    q = {"temperature": _sigmoid(rep_x / temperatures[rep_fold]),
+         "platt": _sigmoid(platts[rep_fold, 0] * rep_x + platts[rep_fold, 1])}
     results = {method: _summary(rep_y, np.column_stack([1.0 - value, value]), rep_w, n_bins,
-                                unscaled if method == "temperature" else None)
+                                (rep_x > 0).astype(np.int64) if method == "temperature" else None)
                for method, value in q.items()}
+    results["isotonic"] = _isotonic_cells(probabilities, n_bins)
     if held_out is not None:
-        scaled = _sigmoid(x / np.array(temperatures)[folds])
+        scaled = _sigmoid(x / temperatures[folds])
         np.copyto(held_out, np.where(x > 0, scaled, 1.0 - scaled))
     return results, exact_temperature(x, labels, start)
+
+
+def _isotonic_cells(table: CellTable, n_bins: int) -> dict:
+    """Cross-fitted isotonic regression of the positive-class probability, on probability cells."""
+    maps = [fit_isotonic_cells(*table.training(fold)) for fold in range(table.n_folds)]
+    rep_p, rep_y, rep_w, rep_fold = _representatives(table)
+    q = np.empty_like(rep_p)
+    for fold, (knots, values) in enumerate(maps):
+        mine = rep_fold == fold
+        q[mine] = np.interp(rep_p[mine], knots, values)
+    return _summary(rep_y, np.column_stack([1.0 - q, q]), rep_w, n_bins)
 
 
 def exact_temperature(x: np.ndarray, labels: np.ndarray, start: float) -> float:

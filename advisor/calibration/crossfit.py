@@ -40,9 +40,10 @@ ISOTONIC_MAX_CLASSES = 50  # one-vs-rest isotonic over more classes is neither m
 def fold_ids(n_samples: int, folds: int, seed: int = 0) -> np.ndarray:
     """Fold number (N,) of every row: the pattern 0, 1, ..., k-1, 0, 1, ... shuffled by a seeded generator.
 
-    Every balanced split (fold sizes differing by at most one) is equally likely. One
-    byte a row where the folds allow (10 million rows take 10 MB), shuffled in place:
-    a third of the time of drawing a permutation of the row numbers and dealing it out.
+    Fold sizes differ by at most one (the first N mod k folds hold one row more), and
+    which rows share a fold is uniformly random. One byte a row where the folds allow
+    (10 million rows take 10 MB), shuffled in place: a third of the time of drawing a
+    permutation of the row numbers and dealing it out.
     """
     rng = np.random.default_rng(streams(seed)[2])
     pattern = np.arange(folds, dtype=np.int8 if folds <= 127 else np.int64)
@@ -246,11 +247,15 @@ def cross_fit_with_temperature(preds: BasePredictions, folds: int = 5, seed: int
     ids = fold_ids(preds.n_samples, k, seed)
     if preds.n_classes == 2 and preds.n_samples >= config.get("cell_fit_rows"):
         progress.phase("cross-fitting on cells")
-        fitted, exact = cellfit.cross_fit_cells(_positive_logits(preds), preds.labels, ids, k, n_bins, held_out)
-        result.update(fitted)
-        result["notes"].append(f"calibrators fitted and scored on cells of the logit ({preds.n_samples:,} rows; "
-                               f"cells 2^-{cellfit.CELL_BITS} of |logit| wide)")
-        return result, exact
+        fitted = cellfit.cross_fit_cells(lambda: _positive_logits(preds), lambda: _gather_columns(preds, [1])[:, 0],
+                                         preds.labels, ids, k, n_bins, held_out)
+        if fitted is not None:
+            result.update(fitted[0])
+            result["notes"].append(f"calibrators fitted and scored on cells ({preds.n_samples:,} rows; cells "
+                                   f"2^-{cellfit.CELL_BITS} of |logit| wide, or of the distance to 0 or 1)")
+            return result, fitted[1]
+        result["notes"].append("the cells of the logit are too coarse for the fitted temperature or Platt map "
+                               f"(its logit varies by more than {cellfit.MAX_SPREAD} across one): fitted row by row")
     overall: float | None = None
     for method in _methods(preds.n_classes, result["notes"]):
         acc = CalibrationAccumulator(bins=n_bins)
