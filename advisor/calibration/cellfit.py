@@ -47,6 +47,8 @@ import numpy as np
 from . import binning, scaling
 from .isotonic import _block_ends, _pooled_blocks
 from .margin import MarginRows, margin_values
+from .platt import PLATT_LIMIT, minimize_platt_loss
+from .record import sigmoid
 from .scan import chunk_rows
 from .statistic import ece_from_statistics
 
@@ -199,33 +201,8 @@ def fit_platt_cells(x, negatives, positives, max_iter: int = 100) -> tuple[float
     t_pos, t_neg = (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0)
     weights = (negatives + positives).astype(np.float64)
     target_sums = positives * t_pos + negatives * t_neg
-    x = np.clip(x, -1e100, 1e100)
-    a, b = 1.0, 0.0
-    loss, grad, hess = _platt_state(a, b, x, weights, target_sums)
-    for _ in range(max_iter):
-        if np.max(np.abs(grad)) < 1e-12:
-            break
-        hess += 1e-12 * np.eye(2)
-        try:
-            direction = -np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            direction = -grad
-        if -float(grad @ direction) < 1e-15 * max(1.0, abs(loss)):
-            a, b = a + direction[0], b + direction[1]
-            break
-        step = 1.0
-        while step > 1e-10:
-            state = _platt_state(a + step * direction[0], b + step * direction[1], x, weights, target_sums)
-            if state[0] <= loss:
-                break
-            step /= 2.0
-        else:
-            break
-        a, b = a + step * direction[0], b + step * direction[1]
-        previous, (loss, grad, hess) = loss, state
-        if previous - loss < 1e-16 * max(1.0, abs(previous)):
-            break
-    return float(a), float(b)
+    x = np.clip(x, -PLATT_LIMIT, PLATT_LIMIT)
+    return minimize_platt_loss(lambda a, b: _platt_state(a, b, x, weights, target_sums), (1.0, 0.0), max_iter)
 
 
 def fit_isotonic_cells(x, negatives, positives) -> tuple[np.ndarray, np.ndarray]:
@@ -233,12 +210,6 @@ def fit_isotonic_cells(x, negatives, positives) -> tuple[np.ndarray, np.ndarray]
     counts = negatives + positives
     return _block_ends(np.asarray(x, dtype=np.float64), *_pooled_blocks(positives.astype(np.float64),
                                                                          counts.astype(np.float64)))
-
-
-def _sigmoid(u: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(u))
-    inverse = 1.0 / (1.0 + e)
-    return np.where(u >= 0, inverse, e * inverse)
 
 
 def _summary(labels, probs, weights, n_bins: int, prediction=None) -> dict:
@@ -327,14 +298,14 @@ def cross_fit_cells(x_of: Callable[[], np.ndarray], p_of: Callable[[], np.ndarra
             and all(fine_enough(bounds, a, b) for a, b in platts)):
         return None
     rep_x, rep_y, rep_w, rep_fold = _representatives(logits)
-    q = {"temperature": _sigmoid(rep_x / temperatures[rep_fold]),
-         "platt": _sigmoid(platts[rep_fold, 0] * rep_x + platts[rep_fold, 1])}
+    q = {"temperature": sigmoid(rep_x / temperatures[rep_fold]),
+         "platt": sigmoid(platts[rep_fold, 0] * rep_x + platts[rep_fold, 1])}
     results = {method: _summary(rep_y, np.column_stack([1.0 - value, value]), rep_w, n_bins,
                                 (rep_x > 0).astype(np.int64) if method == "temperature" else None)
                for method, value in q.items()}
     results["isotonic"] = _isotonic_cells(probabilities, n_bins)
     if held_out is not None:
-        scaled = _sigmoid(x / temperatures[folds])
+        scaled = sigmoid(x / temperatures[folds])
         np.copyto(held_out, np.where(x > 0, scaled, 1.0 - scaled))
     return results, exact_temperature(x, labels, start)
 

@@ -8,6 +8,8 @@ search on the log loss against Platt's smoothed targets (N+ + 1)/(N+ + 2) and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .block import log_scores, ordered_map
@@ -88,8 +90,20 @@ def fit_platt(x, labels, max_iter: int = 100, start: tuple[float, float] | None 
         stride = -(-size // WARM_ROWS)
         chosen = np.concatenate([np.arange(lo, hi) for lo, hi in ranges])[::stride]
         start = fit_platt(x[chosen], y[chosen], max_iter)
-    a, b = (1.0, 0.0) if start is None else start
-    loss, grad, hess = _platt_state(a, b, x, y, targets, pieces)
+    return minimize_platt_loss(lambda a, b: _platt_state(a, b, x, y, targets, pieces),
+                               (1.0, 0.0) if start is None else start, max_iter)
+
+
+def minimize_platt_loss(state: Callable[[float, float], tuple], start: tuple[float, float],
+                        max_iter: int = 100) -> tuple[float, float]:
+    """Newton's method with a backtracking line search on a convex loss of (a, b).
+
+    ``state(a, b)`` returns (loss, gradient (2,), Hessian (2, 2)); rows one by one
+    (:func:`fit_platt`) or weighted cells (:mod:`advisor.calibration.cellfit`) share
+    these steps and stopping rules.
+    """
+    a, b = start
+    loss, grad, hess = state(a, b)
     for _ in range(max_iter):
         if np.max(np.abs(grad)) < 1e-12:
             break
@@ -105,14 +119,14 @@ def fit_platt(x, labels, max_iter: int = 100, start: tuple[float, float] | None 
             break
         step = 1.0
         while step > 1e-10:
-            state = _platt_state(a + step * direction[0], b + step * direction[1], x, y, targets, pieces)
-            if state[0] <= loss:
+            candidate = state(a + step * direction[0], b + step * direction[1])
+            if candidate[0] <= loss:
                 break
             step /= 2.0
         else:
             break
         a, b = a + step * direction[0], b + step * direction[1]
-        previous, (loss, grad, hess) = loss, state
+        previous, (loss, grad, hess) = loss, candidate
         if previous - loss < 1e-16 * max(1.0, abs(previous)):
             break
     return float(a), float(b)
